@@ -1,0 +1,101 @@
+"""create_app(config): the aiohttp application with its resources and workers."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from fedi import SOFTWARE_NAME, __version__
+from fedi.activitypub.verifier import SignatureVerifier
+from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, STATE, TEMPLATES, VERIFIER
+from fedi.config import Config
+from fedi.federation import actors, discovery, outbox
+from fedi.federation.client import HttpClient
+from fedi.federation.delivery import Deliverer
+from fedi.federation.dereference import Dereferencer
+from fedi.federation.inbox import INBOX_QUEUE, make_handler
+from fedi.jobs.runner import QueueSpec, Runner
+from fedi.services.accounts import ensure_instance_keys
+from fedi.services.errors import ServiceError
+from fedi.services.fanout import DELIVER_QUEUE
+from fedi.services.state import State
+from fedi.storage.interfaces import open_store
+from fedi.urls import Urls
+from fedi.web import pages
+
+log = logging.getLogger(__name__)
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+
+def _json_error(status: int, message: str) -> web.Response:
+    return web.Response(text=json.dumps({"error": message}), status=status, content_type="application/json")
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.content_type != "application/json" and not exc.text.startswith("{"):
+            return _json_error(exc.status, exc.reason if exc.text.startswith(f"{exc.status}:") else exc.text)
+        raise
+    except ServiceError as exc:
+        return _json_error(exc.status, exc.message)
+    except Exception:  # noqa: BLE001 - never leak a traceback to a peer or client
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _json_error(500, "internal server error")
+
+
+def template_env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def create_app(config: Config, *, resolver=None, run_workers: bool = True,
+               poll_interval: float = 1.0) -> web.Application:
+    """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
+    app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
+    app[TEMPLATES] = template_env()
+
+    async def resources(app: web.Application):
+        store = await open_store(str(config.resolve_path(config.database.path)))
+        state = State(config=config, store=store, urls=Urls(config.base_url))
+        await ensure_instance_keys(state)
+        http = HttpClient(
+            user_agent=f"{SOFTWARE_NAME}/{__version__} (+{config.base_url})",
+            allow_private_addresses=config.federation.allow_private_addresses,
+            resolver=resolver, timeout=config.delivery.timeout,
+        )
+        await http.start()
+        deref = Dereferencer(state, http)
+        state.resolver = deref
+        deliverer = Deliverer(state, http)
+        runner = Runner(store, [
+            QueueSpec(INBOX_QUEUE, make_handler(state), concurrency=32, batch=64, max_attempts=8),
+            QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,
+                      max_attempts=config.delivery.max_attempts),
+        ], poll_interval=poll_interval)
+        state.wake = runner.wake
+        app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
+        app[VERIFIER] = SignatureVerifier(deref.key)
+        if run_workers:
+            await runner.start()
+        try:
+            yield
+        finally:
+            await runner.stop()
+            await http.close()
+            await store.close()
+
+    app.cleanup_ctx.append(resources)
+    discovery.setup(app)
+    actors.setup(app)
+    outbox.setup(app)
+    pages.setup(app)
+    return app

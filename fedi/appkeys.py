@@ -1,0 +1,25 @@
+"""Typed keys for what lives on the aiohttp Application."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from fedi.activitypub.verifier import SignatureVerifier
+    from fedi.federation.client import HttpClient
+    from fedi.federation.delivery import Deliverer
+    from fedi.federation.dereference import Dereferencer
+    from fedi.jobs.runner import Runner
+    from fedi.services.state import State
+
+STATE: web.AppKey["State"] = web.AppKey("state")
+HTTP: web.AppKey["HttpClient"] = web.AppKey("http")
+DEREF: web.AppKey["Dereferencer"] = web.AppKey("deref")
+VERIFIER: web.AppKey["SignatureVerifier"] = web.AppKey("verifier")
+DELIVERER: web.AppKey["Deliverer"] = web.AppKey("deliverer")
+RUNNER: web.AppKey["Runner"] = web.AppKey("runner")
+TEMPLATES: web.AppKey["jinja2.Environment"] = web.AppKey("templates")

@@ -1,0 +1,204 @@
+"""Command line: fedi [--config PATH] init|serve|migrate|account ...|token ..."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import ssl
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from fedi import __version__, config as config_mod
+from fedi.config import ConfigError
+
+DEFAULT_CONFIG = "fedi.toml"
+
+
+class CliError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fedi", description="A federated microblogging server.")
+    p.add_argument("--config", "-c", help=f"config file (default: $FEDI_CONFIG or ./{DEFAULT_CONFIG})")
+    p.add_argument("--version", action="version", version=f"fedi {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    init = sub.add_parser("init", help="write a starter config and create the database")
+    init.add_argument("--base-url", default="http://localhost:8301")
+    init.add_argument("--kind", choices=config_mod.KINDS, default="personal")
+    init.add_argument("--name", default="fedi")
+    init.add_argument("--force", action="store_true", help="overwrite an existing config file")
+
+    sub.add_parser("serve", help="run the server")
+    sub.add_parser("migrate", help="apply database migrations")
+
+    account = sub.add_parser("account", help="manage accounts").add_subparsers(dest="action", required=True)
+    create = account.add_parser("create", help="create a local account")
+    create.add_argument("username")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="prompted for when absent")
+    create.add_argument("--admin", action="store_true")
+    account.add_parser("list", help="list local accounts")
+
+    token = sub.add_parser("token", help="manage access tokens").add_subparsers(dest="action", required=True)
+    tcreate = token.add_parser("create", help="print a new bearer token for an account")
+    tcreate.add_argument("username")
+    tcreate.add_argument("--scopes", default="read write follow push")
+    return p
+
+
+def config_path(args) -> Path:
+    return Path(args.config or os.environ.get("FEDI_CONFIG") or DEFAULT_CONFIG)
+
+
+def load_config(args) -> config_mod.Config:
+    return config_mod.load(config_path(args))
+
+
+async def _with_state(cfg, fn):
+    from fedi.services.accounts import ensure_instance_keys
+    from fedi.services.state import State
+    from fedi.storage.interfaces import open_store
+    from fedi.urls import Urls
+
+    store = await open_store(str(cfg.resolve_path(cfg.database.path)))
+    try:
+        state = State(config=cfg, store=store, urls=Urls(cfg.base_url))
+        await ensure_instance_keys(state)
+        return await fn(state)
+    finally:
+        await store.close()
+
+
+def cmd_init(args) -> int:
+    path = config_path(args)
+    if path.exists() and not args.force:
+        raise CliError(f"{path} already exists (use --force to overwrite)")
+    parts = urlsplit(args.base_url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    text = config_mod.starter_toml(args.base_url, args.kind, args.name, port,
+                                   f"data/{(parts.hostname or 'fedi').replace('.', '_')}.sqlite3")
+    cfg = config_mod.from_dict(__import__("tomllib").loads(text), source=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    asyncio.run(_with_state(cfg, lambda state: state.store.migrate()))
+    print(f"wrote {path}; database at {cfg.resolve_path(cfg.database.path)}")
+    return 0
+
+
+def cmd_migrate(args) -> int:
+    cfg = load_config(args)
+    from fedi.storage.interfaces import open_store
+
+    async def run():
+        store = await open_store(str(cfg.resolve_path(cfg.database.path)), migrate=False)
+        try:
+            return await store.migrate()
+        finally:
+            await store.close()
+
+    applied = asyncio.run(run())
+    print("applied: " + ", ".join(applied) if applied else "database is up to date")
+    return 0
+
+
+def cmd_account(args) -> int:
+    cfg = load_config(args)
+    from fedi.services import accounts
+
+    if args.action == "create":
+        password = args.password
+        if password is None:
+            if not sys.stdin.isatty():
+                password = sys.stdin.readline().rstrip("\n")
+            else:
+                password = getpass.getpass("Password: ")
+                if getpass.getpass("Again: ") != password:
+                    raise CliError("passwords do not match")
+        account = asyncio.run(_with_state(cfg, lambda s: accounts.create_local(
+            s, args.username, args.email, password, admin=args.admin)))
+        print(f"created @{account.username}@{cfg.domain} ({account.uri})")
+        return 0
+
+    async def listing(state):
+        out = []
+        for a in await state.store.accounts.list_local():
+            user = await state.store.users.get(a.id)
+            out.append((a, user))
+        return out
+
+    for a, user in asyncio.run(_with_state(cfg, listing)):
+        flags = ",".join(f for f, on in (("admin", user and user.admin), ("locked", a.locked),
+                                         ("suspended", a.suspended)) if on)
+        print(f"{a.username}\t{user.email if user else '-'}\t{a.uri}\t{flags}")
+    return 0
+
+
+def cmd_token(args) -> int:
+    cfg = load_config(args)
+    from fedi.services import accounts
+
+    async def make(state):
+        account = await accounts.local_account(state, args.username)
+        return await accounts.create_token(state, account, args.scopes)
+
+    print(asyncio.run(_with_state(cfg, make)))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    cfg = load_config(args)
+    from aiohttp import web
+
+    from fedi.app import create_app
+
+    ssl_context = None
+    if cfg.server.tls_cert:
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ssl_context.load_cert_chain(str(cfg.resolve_path(cfg.server.tls_cert)),
+                                        str(cfg.resolve_path(cfg.server.tls_key)))
+        except (OSError, ssl.SSLError) as exc:
+            raise CliError(f"cannot load TLS certificate/key: {exc}") from None
+    logging.basicConfig(level=os.environ.get("FEDI_LOG", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    print(f"fedi {__version__}: {cfg.instance.kind} instance {cfg.base_url} "
+          f"listening on {cfg.server.host}:{cfg.server.port}", flush=True)
+    try:
+        web.run_app(create_app(cfg), host=cfg.server.host, port=cfg.server.port,
+                    ssl_context=ssl_context, print=None, access_log=None)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {cfg.server.host}:{cfg.server.port}: {exc.strerror}") from None
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "serve": cmd_serve, "migrate": cmd_migrate, "account": cmd_account,
+            "token": cmd_token}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ConfigError, CliError) as exc:
+        print(f"fedi: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        from fedi.services.errors import ServiceError
+
+        if isinstance(exc, ServiceError):
+            print(f"fedi: {exc.message}", file=sys.stderr)
+            return 1
+        print(f"fedi: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

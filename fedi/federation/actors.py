@@ -1,0 +1,175 @@
+"""Actors, their collections, and dereferenceable objects and activities."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fedi.activitypub import render
+from fedi.appkeys import STATE
+from fedi.federation.http import (
+    ap_response, error, fetch_required, signed_fetcher, wants_activitypub,
+)
+from fedi.web import pages
+from fedi.services.visibility import can_view, can_view_as_server
+
+PAGE_SIZE = 20
+
+
+async def _local(request: web.Request):
+    state = request.app[STATE]
+    account = await state.store.accounts.by_handle(request.match_info["username"], None)
+    if account is None or account.suspended:
+        raise web.HTTPNotFound(text='{"error": "no such account"}', content_type="application/json")
+    return state, account
+
+
+async def get_actor(request: web.Request) -> web.Response:
+    state, account = await _local(request)
+    if not wants_activitypub(request):
+        return await pages.profile(request, account)
+    fetcher = await signed_fetcher(request, required=False)
+    if fetch_required(request) and fetcher is None:
+        return ap_response(render.key_document(account, state.urls))
+    return ap_response(render.actor(account, state.urls, professional=state.config.professional))
+
+
+async def get_instance_actor(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return ap_response(render.instance_actor(state.urls, state.instance_public_key, state.config.instance.name))
+
+
+async def _guard_collection(request: web.Request) -> None:
+    if fetch_required(request):
+        await signed_fetcher(request, required=True)
+
+
+async def _paged(request, collection_id: str, fetch_page, to_items) -> web.Response:
+    page_param = request.query.get("page")
+    if page_param is None:
+        first = await fetch_page(None, 1)
+        return ap_response(render.ordered_collection(collection_id, first.total or 0, f"{collection_id}?page=true"))
+    max_id = request.query.get("max_id")
+    page = await fetch_page(max_id, PAGE_SIZE)
+    next_url = f"{collection_id}?page=true&max_id={page.next_max_id}" if page.next_max_id else None
+    self_id = f"{collection_id}?page=true" + (f"&max_id={max_id}" if max_id else "")
+    return ap_response(render.collection_page(self_id, collection_id, await to_items(page.items),
+                                              next_url, total=page.total))
+
+
+async def _identity(items):
+    return items
+
+
+async def get_followers(request: web.Request) -> web.Response:
+    state, account = await _local(request)
+    await _guard_collection(request)
+    return await _paged(request, state.urls.followers(account.username),
+                        lambda max_id, n: state.store.follows.followers_page(account.id, max_id, n), _identity)
+
+
+async def get_following(request: web.Request) -> web.Response:
+    state, account = await _local(request)
+    await _guard_collection(request)
+    return await _paged(request, state.urls.following(account.username),
+                        lambda max_id, n: state.store.follows.following_page(account.id, max_id, n), _identity)
+
+
+async def get_outbox(request: web.Request) -> web.Response:
+    state, account = await _local(request)
+    await _guard_collection(request)
+
+    async def items(activities):
+        return [{k: v for k, v in a.body.items() if k != "@context"} for a in activities]
+
+    return await _paged(request, state.urls.outbox(account.username),
+                        lambda max_id, n: state.store.activities.public_page(account.id, max_id, n), items)
+
+
+async def _note_for(state, status, author):
+    mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
+    return render.note(status, author, state.urls, mentioned=mentioned)
+
+
+async def get_featured(request: web.Request) -> web.Response:
+    state, account = await _local(request)
+    await _guard_collection(request)
+    notes = []
+    for status_id in await state.store.pins.list(account.id):
+        status = await state.store.statuses.get(status_id)
+        if status and status.visibility in ("public", "unlisted"):
+            notes.append(await _note_for(state, status, account))
+    return ap_response(render.ordered_collection(state.urls.featured(account.username), len(notes), None,
+                                                 items=notes))
+
+
+async def _visible_status(request: web.Request):
+    state, account = await _local(request)
+    status = await state.store.statuses.get(request.match_info["status_id"])
+    if status is None or status.account_id != account.id or status.reblog_of_id:
+        raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
+    public = status.visibility in ("public", "unlisted")
+    fetcher = await signed_fetcher(request, required=fetch_required(request) or not public)
+    if not public:
+        allowed = fetcher is not None and (
+            await can_view(state.store, status, fetcher)
+            or (fetcher.actor_type == "Application" and await can_view_as_server(
+                state.store, status, fetcher.domain or ""))
+        )
+        if not allowed:
+            raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
+    elif fetcher is not None and await state.store.blocks.either_way(fetcher.id, account.id):
+        raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
+    return state, account, status
+
+
+async def get_status(request: web.Request) -> web.Response:
+    if not wants_activitypub(request):
+        state, account = await _local(request)
+        return await pages.status(request, account, request.match_info["status_id"])
+    state, account, status = await _visible_status(request)
+    return ap_response(render.with_context(await _note_for(state, status, account)))
+
+
+async def get_status_activity(request: web.Request) -> web.Response:
+    state, account, status = await _visible_status(request)
+    activity = await state.store.activities.by_uri(f"{status.uri}/activity")
+    if activity is None:
+        return error(404, "no such activity")
+    return ap_response(activity.body)
+
+
+async def get_replies(request: web.Request) -> web.Response:
+    state, account, status = await _visible_status(request)
+    replies = await state.store.statuses.replies(status.uri)
+    return ap_response(render.ordered_collection(state.urls.replies(account.username, status.id),
+                                                 len(replies), None, items=[r.uri for r in replies]))
+
+
+async def get_activity(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    activity = await state.store.activities.by_id(request.match_info["activity_id"])
+    if activity is None:
+        return error(404, "no such activity")
+    public = activity.visibility in ("public", "unlisted")
+    fetcher = await signed_fetcher(request, required=fetch_required(request) or not public)
+    if not public:
+        from fedi.activitypub.audience import recipients
+
+        audience = recipients(activity.body)
+        if fetcher is None or not (fetcher.uri in audience or any(
+                a.split("/")[2:3] == [fetcher.domain] for a in audience)):
+            return error(404, "no such activity")
+    return ap_response(activity.body)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/users/{username}", get_actor)
+    app.router.add_get("/actor", get_instance_actor)
+    app.router.add_get("/users/{username}/followers", get_followers)
+    app.router.add_get("/users/{username}/following", get_following)
+    app.router.add_get("/users/{username}/outbox", get_outbox)
+    app.router.add_get("/users/{username}/collections/featured", get_featured)
+    app.router.add_get("/users/{username}/statuses/{status_id}", get_status)
+    app.router.add_get("/users/{username}/statuses/{status_id}/activity", get_status_activity)
+    app.router.add_get("/users/{username}/statuses/{status_id}/replies", get_replies)
+    app.router.add_get("/activities/{activity_id}", get_activity)

@@ -1,0 +1,126 @@
+"""Delivering one activity to one inbox: the handler of the `deliver` queue.
+
+Signed at send time so the Date is fresh. RFC 9421 is tried first with a peer
+whose preference is unknown; if the peer refuses it, the same request is sent
+again with a draft-cavage signature ("double knock") and the working scheme is
+remembered for that host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+
+from fedi.activitypub.rfc9421 import sign_request_rfc9421
+from fedi.activitypub.signatures import sign_request
+from fedi.activitypub.vocab import AP_CONTENT_TYPE
+from fedi.federation.client import FetchError, HttpClient, RefusedAddress
+from fedi.jobs.backoff import Permanent, Retry
+from fedi.models import Job
+from fedi.services.accounts import signing_key
+from fedi.services.errors import NotFound
+from fedi.services.state import State
+
+log = logging.getLogger(__name__)
+
+CAVAGE, RFC9421 = "cavage", "rfc9421"
+SIGNERS = {CAVAGE: sign_request, RFC9421: sign_request_rfc9421}
+KNOCK_STATUSES = (400, 401, 403)
+
+
+class Deliverer:
+    def __init__(self, state: State, http: HttpClient):
+        self.state = state
+        self.http = http
+        cfg = state.config.delivery
+        self.timeout = cfg.timeout
+        self.unavailable_after = cfg.unavailable_after_days * 86400
+        self._host_limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(cfg.per_host))
+        self._schemes: dict[str, str] = {}
+        self._healthy: set[str] = set()
+        self._unavailable: set[str] | None = None
+
+    async def _scheme(self, host: str) -> str | None:
+        if host not in self._schemes:
+            record = await self.state.store.hosts.get(host)
+            if record and record.signature_scheme:
+                self._schemes[host] = record.signature_scheme
+        return self._schemes.get(host)
+
+    async def _post(self, inbox: str, body: bytes, signer_id: str, scheme: str):
+        key_id, private_pem = await signing_key(self.state, signer_id)
+        headers = {"Content-Type": AP_CONTENT_TYPE, "Accept": AP_CONTENT_TYPE}
+        signed = SIGNERS[scheme]("POST", inbox, headers, body, key_id, private_pem)
+        return await self.http.request("POST", inbox, headers=signed, body=body, timeout=self.timeout,
+                                       max_body=64 * 1024, follow_redirects=False)
+
+    async def is_unavailable(self, host: str) -> bool:
+        if self._unavailable is None:
+            self._unavailable = set(await self.state.store.hosts.unavailable())
+        return host in self._unavailable
+
+    async def handle(self, job: Job) -> None:
+        inbox, signer_id = job.payload["inbox"], job.payload["signer"]
+        host = job.host or ""
+        if self.state.domain_blocked(host):
+            raise Permanent(f"{host} is blocked")
+        if await self.is_unavailable(host):
+            raise Permanent(f"{host} is marked unavailable")
+        body = json.dumps(job.payload["activity"]).encode()
+        async with self._host_limits[host]:
+            try:
+                response = await self._send(host, inbox, body, signer_id)
+            except NotFound:
+                raise Permanent("the signing account no longer exists") from None
+            except RefusedAddress as exc:
+                raise Permanent(str(exc)) from None
+            except FetchError as exc:
+                await self._failed(host)
+                raise Retry(f"{host}: {exc}", after=exc.retry_after) from None
+        await self._classify(host, response)
+
+    async def _send(self, host: str, inbox: str, body: bytes, signer_id: str):
+        known = await self._scheme(host)
+        response = await self._post(inbox, body, signer_id, known or RFC9421)
+        if known is None and response.status in KNOCK_STATUSES:
+            response = await self._post(inbox, body, signer_id, CAVAGE)
+            if response.status < 300:
+                await self._remember(host, CAVAGE)
+        elif known is None and response.status < 300:
+            await self._remember(host, RFC9421)
+        return response
+
+    async def _remember(self, host: str, scheme: str) -> None:
+        self._schemes[host] = scheme
+        await self.state.store.hosts.set_scheme(host, scheme)
+
+    async def _classify(self, host: str, response) -> None:
+        status = response.status
+        if status < 300:
+            if host not in self._healthy:
+                self._healthy.add(host)
+                await self.state.store.hosts.record_success(host)
+            return
+        if status in (408, 429) or status >= 500:
+            await self._failed(host)
+            from fedi.federation.client import parse_retry_after
+
+            raise Retry(f"{host} answered {status}", after=parse_retry_after(response.headers.get("Retry-After")))
+        raise Permanent(f"{host} answered {status}: {response.body[:200]!r}")
+
+    async def _failed(self, host: str) -> None:
+        self._healthy.discard(host)
+        if await self.state.store.hosts.record_failure(host, self.unavailable_after):
+            if self._unavailable is not None:
+                self._unavailable.add(host)
+            log.warning("%s has failed for %.0f days; marked unavailable", host,
+                        self.unavailable_after / 86400)
+
+    async def host_answered(self, host: str) -> None:
+        """A host we marked unavailable has talked to us: deliver to it again."""
+        if self._unavailable is not None and host in self._unavailable:
+            self._unavailable.discard(host)
+            self._healthy.add(host)
+            await self.state.store.hosts.record_success(host)

@@ -1,0 +1,197 @@
+"""Fetching remote actors, objects and keys, signed by the instance actor.
+
+A fetched document is only taken when its `id` is the URL it was fetched from;
+otherwise it is fetched again from its own id, and that copy must agree.
+Keys are cached in memory, with negative caching for keys that cannot be had.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from urllib.parse import quote, urldefrag
+
+from fedi.activitypub.parse import InvalidDocument, actor_to_account, first_type, host_of, id_of, public_key_of
+from fedi.activitypub.signatures import sign_request
+from fedi.activitypub.vocab import ACTOR_TYPES
+from fedi.federation.client import FetchError, HttpClient
+from fedi.ids import new_id
+from fedi.models import Account
+from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services.state import State
+
+log = logging.getLogger(__name__)
+
+ACTOR_TTL = 24 * 3600
+NEGATIVE_TTL = 300
+KEY_CACHE_SIZE = 10_000
+JRD_TYPES = ("application/jrd+json", "application/json")
+
+
+class Dereferencer:
+    def __init__(self, state: State, http: HttpClient):
+        self.state = state
+        self.http = http
+        self._keys: OrderedDict[str, tuple[str, str]] = OrderedDict()
+        self._missing: dict[str, float] = {}
+
+    # Signing -------------------------------------------------------------------
+    def sign_as_instance(self, method: str, url: str, headers: dict, body: bytes | None) -> dict:
+        return sign_request(method, url, headers, body, self.state.urls.instance_key_id,
+                            self.state.instance_private_key)
+
+    def _check_allowed(self, uri: str) -> None:
+        if self.state.domain_blocked(host_of(uri)):
+            raise ServiceError(f"the domain of {uri} is blocked", 403)
+
+    # Documents -----------------------------------------------------------------
+    async def fetch(self, uri: str) -> dict:
+        """Fetch an ActivityPub document whose id is verified against its origin."""
+        uri = urldefrag(uri)[0]
+        self._check_allowed(uri)
+        try:
+            final_url, doc = await self.http.get_json(uri, signer=self.sign_as_instance)
+        except FetchError as exc:
+            if exc.status in (404, 410):
+                raise NotFound(f"{uri} is gone ({exc.status})") from None
+            raise Unavailable(f"could not fetch {uri}: {exc}") from None
+        doc_id = id_of(doc)
+        if doc_id in (uri, final_url):
+            return doc
+        if not doc_id or not doc_id.startswith(("http://", "https://")):
+            raise Unavailable(f"{uri} has no usable id")
+        # The copy claims another id: take it only from that id's own origin.
+        self._check_allowed(doc_id)
+        try:
+            final_url, doc = await self.http.get_json(doc_id, signer=self.sign_as_instance)
+        except FetchError as exc:
+            raise Unavailable(f"could not fetch {doc_id}: {exc}") from None
+        if id_of(doc) not in (doc_id, final_url):
+            raise Unavailable(f"{doc_id} does not match its own id")
+        return doc
+
+    async def object(self, uri: str) -> dict:
+        return await self.fetch(uri)
+
+    async def actor(self, uri: str, *, refresh: bool = False) -> Account:
+        store = self.state.store
+        stored = await store.accounts.by_uri(uri)
+        if stored and not refresh and (stored.local or (time.time() - (stored.fetched_at or 0)) < ACTOR_TTL):
+            return stored
+        if self.state.urls.is_local(uri):
+            raise NotFound(f"no local actor {uri}")
+        doc = await self.fetch(uri)
+        return await self.store_actor(doc)
+
+    async def store_actor(self, doc: dict) -> Account:
+        uri = id_of(doc)
+        if first_type(doc) not in ACTOR_TYPES:
+            raise Unavailable(f"{uri} is not an actor")
+        store = self.state.store
+        stored = await store.accounts.by_uri(uri)
+        try:
+            account = actor_to_account(doc, stored.id if stored else new_id())
+        except InvalidDocument as exc:
+            raise Unavailable(f"{uri}: {exc}") from None
+        if stored and stored.local:
+            raise Unavailable("remote copy of a local actor")
+        clash = await store.accounts.by_handle(account.username, account.domain)
+        if clash and clash.uri != account.uri:
+            # Another actor held this handle before: the newer document wins it.
+            await store.accounts.update(clash.id, username=f"{clash.username}~{clash.id}")
+        return await store.accounts.upsert_remote(account)
+
+    # Keys ----------------------------------------------------------------------
+    def forget_key(self, key_id: str | None) -> None:
+        if key_id:
+            self._keys.pop(key_id, None)
+            self._missing.pop(key_id, None)
+
+    def _remember(self, key_id: str, owner: str, pem: str) -> tuple[str, str]:
+        self._keys[key_id] = (owner, pem)
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+        return owner, pem
+
+    async def key(self, key_id: str, refresh: bool) -> tuple[str, str] | None:
+        """Key retriever for the signature verifier: (owner actor uri, PEM) or None."""
+        now = time.time()
+        if not refresh:
+            if key_id in self._keys:
+                return self._keys[key_id]
+            if self._missing.get(key_id, 0) > now:
+                return None
+            account = await self.state.store.accounts.by_key_id(key_id)
+            if account is not None and account.public_key_pem:
+                return self._remember(key_id, account.uri, account.public_key_pem)
+        if key_id == self.state.urls.instance_key_id:
+            return self._remember(key_id, self.state.urls.instance_actor, self.state.instance_public_key)
+        try:
+            found = await self._fetch_key(key_id)
+        except (ServiceError, FetchError) as exc:
+            log.info("key %s not retrieved: %s", key_id, exc)
+            found = None
+        if found is None:
+            self._missing[key_id] = now + NEGATIVE_TTL
+            self._keys.pop(key_id, None)
+            return None
+        return self._remember(key_id, *found)
+
+    async def _fetch_key(self, key_id: str) -> tuple[str, str] | None:
+        if self.state.urls.is_local(key_id):
+            account = await self.state.store.accounts.by_key_id(key_id)
+            return (account.uri, account.public_key_pem) if account else None
+        doc = await self.fetch(key_id)
+        if first_type(doc) in ACTOR_TYPES:
+            kid, _owner, pem = public_key_of(doc)
+            if kid != key_id or not pem:
+                return None
+            account = await self.store_actor(doc)
+            return account.uri, pem
+        kid, owner, pem = public_key_of(doc)
+        if kid != urldefrag(key_id)[0] and kid != key_id or not owner or not pem:
+            return None
+        if host_of(owner) != host_of(key_id):
+            return None
+        account = await self.actor(owner, refresh=True)
+        if account.public_key_id not in (key_id, kid):
+            return None
+        return account.uri, pem
+
+    # WebFinger -----------------------------------------------------------------
+    async def _schemes(self, host: str) -> list[str]:
+        known = await self.state.store.accounts.one_on_domain(host)
+        if known:
+            return [known.uri.split(":", 1)[0]]
+        if self.state.config.federation.allow_private_addresses:
+            return ["https", "http"]
+        return ["https"]
+
+    async def webfinger(self, username: str, host: str) -> str:
+        host = host.lower()
+        self._check_allowed(f"https://{host}/")
+        resource = quote(f"acct:{username}@{host}", safe=":@")
+        last_error: Exception | None = None
+        for scheme in await self._schemes(host):
+            url = f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
+            try:
+                _, doc = await self.http.get_json(url, accept="application/jrd+json, application/json",
+                                                  content_types=JRD_TYPES)
+            except FetchError as exc:
+                last_error = exc
+                if exc.status is not None:
+                    break
+                continue
+            for link in doc.get("links") or []:
+                if not isinstance(link, dict) or link.get("rel") != "self":
+                    continue
+                media = (link.get("type") or "").split(";")[0].strip()
+                href = link.get("href")
+                if media in ("application/activity+json", "application/ld+json") and isinstance(href, str):
+                    return href
+            raise NotFound(f"@{username}@{host} has no ActivityPub actor")
+        if isinstance(last_error, FetchError) and last_error.status == 404:
+            raise NotFound(f"@{username}@{host} does not exist")
+        raise Unavailable(f"could not look up @{username}@{host}: {last_error}")

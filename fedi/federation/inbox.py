@@ -1,0 +1,82 @@
+"""Inbox intake (shared and per user) and the handler that processes accepted activities.
+
+Intake order: size cap, JSON parse, signature, replay check, origin checks,
+then the activity is committed to the durable `inbox` queue and 202 returned.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from fedi.activitypub.parse import InvalidDocument, first_type, host_of, id_of, loads
+from fedi.appkeys import DELIVERER, STATE
+from fedi.federation.http import error, read_body, verify_request
+from fedi.federation.client import FetchError
+from fedi.jobs.backoff import Permanent, Retry
+from fedi.models import Job
+from fedi.services import remote
+from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services.inbound.dispatch import process
+from fedi.services.state import State
+
+log = logging.getLogger(__name__)
+INBOX_QUEUE = "inbox"
+
+
+async def post_inbox(request: web.Request) -> web.Response:
+    state: State = request.app[STATE]
+    username = request.match_info.get("username")
+    if username is not None:
+        account = await state.store.accounts.by_handle(username, None)
+        if account is None:
+            return error(404, "no such inbox")
+    body = await read_body(request)
+    try:
+        doc = loads(body)
+    except InvalidDocument as exc:
+        return error(400, str(exc))
+    actor_uri = id_of(doc.get("actor"))
+    if not actor_uri:
+        return error(400, "activity has no actor")
+    if state.domain_blocked(host_of(actor_uri)):
+        return error(403, "your domain is not allowed to deliver here")
+    try:
+        signer = await verify_request(request, body)
+    except web.HTTPUnauthorized:
+        if first_type(doc) == "Delete" and id_of(doc.get("object")) == actor_uri:
+            # An account we never knew, deleted: nothing to verify, nothing to do.
+            if await state.store.accounts.by_uri(actor_uri) is None:
+                return web.Response(status=202)
+        raise
+    if signer != actor_uri:
+        return error(401, "the signature does not belong to the activity's actor")
+    activity_id = id_of(doc)
+    if not activity_id or host_of(activity_id) != host_of(actor_uri):
+        return error(400, "activity id missing or not on the actor's host")
+    await request.app[DELIVERER].host_answered(host_of(actor_uri))
+    fresh = await state.store.jobs.enqueue(
+        INBOX_QUEUE, {"activity": doc, "actor": actor_uri}, dedup_key=activity_id, host=host_of(actor_uri)
+    )
+    if fresh:
+        state.notify_queue(INBOX_QUEUE)
+    return web.Response(status=202)
+
+
+def make_handler(state: State):
+    async def handle(job: Job) -> None:
+        activity, actor_uri = job.payload["activity"], job.payload["actor"]
+        try:
+            actor = await remote.account_by_uri(state, actor_uri)
+            outcome = await process(state, activity, actor)
+        except NotFound as exc:
+            raise Permanent(str(exc)) from None
+        except (Unavailable, FetchError) as exc:
+            raise Retry(str(exc)) from None
+        except ServiceError as exc:
+            raise Permanent(str(exc)) from None
+        if outcome != "done":
+            log.debug("inbox job %s: %s", job.id, outcome)
+
+    return handle

@@ -1,0 +1,146 @@
+"""Runs durable jobs from the store.
+
+Each queue has one handler. A claimed job holds a lease; if the process dies,
+the lease expires and another claim picks the job up, so nothing is stranded.
+Handlers return normally on success, raise Retry to try later with backoff, or
+Permanent to give up. Any other exception counts as a Retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from fedi.jobs.backoff import Permanent, Retry, delay
+from fedi.models import Job
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Job], Awaitable[None]]
+
+
+@dataclass
+class QueueSpec:
+    name: str
+    handler: Handler
+    concurrency: int = 16
+    batch: int = 64
+    lease: float = 120.0
+    max_attempts: int = 17
+
+
+class Runner:
+    def __init__(self, store, specs: list[QueueSpec], poll_interval: float = 1.0):
+        self.store = store
+        self.specs = {s.name: s for s in specs}
+        self.poll_interval = poll_interval
+        self._wake = {s.name: asyncio.Event() for s in specs}
+        self._tasks: list[asyncio.Task] = []
+        self._inflight: dict[str, set[asyncio.Task]] = {s.name: set() for s in specs}
+        self._stopping = False
+
+    def wake(self, queue: str | None = None) -> None:
+        for name, event in self._wake.items():
+            if queue is None or name == queue:
+                event.set()
+
+    async def start(self) -> None:
+        self._stopping = False
+        for spec in self.specs.values():
+            self._tasks.append(asyncio.create_task(self._loop(spec), name=f"jobs-{spec.name}"))
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.wake()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+        self._tasks = []
+        pending = [t for s in self._inflight.values() for t in s]
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _loop(self, spec: QueueSpec) -> None:
+        event = self._wake[spec.name]
+        inflight = self._inflight[spec.name]
+        while not self._stopping:
+            room = spec.concurrency - len(inflight)
+            jobs = []
+            if room > 0:
+                try:
+                    jobs = await self.store.jobs.claim(spec.name, min(room, spec.batch), spec.lease)
+                except Exception:  # noqa: BLE001 - keep the loop alive
+                    log.exception("claiming %s jobs failed", spec.name)
+            for job in jobs:
+                task = asyncio.create_task(self._run(spec, job))
+                inflight.add(task)
+                task.add_done_callback(inflight.discard)
+            if jobs and len(jobs) == min(room, spec.batch):
+                await asyncio.sleep(0)
+                continue
+            event.clear()
+            try:
+                await asyncio.wait_for(event.wait(), timeout=self._idle_wait(inflight))
+            except asyncio.TimeoutError:
+                pass
+
+    def _idle_wait(self, inflight) -> float:
+        return 0.05 if inflight else self.poll_interval
+
+    async def _run(self, spec: QueueSpec, job: Job) -> None:
+        try:
+            await spec.handler(job)
+        except asyncio.CancelledError:
+            raise  # the lease expires and the job runs again
+        except Permanent as exc:
+            await self._finish(self.store.jobs.fail(job.id, str(exc) or "permanent failure"))
+        except Retry as exc:
+            await self._retry(spec, job, str(exc), exc.after)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("job %s on %s failed", job.id, spec.name)
+            await self._retry(spec, job, f"{type(exc).__name__}: {exc}", None)
+        else:
+            await self._finish(self.store.jobs.complete([job.id]))
+        self.wake(spec.name)
+
+    async def _retry(self, spec: QueueSpec, job: Job, reason: str, after: float | None) -> None:
+        if job.attempts >= spec.max_attempts:
+            await self._finish(self.store.jobs.fail(job.id, f"gave up after {job.attempts} attempts: {reason}"))
+            return
+        wait = delay(job.attempts) if after is None else max(after, 1.0)
+        await self._finish(self.store.jobs.retry(job.id, time.time() + wait, reason))
+
+    async def _finish(self, coro) -> None:
+        try:
+            await coro
+        except Exception:  # noqa: BLE001 - the lease will expire and the job runs again
+            log.exception("recording a job outcome failed")
+
+    # For tests and scripts ---------------------------------------------------
+    async def run_until_idle(self, queues: list[str] | None = None, timeout: float = 30.0) -> None:
+        """Run due jobs until none are due or in flight (does not wait for backoff)."""
+        deadline = time.monotonic() + timeout
+        names = queues or list(self.specs)
+        while time.monotonic() < deadline:
+            busy = False
+            for name in names:
+                spec = self.specs[name]
+                jobs = await self.store.jobs.claim(name, spec.batch, spec.lease)
+                if jobs:
+                    busy = True
+                    await asyncio.gather(*(self._run(spec, j) for j in jobs))
+                if self._inflight[name]:
+                    busy = True
+                    await asyncio.gather(*list(self._inflight[name]), return_exceptions=True)
+            if not busy:
+                return
+        raise TimeoutError("jobs still running")

@@ -1,0 +1,177 @@
+"""Plain domain records passed between storage, services and faces. No I/O here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Account:
+    id: str
+    uri: str
+    username: str
+    domain: str | None  # None for local accounts
+    display_name: str = ""
+    note: str = ""
+    url: str | None = None
+    actor_type: str = "Person"
+    inbox_url: str | None = None
+    shared_inbox_url: str | None = None
+    outbox_url: str | None = None
+    followers_url: str | None = None
+    following_url: str | None = None
+    featured_url: str | None = None
+    public_key_id: str | None = None
+    public_key_pem: str | None = None
+    locked: bool = False
+    discoverable: bool = True
+    bot: bool = False
+    avatar_url: str | None = None
+    header_url: str | None = None
+    fields: list[dict] = field(default_factory=list)
+    also_known_as: list[str] = field(default_factory=list)
+    published: str | None = None
+    suspended: bool = False
+    fetched_at: float | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    @property
+    def local(self) -> bool:
+        return self.domain is None
+
+    def acct(self, local_domain: str) -> str:
+        return f"{self.username}@{self.domain or local_domain}"
+
+    @property
+    def delivery_inbox(self) -> str | None:
+        return self.shared_inbox_url or self.inbox_url
+
+
+@dataclass
+class User:
+    account_id: str
+    email: str
+    password_hash: str
+    private_key_pem: str
+    admin: bool = False
+    approved: bool = True
+    default_visibility: str = "public"
+    created_at: float = 0.0
+
+
+@dataclass
+class Follow:
+    id: str
+    follower_id: str
+    target_id: str
+    state: str  # pending | accepted
+    uri: str
+    note: str = ""
+    created_at: float = 0.0
+
+    @property
+    def accepted(self) -> bool:
+        return self.state == "accepted"
+
+
+@dataclass
+class Block:
+    id: str
+    account_id: str
+    target_id: str
+    uri: str
+    created_at: float = 0.0
+
+
+@dataclass
+class Status:
+    id: str
+    uri: str
+    account_id: str
+    local: bool
+    visibility: str  # public | unlisted | private | direct
+    published: float
+    url: str | None = None
+    object_type: str = "Note"
+    in_reply_to_uri: str | None = None
+    in_reply_to_id: str | None = None
+    in_reply_to_account_id: str | None = None
+    reblog_of_id: str | None = None
+    content: str = ""
+    source: str | None = None
+    summary: str = ""
+    sensitive: bool = False
+    language: str | None = None
+    conversation: str | None = None
+    edited_at: float | None = None
+    attachments: list[dict] = field(default_factory=list)
+    created_at: float = 0.0
+    # Filled by the repository on read.
+    mention_ids: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Favourite:
+    id: str
+    account_id: str
+    status_id: str
+    uri: str
+    created_at: float = 0.0
+
+
+@dataclass
+class Activity:
+    """An activity published by a local actor, stored so its id dereferences."""
+
+    id: str
+    uri: str
+    account_id: str
+    type: str
+    visibility: str
+    body: dict
+    object_uri: str | None = None
+    status_id: str | None = None
+    created_at: float = 0.0
+
+
+@dataclass
+class Job:
+    id: str
+    queue: str
+    payload: dict
+    attempts: int
+    host: str | None = None
+    dedup_key: str | None = None
+    created_at: float = 0.0
+
+
+@dataclass
+class Host:
+    domain: str
+    failures: int = 0
+    first_failure_at: float | None = None
+    last_failure_at: float | None = None
+    last_success_at: float | None = None
+    unavailable: bool = False
+    signature_scheme: str | None = None
+
+
+@dataclass
+class Notification:
+    id: str
+    account_id: str
+    type: str
+    from_account_id: str
+    status_id: str | None = None
+    created_at: float = 0.0
+
+
+@dataclass
+class Page:
+    """One page of a collection, newest first."""
+
+    items: list
+    total: int | None = None
+    next_max_id: str | None = None

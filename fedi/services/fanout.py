@@ -1,0 +1,72 @@
+"""Who receives a local activity: remote inboxes as durable jobs, local accounts directly.
+
+Remote targets are deduplicated by shared inbox, one delivery job per
+(activity, inbox). Local recipients get an inbox item (and a notification
+where one is due) in the same transaction that stores the activity, so
+nothing is half-published after a crash.
+"""
+
+from __future__ import annotations
+
+import time
+
+from fedi.activitypub.parse import host_of
+from fedi.ids import new_id
+from fedi.models import Account, Notification
+from fedi.services.state import State
+
+DELIVER_QUEUE = "deliver"
+
+
+async def follower_targets(tx, author: Account) -> tuple[list[str], list[str]]:
+    """(remote inboxes, local account ids) of the author's accepted followers."""
+    return await tx.follows.follower_inboxes(author.id), await tx.follows.local_followers(author.id)
+
+
+def add_account(account: Account | None, inboxes: list[str], local_ids: list[str]) -> None:
+    if account is None:
+        return
+    if account.local:
+        local_ids.append(account.id)
+    elif account.delivery_inbox:
+        inboxes.append(account.delivery_inbox)
+
+
+async def enqueue(state: State, tx, author: Account, body: dict, inboxes: list[str]) -> int:
+    """Queue one delivery job per distinct, deliverable inbox."""
+    seen, items = set(), []
+    unavailable = set(await tx.hosts.unavailable())
+    for inbox in inboxes:
+        if not inbox or inbox in seen or state.urls.is_local(inbox):
+            continue
+        seen.add(inbox)
+        host = host_of(inbox)
+        if state.domain_blocked(host) or host in unavailable:
+            continue
+        items.append(({"inbox": inbox, "signer": author.id, "activity": body}, host))
+    if items:
+        await tx.jobs.enqueue_many(DELIVER_QUEUE, items)
+    return len(items)
+
+
+async def deliver_locally(tx, body: dict, local_ids: list[str], *, exclude: str | None = None) -> None:
+    ids = [a for a in dict.fromkeys(local_ids) if a != exclude]
+    if ids:
+        await tx.inbox.add(new_id(), ids, body["id"], body)
+
+
+async def notify(tx, account_id: str, type_: str, from_account_id: str,
+                 status_id: str | None = None) -> None:
+    if account_id == from_account_id:
+        return
+    await tx.notifications.insert(Notification(
+        id=new_id(), account_id=account_id, type=type_, from_account_id=from_account_id,
+        status_id=status_id, created_at=time.time(),
+    ))
+
+
+async def publish(state: State, tx, author: Account, body: dict, *, inboxes: list[str],
+                  local_ids: list[str]) -> None:
+    """Deliver a stored activity to remote inboxes (queued) and local accounts (now)."""
+    await enqueue(state, tx, author, body, inboxes)
+    await deliver_locally(tx, body, local_ids, exclude=author.id)

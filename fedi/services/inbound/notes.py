@@ -1,0 +1,127 @@
+"""Create, Update and Delete of notes received from peers."""
+
+from __future__ import annotations
+
+import time
+
+from fedi.activitypub.audience import visibility_of
+from fedi.activitypub.parse import first_type, host_of, id_of, note_fields, same_origin
+from fedi.activitypub.vocab import NOTE_TYPES
+from fedi.ids import new_id
+from fedi.models import Account, Status
+from fedi.services import fanout, remote
+from fedi.services.errors import ServiceError
+from fedi.services.inbound.common import Ignored, embedded, local_recipients, object_id
+from fedi.services.state import State
+
+
+async def _trusted_object(state: State, activity: dict, actor: Account) -> dict:
+    """The activity's object, fetched from its origin unless the signer's host vouches for it."""
+    obj = embedded(activity)
+    if obj is not None and same_origin(id_of(obj), actor.uri):
+        return obj
+    uri = object_id(activity)
+    if state.resolver is None:
+        raise Ignored("cannot fetch object")
+    return await state.resolver.object(uri)
+
+
+async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool) -> Status | None:
+    uri = id_of(doc)
+    if not uri or first_type(doc) not in NOTE_TYPES:
+        return None
+    existing = await state.store.statuses.by_uri(uri)
+    if existing is not None:
+        return existing
+    author_uri = id_of(doc.get("attributedTo"))
+    if not author_uri or not same_origin(author_uri, uri):
+        raise Ignored("note is not attributed to an actor on its own host")
+    if state.urls.is_local(uri):
+        raise Ignored("remote copy of a local note")
+    author = await remote.account_by_uri(state, author_uri)
+    f = note_fields(doc)
+    parent = await state.store.statuses.by_uri(f["in_reply_to"]) if f["in_reply_to"] else None
+    mentioned = []
+    for href in f["mentions"]:
+        account = await state.store.accounts.by_uri(href)
+        if account is not None:
+            mentioned.append(account.id)
+    now = time.time()
+    status = Status(
+        id=new_id(at=min(f["published"], now)), uri=uri, url=f["url"] or uri, account_id=author.id,
+        local=False, object_type=f["object_type"], visibility=visibility_of(doc, author.followers_url),
+        published=f["published"], content=f["content"], summary=f["summary"], sensitive=f["sensitive"],
+        language=f["language"], in_reply_to_uri=f["in_reply_to"],
+        in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        conversation=f["conversation"], edited_at=f["updated"], attachments=f["attachments"],
+        created_at=now, mention_ids=mentioned, tags=f["tags"],
+    )
+    if not await state.store.statuses.insert(status):
+        return await state.store.statuses.by_uri(uri)
+    return status
+
+
+async def on_create(state: State, activity: dict, actor: Account) -> None:
+    obj = await _trusted_object(state, activity, actor)
+    if first_type(obj) not in NOTE_TYPES:
+        raise Ignored(f"Create of {first_type(obj) or 'unknown'} is not stored")
+    if id_of(obj.get("attributedTo")) != actor.uri and not same_origin(id_of(obj), actor.uri):
+        raise Ignored("Create by an actor that is not the author's host")
+    status = await store_remote_note(state, obj, trusted_origin=True)
+    if status is None:
+        return
+    recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)
+
+    async def write(tx):
+        await fanout.deliver_locally(tx, activity, recipients + status.mention_ids)
+        for account_id in status.mention_ids:
+            target = await tx.accounts.get(account_id)
+            if target is not None and target.local:
+                await fanout.notify(tx, account_id, "mention", status.account_id, status.id)
+
+    await state.store.atomic(write)
+
+
+async def on_update_note(state: State, activity: dict, actor: Account) -> None:
+    obj = await _trusted_object(state, activity, actor)
+    status = await state.store.statuses.by_uri(id_of(obj) or "")
+    if status is None:
+        raise Ignored("update of an unknown note")
+    if status.account_id != actor.id:
+        raise Ignored("update by someone other than the author")
+    f = note_fields(obj)
+    status.content, status.summary, status.sensitive = f["content"], f["summary"], f["sensitive"]
+    status.language = f["language"] or status.language
+    status.attachments, status.tags = f["attachments"], f["tags"]
+    status.edited_at = f["updated"] or time.time()
+
+    async def write(tx):
+        await tx.statuses.update_content(status)
+        await fanout.deliver_locally(tx, activity, await local_recipients(state, activity, actor))
+
+    await state.store.atomic(write)
+
+
+async def on_delete(state: State, activity: dict, actor: Account) -> None:
+    uri = object_id(activity)
+    if uri == actor.uri:
+        from fedi.services.inbound.actors import delete_actor
+
+        await delete_actor(state, actor)
+        return
+    if host_of(uri) != host_of(actor.uri):
+        raise Ignored("delete of an object on another host")
+    status = await state.store.statuses.by_uri(uri)
+    if status is None:
+        return  # never seen it, or already gone
+    if status.account_id != actor.id:
+        raise Ignored("delete by someone other than the author")
+    await state.store.statuses.delete(status.id)
+
+
+async def resolve_status(state: State, uri: str) -> Status:
+    try:
+        return await remote.status_by_uri(state, uri)
+    except ServiceError as exc:
+        raise Ignored(str(exc)) from None

@@ -1,0 +1,78 @@
+"""Finding accounts and statuses that may live on other servers."""
+
+from __future__ import annotations
+
+import logging
+
+from fedi.activitypub.parse import host_of
+from fedi.models import Account, Status
+from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services.state import State
+
+log = logging.getLogger(__name__)
+
+
+async def account_by_uri(state: State, uri: str, *, refresh: bool = False) -> Account:
+    if state.urls.is_local(uri):
+        account = await state.store.accounts.by_uri(uri)
+        if account is None:
+            raise NotFound(f"no local actor {uri}")
+        return account
+    if state.domain_blocked(host_of(uri)):
+        raise ServiceError(f"the domain of {uri} is blocked", 403)
+    if not refresh:
+        account = await state.store.accounts.by_uri(uri)
+        if account is not None:
+            return account
+    if state.resolver is None:
+        raise Unavailable("federation is not available")
+    return await state.resolver.actor(uri, refresh=refresh)
+
+
+async def account_by_handle(state: State, username: str, host: str | None) -> Account:
+    host = (host or "").lower() or None
+    if host is None or host == state.urls.domain:
+        account = await state.store.accounts.by_handle(username, None)
+        if account is None or account.suspended:
+            raise NotFound(f"no local account @{username}")
+        return account
+    if state.domain_blocked(host):
+        raise ServiceError(f"the domain {host} is blocked", 403)
+    account = await state.store.accounts.by_handle(username, host)
+    if account is not None:
+        return account
+    if state.resolver is None:
+        raise Unavailable("federation is not available")
+    actor_uri = await state.resolver.webfinger(username, host)
+    return await account_by_uri(state, actor_uri)
+
+
+async def account_by_reference(state: State, ref: str) -> Account:
+    """An actor URI, or a handle written as user@host / @user@host / user."""
+    ref = ref.strip()
+    if ref.startswith(("http://", "https://")):
+        return await account_by_uri(state, ref)
+    handle = ref.lstrip("@")
+    username, _, host = handle.partition("@")
+    if not username:
+        raise ServiceError(f"not an account reference: {ref!r}")
+    return await account_by_handle(state, username, host or None)
+
+
+async def status_by_uri(state: State, uri: str) -> Status:
+    status = await state.store.statuses.by_uri(uri)
+    if status is not None:
+        return status
+    if state.urls.is_local(uri):
+        raise NotFound(f"no such status {uri}")
+    if state.domain_blocked(host_of(uri)):
+        raise ServiceError(f"the domain of {uri} is blocked", 403)
+    if state.resolver is None:
+        raise Unavailable("federation is not available")
+    from fedi.services.inbound import notes  # noqa: PLC0415 - avoids an import cycle
+
+    doc = await state.resolver.object(uri)
+    status = await notes.store_remote_note(state, doc, trusted_origin=True)
+    if status is None:
+        raise NotFound(f"{uri} is not a note")
+    return status

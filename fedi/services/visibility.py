@@ -1,0 +1,37 @@
+"""Who may see a status. One rule set for every face."""
+
+from __future__ import annotations
+
+from fedi.models import Account, Status
+
+PUBLIC = ("public", "unlisted")
+
+
+async def can_view(store, status: Status, viewer: Account | None) -> bool:
+    if viewer is not None and viewer.id == status.account_id:
+        return True
+    if viewer is not None and await store.blocks.either_way(viewer.id, status.account_id):
+        return False
+    if status.visibility in PUBLIC:
+        return True
+    if viewer is None:
+        return False
+    if status.id and viewer.id in (status.mention_ids or []):
+        return True
+    if status.visibility == "private":
+        follow = await store.follows.get(viewer.id, status.account_id)
+        return follow is not None and follow.accepted
+    return False
+
+
+async def can_view_as_server(store, status: Status, domain: str) -> bool:
+    """For signed fetches by an instance actor: any accepted follower or mention on that domain."""
+    if status.visibility in PUBLIC:
+        return True
+    accounts = await store.accounts.get_many(status.mention_ids or [])
+    if any(a.domain == domain for a in accounts.values()):
+        return True
+    if status.visibility == "private":
+        page = await store.follows.followers_page(status.account_id, limit=10_000)
+        return any(uri.split("/")[2].lower() == domain for uri in page.items)
+    return False

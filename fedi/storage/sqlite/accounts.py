@@ -1,0 +1,144 @@
+"""Accounts (local and remote), users and tokens."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from fedi.models import Account, User
+from fedi.storage.sqlite.rows import ACCOUNT_COLUMNS, JSON_FIELDS, insert_sql, to_record, to_row
+
+
+class SqliteAccounts:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, account_id: str) -> Account | None:
+        return to_record(Account, await self.db.fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,)))
+
+    async def get_many(self, ids) -> dict[str, Account]:
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchall(f"SELECT * FROM accounts WHERE id IN ({marks})", ids)
+        return {row["id"]: to_record(Account, row) for row in rows}
+
+    async def by_uri(self, uri: str) -> Account | None:
+        return to_record(Account, await self.db.fetchone("SELECT * FROM accounts WHERE uri = ?", (uri,)))
+
+    async def by_key_id(self, key_id: str) -> Account | None:
+        row = await self.db.fetchone("SELECT * FROM accounts WHERE public_key_id = ?", (key_id,))
+        return to_record(Account, row)
+
+    async def by_handle(self, username: str, domain: str | None) -> Account | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM accounts WHERE lower(username) = lower(?) AND ifnull(domain, '') = ?",
+            (username, (domain or "").lower()),
+        )
+        return to_record(Account, row)
+
+    async def one_on_domain(self, domain: str) -> Account | None:
+        row = await self.db.fetchone("SELECT * FROM accounts WHERE domain = ? LIMIT 1", (domain.lower(),))
+        return to_record(Account, row)
+
+    async def list_local(self) -> list[Account]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM accounts WHERE domain IS NULL ORDER BY id"
+        )
+        return [to_record(Account, r) for r in rows]
+
+    async def count_local(self) -> int:
+        row = await self.db.fetchone(
+            "SELECT count(*) FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.suspended = 0"
+        )
+        return row[0]
+
+    async def insert(self, account: Account) -> None:
+        sql, params = insert_sql("accounts", to_row(account))
+        await self.db.execute(sql, params)
+
+    async def upsert_remote(self, account: Account) -> Account:
+        """Insert a remote actor, or refresh the stored copy (keeping our id)."""
+        existing = await self.by_uri(account.uri)
+        if existing is None:
+            await self.insert(account)
+            return account
+        account.id = existing.id
+        account.created_at = existing.created_at
+        row = to_row(account, exclude=("id", "uri", "created_at"))
+        sets = ", ".join(f"{k} = ?" for k in row)
+        await self.db.execute(f"UPDATE accounts SET {sets} WHERE id = ?", (*row.values(), existing.id))
+        return account
+
+    async def update(self, account_id: str, **changes) -> None:
+        if not changes:
+            return
+        changes["updated_at"] = time.time()
+        values = []
+        for key, value in changes.items():
+            if key not in ACCOUNT_COLUMNS or key in ("id", "uri"):
+                raise KeyError(key)
+            if key in JSON_FIELDS:
+                value = json.dumps(value)
+            elif isinstance(value, bool):
+                value = int(value)
+            values.append(value)
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        await self.db.execute(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account_id))
+
+    async def delete(self, account_id: str) -> None:
+        await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
+
+    async def known_domains(self) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT domain FROM accounts WHERE domain IS NOT NULL ORDER BY domain"
+        )
+        return [r[0] for r in rows]
+
+
+class SqliteUsers:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, account_id: str) -> User | None:
+        return to_record(User, await self.db.fetchone("SELECT * FROM users WHERE account_id = ?", (account_id,)))
+
+    async def by_email(self, email: str) -> User | None:
+        return to_record(User, await self.db.fetchone("SELECT * FROM users WHERE email = ?", (email,)))
+
+    async def insert(self, user: User) -> None:
+        sql, params = insert_sql("users", to_row(user))
+        await self.db.execute(sql, params)
+
+    async def update(self, account_id: str, **changes) -> None:
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        values = [int(v) if isinstance(v, bool) else v for v in changes.values()]
+        await self.db.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*values, account_id))
+
+    async def active_since(self, since: float) -> int:
+        row = await self.db.fetchone(
+            "SELECT count(DISTINCT account_id) FROM statuses WHERE local = 1 AND created_at >= ?", (since,)
+        )
+        return row[0]
+
+
+class SqliteTokens:
+    def __init__(self, db):
+        self.db = db
+
+    async def insert(self, token_id: str, account_id: str, token_hash: str, scopes: str,
+                     app_id: str | None = None) -> None:
+        await self.db.execute(
+            "INSERT INTO tokens (id, account_id, token_hash, scopes, app_id, created_at) VALUES (?,?,?,?,?,?)",
+            (token_id, account_id, token_hash, scopes, app_id, time.time()),
+        )
+
+    async def lookup(self, token_hash: str) -> tuple[str, str] | None:
+        row = await self.db.fetchone(
+            "SELECT account_id, scopes FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
+        )
+        return (row[0], row[1]) if row else None
+
+    async def revoke(self, token_hash: str) -> None:
+        await self.db.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))

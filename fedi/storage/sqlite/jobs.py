@@ -1,0 +1,166 @@
+"""Durable jobs with leases, hosts' delivery health, and instance settings."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from fedi.ids import new_id
+from fedi.models import Host, Job
+from fedi.storage.sqlite.rows import to_record
+
+
+class SqliteJobs:
+    def __init__(self, db):
+        self.db = db
+
+    async def enqueue(self, queue: str, payload: dict, *, dedup_key: str | None = None,
+                      host: str | None = None, run_at: float | None = None) -> bool:
+        """Add a job. False when a job with the same dedup key exists (a replay)."""
+        now = time.time()
+        changed = await self.db.execute(
+            "INSERT OR IGNORE INTO jobs (id, queue, dedup_key, host, payload, next_attempt_at, created_at) "
+            "VALUES (?,?,?,?,?,?,?)",
+            (new_id(), queue, dedup_key, host, json.dumps(payload), run_at or now, now),
+        )
+        return changed > 0
+
+    async def enqueue_many(self, queue: str, items: list[tuple[dict, str | None]]) -> None:
+        """items: (payload, host) pairs."""
+        now = time.time()
+        await self.db.executemany(
+            "INSERT INTO jobs (id, queue, host, payload, next_attempt_at, created_at) VALUES (?,?,?,?,?,?)",
+            [(new_id(), queue, host, json.dumps(payload), now, now) for payload, host in items],
+        )
+
+    async def claim(self, queue: str, limit: int, lease: float) -> list[Job]:
+        now = time.time()
+        rows = await self.db.fetchall(
+            "UPDATE jobs SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
+            " SELECT id FROM jobs WHERE queue = ? AND state = 'pending' AND next_attempt_at <= ?"
+            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)"
+            " RETURNING id, queue, payload, attempts, host, dedup_key, created_at",
+            (now + lease, queue, now, now, limit),
+        )
+        return [to_record(Job, r) for r in rows]
+
+    async def complete(self, job_ids: list[str]) -> None:
+        now = time.time()
+        await self.db.executemany(
+            "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = ? WHERE id = ?",
+            [(now, j) for j in job_ids],
+        )
+
+    async def retry(self, job_id: str, next_attempt_at: float, error: str) -> None:
+        await self.db.execute(
+            "UPDATE jobs SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
+            (next_attempt_at, error[:500], job_id),
+        )
+
+    async def fail(self, job_id: str, error: str) -> None:
+        await self.db.execute(
+            "UPDATE jobs SET state = 'failed', lease_until = NULL, last_error = ?, finished_at = ? WHERE id = ?",
+            (error[:500], time.time(), job_id),
+        )
+
+    async def next_due(self, queue: str) -> float | None:
+        row = await self.db.fetchone(
+            "SELECT min(max(next_attempt_at, ifnull(lease_until, 0))) FROM jobs WHERE queue = ? AND state = 'pending'",
+            (queue,),
+        )
+        return row[0] if row else None
+
+    async def counts(self) -> dict[str, dict[str, int]]:
+        rows = await self.db.fetchall("SELECT queue, state, count(*) FROM jobs GROUP BY queue, state")
+        out: dict[str, dict[str, int]] = {}
+        for queue, state, n in rows:
+            out.setdefault(queue, {})[state] = n
+        return out
+
+    async def pending(self, queue: str | None = None) -> int:
+        if queue:
+            row = await self.db.fetchone(
+                "SELECT count(*) FROM jobs WHERE state = 'pending' AND queue = ?", (queue,)
+            )
+        else:
+            row = await self.db.fetchone("SELECT count(*) FROM jobs WHERE state = 'pending'")
+        return row[0]
+
+    async def due(self) -> int:
+        now = time.time()
+        row = await self.db.fetchone(
+            "SELECT count(*) FROM jobs WHERE state = 'pending' AND next_attempt_at <= ? "
+            "AND (lease_until IS NULL OR lease_until < ?)", (now, now),
+        )
+        return row[0]
+
+    async def purge_finished(self, older_than: float) -> int:
+        return await self.db.execute(
+            "DELETE FROM jobs WHERE state != 'pending' AND finished_at < ?", (older_than,)
+        )
+
+
+class SqliteHosts:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, domain: str) -> Host | None:
+        return to_record(Host, await self.db.fetchone("SELECT * FROM hosts WHERE domain = ?", (domain,)))
+
+    async def record_success(self, domain: str) -> None:
+        await self.db.execute(
+            "INSERT INTO hosts (domain, last_success_at) VALUES (?, ?) ON CONFLICT(domain) DO UPDATE SET "
+            "failures = 0, first_failure_at = NULL, unavailable = 0, last_success_at = excluded.last_success_at",
+            (domain, time.time()),
+        )
+
+    async def record_failure(self, domain: str, unavailable_after: float) -> bool:
+        """Count a failure. Returns True when the host is now considered unavailable."""
+        now = time.time()
+        await self.db.execute(
+            "INSERT INTO hosts (domain, failures, first_failure_at, last_failure_at) VALUES (?, 1, ?, ?) "
+            "ON CONFLICT(domain) DO UPDATE SET failures = failures + 1, "
+            "first_failure_at = coalesce(first_failure_at, excluded.first_failure_at), "
+            "last_failure_at = excluded.last_failure_at",
+            (domain, now, now),
+        )
+        await self.db.execute(
+            "UPDATE hosts SET unavailable = 1 WHERE domain = ? AND first_failure_at <= ?",
+            (domain, now - unavailable_after),
+        )
+        host = await self.get(domain)
+        return bool(host and host.unavailable)
+
+    async def set_scheme(self, domain: str, scheme: str) -> None:
+        await self.db.execute(
+            "INSERT INTO hosts (domain, signature_scheme) VALUES (?, ?) "
+            "ON CONFLICT(domain) DO UPDATE SET signature_scheme = excluded.signature_scheme",
+            (domain, scheme),
+        )
+
+    async def unavailable(self) -> list[str]:
+        rows = await self.db.fetchall("SELECT domain FROM hosts WHERE unavailable = 1 ORDER BY domain")
+        return [r[0] for r in rows]
+
+    async def failing(self) -> list[Host]:
+        rows = await self.db.fetchall("SELECT * FROM hosts WHERE failures > 0 ORDER BY failures DESC")
+        return [to_record(Host, r) for r in rows]
+
+
+class SqliteSettings:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, key: str) -> str | None:
+        row = await self.db.fetchone("SELECT value FROM settings WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    async def set_if_absent(self, key: str, value: str) -> str:
+        await self.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, value))
+        return await self.get(key)

@@ -1,0 +1,195 @@
+"""Follows, blocks, favourites, pins and notifications."""
+
+from __future__ import annotations
+
+import time
+
+from fedi.models import Block, Favourite, Follow, Notification, Page
+from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+
+
+class SqliteFollows:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, follower_id: str, target_id: str) -> Follow | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM follows WHERE follower_id = ? AND target_id = ?", (follower_id, target_id)
+        )
+        return to_record(Follow, row)
+
+    async def by_uri(self, uri: str) -> Follow | None:
+        return to_record(Follow, await self.db.fetchone("SELECT * FROM follows WHERE uri = ?", (uri,)))
+
+    async def insert(self, follow: Follow) -> None:
+        sql, params = insert_sql("follows", to_row(follow), "INSERT OR REPLACE")
+        await self.db.execute(sql, params)
+
+    async def set_state(self, follow_id: str, state: str) -> None:
+        await self.db.execute("UPDATE follows SET state = ? WHERE id = ?", (state, follow_id))
+
+    async def delete(self, follow_id: str) -> None:
+        await self.db.execute("DELETE FROM follows WHERE id = ?", (follow_id,))
+
+    async def pending_for(self, target_id: str) -> list[Follow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM follows WHERE target_id = ? AND state = 'pending' ORDER BY id", (target_id,)
+        )
+        return [to_record(Follow, r) for r in rows]
+
+    async def _page(self, column: str, other: str, account_id: str, max_id, limit) -> Page:
+        params = [account_id]
+        extra = ""
+        if max_id:
+            extra = " AND f.id < ?"
+            params.append(max_id)
+        rows = await self.db.fetchall(
+            f"SELECT f.id AS fid, a.uri FROM follows f JOIN accounts a ON a.id = f.{other} "
+            f"WHERE f.{column} = ? AND f.state = 'accepted'{extra} ORDER BY f.id DESC LIMIT ?",
+            (*params, limit),
+        )
+        total = (await self.db.fetchone(
+            f"SELECT count(*) FROM follows WHERE {column} = ? AND state = 'accepted'", (account_id,)
+        ))[0]
+        next_max = rows[-1]["fid"] if len(rows) == limit else None
+        return Page(items=[r["uri"] for r in rows], total=total, next_max_id=next_max)
+
+    async def followers_page(self, account_id: str, max_id: str | None = None, limit: int = 40) -> Page:
+        return await self._page("target_id", "follower_id", account_id, max_id, limit)
+
+    async def following_page(self, account_id: str, max_id: str | None = None, limit: int = 40) -> Page:
+        return await self._page("follower_id", "target_id", account_id, max_id, limit)
+
+    async def counts(self, account_id: str) -> tuple[int, int]:
+        row = await self.db.fetchone(
+            "SELECT (SELECT count(*) FROM follows WHERE target_id = ?1 AND state = 'accepted'),"
+            " (SELECT count(*) FROM follows WHERE follower_id = ?1 AND state = 'accepted')",
+            (account_id,),
+        )
+        return row[0], row[1]
+
+    async def follower_inboxes(self, account_id: str) -> list[str]:
+        """Distinct delivery inboxes of remote accepted followers (shared inbox preferred)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT coalesce(a.shared_inbox_url, a.inbox_url) FROM follows f "
+            "JOIN accounts a ON a.id = f.follower_id "
+            "WHERE f.target_id = ? AND f.state = 'accepted' AND a.domain IS NOT NULL "
+            "AND a.suspended = 0 AND coalesce(a.shared_inbox_url, a.inbox_url) IS NOT NULL",
+            (account_id,),
+        )
+        return [r[0] for r in rows]
+
+    async def local_followers(self, account_id: str) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT f.follower_id FROM follows f JOIN accounts a ON a.id = f.follower_id "
+            "WHERE f.target_id = ? AND f.state = 'accepted' AND a.domain IS NULL",
+            (account_id,),
+        )
+        return [r[0] for r in rows]
+
+    async def local_followers_of_uris(self, actor_uri: str) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT f.follower_id FROM follows f JOIN accounts t ON t.id = f.target_id "
+            "JOIN accounts a ON a.id = f.follower_id "
+            "WHERE t.uri = ? AND f.state = 'accepted' AND a.domain IS NULL",
+            (actor_uri,),
+        )
+        return [r[0] for r in rows]
+
+
+class SqliteBlocks:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, account_id: str, target_id: str) -> Block | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM blocks WHERE account_id = ? AND target_id = ?", (account_id, target_id)
+        )
+        return to_record(Block, row)
+
+    async def by_uri(self, uri: str) -> Block | None:
+        return to_record(Block, await self.db.fetchone("SELECT * FROM blocks WHERE uri = ?", (uri,)))
+
+    async def either_way(self, a: str, b: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?)",
+            (a, b, b, a),
+        )
+        return row is not None
+
+    async def insert(self, block: Block) -> None:
+        sql, params = insert_sql("blocks", to_row(block), "INSERT OR IGNORE")
+        await self.db.execute(sql, params)
+
+    async def delete(self, block_id: str) -> None:
+        await self.db.execute("DELETE FROM blocks WHERE id = ?", (block_id,))
+
+
+class SqliteFavourites:
+    def __init__(self, db):
+        self.db = db
+
+    async def get(self, account_id: str, status_id: str) -> Favourite | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM favourites WHERE account_id = ? AND status_id = ?", (account_id, status_id)
+        )
+        return to_record(Favourite, row)
+
+    async def by_uri(self, uri: str) -> Favourite | None:
+        return to_record(Favourite, await self.db.fetchone("SELECT * FROM favourites WHERE uri = ?", (uri,)))
+
+    async def insert(self, fav: Favourite) -> bool:
+        sql, params = insert_sql("favourites", to_row(fav), "INSERT OR IGNORE")
+        return await self.db.execute(sql, params) > 0
+
+    async def delete(self, fav_id: str) -> None:
+        await self.db.execute("DELETE FROM favourites WHERE id = ?", (fav_id,))
+
+    async def count(self, status_id: str) -> int:
+        return (await self.db.fetchone("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
+
+    async def accounts_for(self, status_id: str) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT account_id FROM favourites WHERE status_id = ? ORDER BY id", (status_id,)
+        )
+        return [r[0] for r in rows]
+
+
+class SqlitePins:
+    def __init__(self, db):
+        self.db = db
+
+    async def add(self, account_id: str, status_id: str) -> None:
+        await self.db.execute(
+            "INSERT OR IGNORE INTO pins (account_id, status_id, created_at) VALUES (?,?,?)",
+            (account_id, status_id, time.time()),
+        )
+
+    async def remove(self, account_id: str, status_id: str) -> None:
+        await self.db.execute("DELETE FROM pins WHERE account_id = ? AND status_id = ?", (account_id, status_id))
+
+    async def list(self, account_id: str) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT status_id FROM pins WHERE account_id = ? ORDER BY created_at DESC", (account_id,)
+        )
+        return [r[0] for r in rows]
+
+
+class SqliteNotifications:
+    def __init__(self, db):
+        self.db = db
+
+    async def insert(self, n: Notification) -> None:
+        sql, params = insert_sql("notifications", to_row(n))
+        await self.db.execute(sql, params)
+
+    async def list(self, account_id: str, max_id: str | None = None, limit: int = 40) -> list[Notification]:
+        params: list = [account_id]
+        extra = ""
+        if max_id:
+            extra, params = " AND id < ?", [account_id, max_id]
+        rows = await self.db.fetchall(
+            f"SELECT * FROM notifications WHERE account_id = ?{extra} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [to_record(Notification, r) for r in rows]

@@ -1,0 +1,62 @@
+"""The SQLite implementation of the Store interface."""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable
+
+from fedi.storage.sqlite.accounts import SqliteAccounts, SqliteTokens, SqliteUsers
+from fedi.storage.sqlite.db import Database, Tx
+from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
+from fedi.storage.sqlite.social import (
+    SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
+)
+from fedi.storage.sqlite.statuses import SqliteActivities, SqliteInbox, SqliteStatuses
+
+
+class SqliteStore:
+    """Repositories over one executor: the Database, or a Tx inside `atomic`."""
+
+    def __init__(self, executor, database: Database | None = None):
+        self._db = database
+        self.accounts = SqliteAccounts(executor)
+        self.users = SqliteUsers(executor)
+        self.tokens = SqliteTokens(executor)
+        self.follows = SqliteFollows(executor)
+        self.blocks = SqliteBlocks(executor)
+        self.favourites = SqliteFavourites(executor)
+        self.pins = SqlitePins(executor)
+        self.notifications = SqliteNotifications(executor)
+        self.statuses = SqliteStatuses(executor)
+        self.activities = SqliteActivities(executor)
+        self.inbox = SqliteInbox(executor)
+        self.jobs = SqliteJobs(executor)
+        self.hosts = SqliteHosts(executor)
+        self.settings = SqliteSettings(executor)
+
+    @classmethod
+    async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
+        db = Database(path)
+        await db.open()
+        if migrate:
+            await db.migrate()
+        return cls(db, db)
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    async def migrate(self) -> list[str]:
+        return await self._db.migrate()
+
+    async def atomic(self, fn: Callable[["SqliteStore"], Awaitable[Any]]) -> Any:
+        """Run fn with repositories bound to one transaction (group-committed)."""
+        if self._db is None:  # already inside a transaction
+            return await fn(self)
+        return await self._db.write(lambda tx: fn(SqliteStore(tx)))
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+def in_transaction(store: SqliteStore) -> bool:
+    return isinstance(store.accounts.db, Tx)

@@ -1,0 +1,146 @@
+"""Real fedi instances on loopback with distinct domains, for federation tests."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp.test_utils import TestServer, unused_port
+
+from fedi.activitypub.vocab import AP_ACCEPT
+from fedi.app import create_app
+from fedi.appkeys import RUNNER, STATE
+from fedi.config import from_dict
+from fedi.federation.client import StaticResolver
+from fedi.services import accounts
+
+RESOLVER_SUFFIXES = {".test": "127.0.0.1"}
+
+
+@dataclass
+class Instance:
+    name: str
+    config: object
+    app: object
+    server: TestServer
+    session: aiohttp.ClientSession
+
+    @property
+    def state(self):
+        return self.app[STATE]
+
+    @property
+    def runner(self):
+        return self.app[RUNNER]
+
+    @property
+    def base(self) -> str:
+        return self.config.base_url
+
+    @property
+    def domain(self) -> str:
+        return self.config.domain
+
+    async def user(self, username: str, **kw):
+        return await accounts.create_local(self.state, username, f"{username}@{self.name}", "password123", **kw)
+
+    async def token(self, username: str, scopes: str = "read write follow push") -> str:
+        account = await accounts.local_account(self.state, username)
+        return await accounts.create_token(self.state, account, scopes)
+
+    def actor(self, username: str) -> str:
+        return f"{self.base}/users/{username}"
+
+    async def post_outbox(self, username: str, token: str, activity: dict):
+        async with self.session.post(
+            f"{self.base}/users/{username}/outbox", data=json.dumps(activity),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/activity+json"},
+        ) as resp:
+            return resp.status, await resp.json(content_type=None), resp.headers.get("Location")
+
+    async def get_json(self, path: str, headers: dict | None = None):
+        url = path if path.startswith("http") else self.base + path
+        async with self.session.get(url, headers={"Accept": AP_ACCEPT, **(headers or {})}) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def inbox_items(self, username: str, token: str) -> list[dict]:
+        status, doc = await self.get_json(f"/users/{username}/inbox?page=true",
+                                          {"Authorization": f"Bearer {token}"})
+        assert status == 200, doc
+        return doc["orderedItems"]
+
+
+class Federation:
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.instances: dict[str, Instance] = {}
+        self.resolver = StaticResolver(suffixes=RESOLVER_SUFFIXES)
+        self.session: aiohttp.ClientSession | None = None
+
+    async def _session(self) -> aiohttp.ClientSession:
+        if self.session is None:
+            self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=self.resolver))
+        return self.session
+
+    def config_for(self, name: str, port: int, kind: str, **sections):
+        data = {
+            "instance": {"base_url": f"http://{name}:{port}", "name": name, "kind": kind},
+            "database": {"path": str(self.tmp_path / f"{name}.sqlite3")},
+            "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
+            "delivery": {"timeout": 3.0, **sections.pop("delivery", {})},
+            **sections,
+        }
+        return from_dict(data)
+
+    async def start(self, name: str, kind: str = "personal", *, port: int | None = None,
+                    run_workers: bool = False, **sections) -> Instance:
+        port = port or unused_port()
+        cfg = self.config_for(name, port, kind, **sections)
+        app = create_app(cfg, resolver=self.resolver, run_workers=run_workers, poll_interval=0.2)
+        server = TestServer(app, host="127.0.0.1", port=port)
+        await server.start_server()
+        inst = Instance(name, cfg, app, server, await self._session())
+        self.instances[name] = inst
+        return inst
+
+    async def stop(self, name: str) -> Instance:
+        inst = self.instances.pop(name)
+        await inst.server.close()
+        return inst
+
+    async def settle(self, rounds: int = 20) -> None:
+        """Run every instance's due jobs until nothing is left to do anywhere."""
+        for _ in range(rounds):
+            before = await self._pending()
+            for inst in list(self.instances.values()):
+                await inst.runner.run_until_idle()
+            after = await self._pending()
+            if before == after == 0:
+                return
+        raise AssertionError("federation did not settle")
+
+    async def _pending(self) -> int:
+        total = 0
+        for inst in self.instances.values():
+            total += await inst.state.store.jobs.due()
+        return total
+
+    async def close(self) -> None:
+        for name in list(self.instances):
+            await self.stop(name)
+        if self.session is not None:
+            await self.session.close()
+
+
+async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
