@@ -11,12 +11,13 @@ from aiohttp import web
 
 from fedi import SOFTWARE_NAME, __version__
 from fedi.activitypub.verifier import SignatureVerifier
-from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, STATE, TEMPLATES, VERIFIER
+from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, SCHEMES, STATE, TEMPLATES, VERIFIER
 from fedi.config import Config
 from fedi.federation import actors, discovery, outbox
 from fedi.federation.client import HttpClient
 from fedi.federation.delivery import Deliverer
 from fedi.federation.dereference import Dereferencer
+from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
 from fedi.services.accounts import ensure_instance_keys
@@ -73,16 +74,19 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
             resolver=resolver, timeout=config.delivery.timeout,
         )
         await http.start()
-        deref = Dereferencer(state, http)
+        schemes = SchemeMemory(store)
+        deref = Dereferencer(state, http, schemes)
         state.resolver = deref
-        deliverer = Deliverer(state, http)
+        deliverer = Deliverer(state, http, schemes)
         runner = Runner(store, [
-            QueueSpec(INBOX_QUEUE, make_handler(state), concurrency=32, batch=64, max_attempts=8),
+            QueueSpec(INBOX_QUEUE, make_handler(state), concurrency=32, batch=64, lease=60.0,
+                      max_attempts=8),
             QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,
-                      max_attempts=config.delivery.max_attempts),
+                      lease=max(30.0, 3 * config.delivery.timeout), max_attempts=config.delivery.max_attempts),
         ], poll_interval=poll_interval)
         state.wake = runner.wake
         app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
+        app[SCHEMES] = schemes
         app[VERIFIER] = SignatureVerifier(deref.key)
         if run_workers:
             await runner.start()

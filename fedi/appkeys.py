@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from fedi.federation.client import HttpClient
     from fedi.federation.delivery import Deliverer
     from fedi.federation.dereference import Dereferencer
+    from fedi.federation.schemes import SchemeMemory
     from fedi.jobs.runner import Runner
     from fedi.services.state import State
 
@@ -22,4 +23,5 @@ DEREF: web.AppKey["Dereferencer"] = web.AppKey("deref")
 VERIFIER: web.AppKey["SignatureVerifier"] = web.AppKey("verifier")
 DELIVERER: web.AppKey["Deliverer"] = web.AppKey("deliverer")
 RUNNER: web.AppKey["Runner"] = web.AppKey("runner")
+SCHEMES: web.AppKey["SchemeMemory"] = web.AppKey("schemes")
 TEMPLATES: web.AppKey["jinja2.Environment"] = web.AppKey("templates")

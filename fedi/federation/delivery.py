@@ -1,9 +1,8 @@
 """Delivering one activity to one inbox: the handler of the `deliver` queue.
 
-Signed at send time so the Date is fresh. RFC 9421 is tried first with a peer
-whose preference is unknown; if the peer refuses it, the same request is sent
-again with a draft-cavage signature ("double knock") and the working scheme is
-remembered for that host.
+Signed at send time so the Date is fresh. The signature scheme per host comes
+from SchemeMemory; if a peer refuses an RFC 9421 signature, the same request is
+sent again with draft-cavage ("double knock") and that is remembered.
 """
 
 from __future__ import annotations
@@ -16,7 +15,8 @@ from collections import defaultdict
 from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import AP_CONTENT_TYPE
-from fedi.federation.client import FetchError, HttpClient, RefusedAddress
+from fedi.federation.client import FetchError, HttpClient, RefusedAddress, parse_retry_after
+from fedi.federation.schemes import CAVAGE, REFUSED_STATUSES, RFC9421, SchemeMemory
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
 from fedi.services.accounts import signing_key
@@ -25,29 +25,20 @@ from fedi.services.state import State
 
 log = logging.getLogger(__name__)
 
-CAVAGE, RFC9421 = "cavage", "rfc9421"
 SIGNERS = {CAVAGE: sign_request, RFC9421: sign_request_rfc9421}
-KNOCK_STATUSES = (400, 401, 403)
 
 
 class Deliverer:
-    def __init__(self, state: State, http: HttpClient):
+    def __init__(self, state: State, http: HttpClient, schemes: SchemeMemory):
         self.state = state
         self.http = http
+        self.schemes = schemes
         cfg = state.config.delivery
         self.timeout = cfg.timeout
         self.unavailable_after = cfg.unavailable_after_days * 86400
         self._host_limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(cfg.per_host))
-        self._schemes: dict[str, str] = {}
         self._healthy: set[str] = set()
         self._unavailable: set[str] | None = None
-
-    async def _scheme(self, host: str) -> str | None:
-        if host not in self._schemes:
-            record = await self.state.store.hosts.get(host)
-            if record and record.signature_scheme:
-                self._schemes[host] = record.signature_scheme
-        return self._schemes.get(host)
 
     async def _post(self, inbox: str, body: bytes, signer_id: str, scheme: str):
         key_id, private_pem = await signing_key(self.state, signer_id)
@@ -82,19 +73,13 @@ class Deliverer:
         await self._classify(host, response)
 
     async def _send(self, host: str, inbox: str, body: bytes, signer_id: str):
-        known = await self._scheme(host)
-        response = await self._post(inbox, body, signer_id, known or RFC9421)
-        if known is None and response.status in KNOCK_STATUSES:
+        scheme = await self.schemes.for_post(host)
+        response = await self._post(inbox, body, signer_id, scheme)
+        if scheme == RFC9421 and response.status in REFUSED_STATUSES:
             response = await self._post(inbox, body, signer_id, CAVAGE)
             if response.status < 300:
-                await self._remember(host, CAVAGE)
-        elif known is None and response.status < 300:
-            await self._remember(host, RFC9421)
+                await self.schemes.learn(host, CAVAGE)
         return response
-
-    async def _remember(self, host: str, scheme: str) -> None:
-        self._schemes[host] = scheme
-        await self.state.store.hosts.set_scheme(host, scheme)
 
     async def _classify(self, host: str, response) -> None:
         status = response.status
@@ -105,8 +90,6 @@ class Deliverer:
             return
         if status in (408, 429) or status >= 500:
             await self._failed(host)
-            from fedi.federation.client import parse_retry_after
-
             raise Retry(f"{host} answered {status}", after=parse_retry_after(response.headers.get("Retry-After")))
         raise Permanent(f"{host} answered {status}: {response.body[:200]!r}")
 

@@ -13,9 +13,11 @@ from collections import OrderedDict
 from urllib.parse import quote, urldefrag
 
 from fedi.activitypub.parse import InvalidDocument, actor_to_account, first_type, host_of, id_of, public_key_of
+from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError, HttpClient
+from fedi.federation.schemes import CAVAGE, REFUSED_STATUSES, RFC9421, SchemeMemory
 from fedi.ids import new_id
 from fedi.models import Account
 from fedi.services.errors import NotFound, ServiceError, Unavailable
@@ -30,9 +32,10 @@ JRD_TYPES = ("application/jrd+json", "application/json")
 
 
 class Dereferencer:
-    def __init__(self, state: State, http: HttpClient):
+    def __init__(self, state: State, http: HttpClient, schemes: SchemeMemory):
         self.state = state
         self.http = http
+        self.schemes = schemes
         self._keys: OrderedDict[str, tuple[str, str]] = OrderedDict()
         self._missing: dict[str, float] = {}
 
@@ -40,6 +43,24 @@ class Dereferencer:
     def sign_as_instance(self, method: str, url: str, headers: dict, body: bytes | None) -> dict:
         return sign_request(method, url, headers, body, self.state.urls.instance_key_id,
                             self.state.instance_private_key)
+
+    def sign_as_instance_rfc9421(self, method: str, url: str, headers: dict, body: bytes | None) -> dict:
+        return sign_request_rfc9421(method, url, headers, body, self.state.urls.instance_key_id,
+                                    self.state.instance_private_key)
+
+    async def _get(self, uri: str) -> tuple[str, dict]:
+        """A signed GET, RFC 9421 first unless the host is known to refuse it."""
+        host = host_of(uri)
+        if await self.schemes.for_get(host) == CAVAGE:
+            return await self.http.get_json(uri, signer=self.sign_as_instance)
+        try:
+            return await self.http.get_json(uri, signer=self.sign_as_instance_rfc9421)
+        except FetchError as exc:
+            if exc.status not in REFUSED_STATUSES:
+                raise
+        result = await self.http.get_json(uri, signer=self.sign_as_instance)
+        await self.schemes.learn(host, CAVAGE)
+        return result
 
     def _check_allowed(self, uri: str) -> None:
         if self.state.domain_blocked(host_of(uri)):
@@ -51,7 +72,7 @@ class Dereferencer:
         uri = urldefrag(uri)[0]
         self._check_allowed(uri)
         try:
-            final_url, doc = await self.http.get_json(uri, signer=self.sign_as_instance)
+            final_url, doc = await self._get(uri)
         except FetchError as exc:
             if exc.status in (404, 410):
                 raise NotFound(f"{uri} is gone ({exc.status})") from None
@@ -64,7 +85,7 @@ class Dereferencer:
         # The copy claims another id: take it only from that id's own origin.
         self._check_allowed(doc_id)
         try:
-            final_url, doc = await self.http.get_json(doc_id, signer=self.sign_as_instance)
+            final_url, doc = await self._get(doc_id)
         except FetchError as exc:
             raise Unavailable(f"could not fetch {doc_id}: {exc}") from None
         if id_of(doc) not in (doc_id, final_url):

@@ -137,8 +137,10 @@ async def nodeinfo(request: web.Request) -> web.Response:
         },
     }
     profile = f"http://nodeinfo.diaspora.software/ns/schema/{version}#"
-    return web.Response(text=json.dumps(doc),
-                        headers={**CORS, "Content-Type": f'application/json; profile="{profile}"'})
+    # Passed as bytes: aiohttp re-serializes a text response's Content-Type to add the
+    # charset and drops the quotes the profile URL needs (":" and "/" are not token chars).
+    return web.Response(body=json.dumps(doc).encode(), headers={
+        **CORS, "Content-Type": f'application/json; profile="{profile}"; charset=utf-8'})
 
 
 def setup(app: web.Application) -> None:

@@ -8,7 +8,9 @@ from aiohttp import web
 
 from fedi.activitypub.signatures import SignatureError
 from fedi.activitypub.vocab import AP_CONTENT_TYPE
-from fedi.appkeys import DEREF, STATE, VERIFIER
+from fedi.activitypub.parse import host_of
+from fedi.appkeys import DEREF, SCHEMES, STATE, VERIFIER
+from fedi.federation.schemes import RFC9421
 from fedi.models import Account
 from fedi.services.errors import ServiceError
 
@@ -67,6 +69,8 @@ async def verify_request(request: web.Request, body: bytes | None) -> str:
         raise web.HTTPUnauthorized(
             text=json.dumps({"error": f"signature rejected: {exc}"}), content_type="application/json"
         ) from None
+    if verified.scheme == RFC9421:
+        await request.app[SCHEMES].learn(host_of(verified.owner), RFC9421)
     return verified.owner
 
 
