@@ -72,6 +72,8 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
     if status is None:
         return
     recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)
+    if not recipients and not status.mention_ids:
+        return
 
     async def write(tx):
         await fanout.deliver_locally(tx, activity, recipients + status.mention_ids)
