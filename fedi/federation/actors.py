@@ -108,7 +108,7 @@ async def _visible_status(request: web.Request):
     if status is None or status.account_id != account.id or status.reblog_of_id:
         raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
     public = status.visibility in ("public", "unlisted")
-    fetcher = await signed_fetcher(request, required=fetch_required(request) or not public)
+    fetcher = await signed_fetcher(request, required=fetch_required(request))
     if not public:
         allowed = fetcher is not None and (
             await can_view(state.store, status, fetcher)
@@ -151,7 +151,7 @@ async def get_activity(request: web.Request) -> web.Response:
     if activity is None:
         return error(404, "no such activity")
     public = activity.visibility in ("public", "unlisted")
-    fetcher = await signed_fetcher(request, required=fetch_required(request) or not public)
+    fetcher = await signed_fetcher(request, required=fetch_required(request))
     if not public:
         from fedi.activitypub.audience import recipients
 

@@ -75,7 +75,11 @@ async def verify_request(request: web.Request, body: bytes | None) -> str:
 
 
 async def signed_fetcher(request: web.Request, *, required: bool) -> Account | None:
-    """The signing actor of a GET (None when unsigned and not required)."""
+    """The signing actor of a GET.
+
+    When a signature is not required, an absent or unverifiable one gives None
+    rather than an error, so public documents stay fetchable.
+    """
     if not signature_present(request):
         if required:
             raise web.HTTPUnauthorized(
@@ -83,7 +87,12 @@ async def signed_fetcher(request: web.Request, *, required: bool) -> Account | N
                 content_type="application/json",
             )
         return None
-    owner = await verify_request(request, None)
+    try:
+        owner = await verify_request(request, None)
+    except web.HTTPUnauthorized:
+        if required:
+            raise
+        return None
     state = request.app[STATE]
     account = await state.store.accounts.by_uri(owner)
     if account is None:

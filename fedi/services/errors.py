@@ -24,6 +24,6 @@ class Conflict(ServiceError):
 
 
 class Unavailable(ServiceError):
-    """A remote resource could not be fetched."""
+    """A remote resource could not be fetched (a client error: the reference cannot be used)."""
 
-    status = 502
+    status = 422
