@@ -82,7 +82,7 @@ def cmd_init(args) -> int:
     parts = urlsplit(args.base_url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
     text = config_mod.starter_toml(args.base_url, args.kind, args.name, port,
-                                   f"data/{(parts.hostname or 'fedi').replace('.', '_')}.sqlite3")
+                                   f"data/{(parts.hostname or 'fedi').replace('.', '_')}_{port}.sqlite3")
     cfg = config_mod.from_dict(__import__("tomllib").loads(text), source=str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")

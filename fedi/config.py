@@ -7,6 +7,7 @@ documents each of them (a test keeps the two in step).
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -198,18 +199,19 @@ def load(path: str | os.PathLike) -> Config:
 
 def starter_toml(base_url: str, kind: str, name: str, port: int, db_path: str) -> str:
     """A minimal config written by `fedi init`."""
+    q = json.dumps  # a JSON string is a valid TOML basic string
     return (
         "# fedi configuration. Every key and its default: see config.example.toml.\n"
         "[instance]\n"
-        f'base_url = "{base_url}"\n'
-        f'name = "{name}"\n'
-        f'kind = "{kind}"\n'
+        f"base_url = {q(base_url)}\n"
+        f"name = {q(name)}\n"
+        f"kind = {q(kind)}\n"
         'registrations = "open"\n\n'
         "[server]\n"
         'host = "127.0.0.1"\n'
         f"port = {port}\n\n"
         "[database]\n"
-        f'path = "{db_path}"\n\n'
+        f"path = {q(db_path)}\n\n"
         "[federation]\n"
         "allow_private_addresses = false\n"
     )

@@ -82,7 +82,7 @@ def instance_actor(urls: Urls, public_key_pem: str, name: str) -> dict:
         "type": "Application",
         "preferredUsername": urls.domain,
         "name": name,
-        "inbox": f"{urls.instance_actor}/inbox",
+        "inbox": urls.shared_inbox,
         "outbox": f"{urls.instance_actor}/outbox",
         "endpoints": {"sharedInbox": urls.shared_inbox},
         "url": urls.base + "/",

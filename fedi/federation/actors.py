@@ -38,6 +38,11 @@ async def get_instance_actor(request: web.Request) -> web.Response:
     return ap_response(render.instance_actor(state.urls, state.instance_public_key, state.config.instance.name))
 
 
+async def get_instance_outbox(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    return ap_response(render.ordered_collection(f"{state.urls.instance_actor}/outbox", 0, None, items=[]))
+
+
 async def _guard_collection(request: web.Request) -> None:
     if fetch_required(request):
         await signed_fetcher(request, required=True)
@@ -165,6 +170,7 @@ async def get_activity(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_get("/users/{username}", get_actor)
     app.router.add_get("/actor", get_instance_actor)
+    app.router.add_get("/actor/outbox", get_instance_outbox)
     app.router.add_get("/users/{username}/followers", get_followers)
     app.router.add_get("/users/{username}/following", get_following)
     app.router.add_get("/users/{username}/outbox", get_outbox)

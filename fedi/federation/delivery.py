@@ -103,7 +103,7 @@ class Deliverer:
 
     async def host_answered(self, host: str) -> None:
         """A host we marked unavailable has talked to us: deliver to it again."""
-        if self._unavailable is not None and host in self._unavailable:
+        if await self.is_unavailable(host):
             self._unavailable.discard(host)
             self._healthy.add(host)
             await self.state.store.hosts.record_success(host)

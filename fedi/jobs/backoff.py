@@ -21,7 +21,7 @@ def delay(attempt: int) -> float:
     """Seconds before attempt `attempt + 1`, given `attempt` attempts so far.
 
     (attempt**4) + 15 + jitter, as Sidekiq does: 17 attempts span a little over two
-    days (about 2.3 days before jitter).
+    days (about 2.8 days before jitter).
     """
     attempt = max(1, attempt)
     return attempt**4 + 15 + random.uniform(0, 10 * attempt)

@@ -20,6 +20,7 @@ from fedi.models import Job
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Awaitable[None]]
+MAX_RETRY_AFTER = 24 * 3600  # a peer's Retry-After cannot park a job longer than this
 
 
 @dataclass
@@ -42,6 +43,15 @@ class Runner:
         self._inflight: dict[str, set[asyncio.Task]] = {s.name: set() for s in specs}
         self._stopping = False
 
+    async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600) -> None:
+        """Drop finished jobs older than `keep_for` (inbox replays are recognised that long)."""
+        while not self._stopping:
+            try:
+                await self.store.jobs.purge_finished(time.time() - keep_for)
+            except Exception:  # noqa: BLE001
+                log.exception("purging finished jobs failed")
+            await asyncio.sleep(every)
+
     def wake(self, queue: str | None = None) -> None:
         for name, event in self._wake.items():
             if queue is None or name == queue:
@@ -51,6 +61,7 @@ class Runner:
         self._stopping = False
         for spec in self.specs.values():
             self._tasks.append(asyncio.create_task(self._loop(spec), name=f"jobs-{spec.name}"))
+        self._tasks.append(asyncio.create_task(self.housekeeping(), name="jobs-housekeeping"))
 
     async def stop(self) -> None:
         self._stopping = True
@@ -116,7 +127,7 @@ class Runner:
         if job.attempts >= spec.max_attempts:
             await self._finish(self.store.jobs.fail(job.id, f"gave up after {job.attempts} attempts: {reason}"))
             return
-        wait = delay(job.attempts) if after is None else max(after, 1.0)
+        wait = delay(job.attempts) if after is None else min(max(after, 1.0), MAX_RETRY_AFTER)
         await self._finish(self.store.jobs.retry(job.id, time.time() + wait, reason))
 
     async def _finish(self, coro) -> None:

@@ -1,7 +1,8 @@
 """Repository interfaces. Services and protocol code depend on these, never on SQL.
 
-The SQLite implementation lives in `fedi.storage.sqlite`; a PostgreSQL one
-implements the same protocols.
+The SQLite implementation lives in `fedi.storage.sqlite`. Another backend
+(PostgreSQL for deployments past one machine) implements the same protocols
+and is chosen in `open_store`.
 """
 
 from __future__ import annotations

@@ -1,0 +1,345 @@
+"""Inbound flood: signed Create(Note) activities POSTed to the shared inbox.
+
+One fedi instance runs in this process (create_app + AppRunner/TCPSite on
+127.0.0.1, job workers on). About 1,000 remote actors are inserted directly
+into its store with their public keys, so no key is fetched during the run.
+A second process (the load generator) POSTs N pre-signed activities to
+/inbox at a fixed concurrency over keep-alive connections; running it in its
+own process keeps the client's CPU out of the server's event loop.
+
+Figures, per repetition:
+  accepted/s   202 responses per second (a 202 is sent only once the activity
+               is committed to the durable inbox queue)
+  processed/s  activities per second until every note is stored as a status
+  baseline/s   the primitive pipeline per note, sequential on one core: digest
+               check + RSA verify (key object cached) + json.loads + nh3.clean
+               + one aiosqlite INSERT and COMMIT
+  commits      SQLite commits made by the instance during the flood
+
+Run:  python scripts/bench_inbound.py [--notes 5000] [--actors 1000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_common as bc  # noqa: E402
+
+TARGET_RATIO = 0.7
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+INBOX_HOST = "inbox.test"
+FILLER = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+    "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco "
+    "laboris nisi ut aliquip ex ea commodo consequat. Duis aute irure dolor in reprehenderit."
+)
+
+
+# --------------------------------------------------------------------------- workload
+
+
+def actor_uri(i: int) -> str:
+    return f"http://r{i}.remote.test/users/u{i}"
+
+
+def note_html(k: int, author: int, mentioned: int) -> str:
+    """About 500 bytes of Mastodon-style HTML: a mention span, text and a link."""
+    muri = actor_uri(mentioned)
+    return (
+        f'<p><span class="h-card"><a href="{muri}" class="u-url mention">@<span>u{mentioned}</span></a>'
+        f"</span> note {k} from u{author}. {FILLER} "
+        f'<a href="https://example.org/articles/{k}" rel="nofollow noopener" target="_blank">'
+        f'<span class="invisible">https://</span><span class="">example.org/articles/{k}</span></a></p>'
+    )
+
+
+def create_activity(k: int, author: int, n_actors: int) -> dict:
+    uri = actor_uri(author)
+    note_id = f"{uri}/statuses/{k}"
+    published = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    to, cc = [PUBLIC], [f"{uri}/followers"]
+    return {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{note_id}/activity",
+        "type": "Create",
+        "actor": uri,
+        "published": published,
+        "to": to,
+        "cc": cc,
+        "object": {
+            "id": note_id,
+            "type": "Note",
+            "attributedTo": uri,
+            "url": f"http://r{author}.remote.test/@u{author}/{k}",
+            "published": published,
+            "to": to,
+            "cc": cc,
+            "content": note_html(k, author, (author + 1) % n_actors),
+            "tag": [],
+            "attachment": [],
+        },
+    }
+
+
+def sign_all(port: int, n_notes: int, n_actors: int, keys: list[tuple[str, str]]) -> list[tuple[dict, bytes]]:
+    from fedi.activitypub.signatures import sign_request
+
+    url = f"http://{INBOX_HOST}:{port}/inbox"
+    out = []
+    for k in range(n_notes):
+        author = k % n_actors
+        body = json.dumps(create_activity(k, author, n_actors)).encode()
+        private_pem = keys[author % len(keys)][0]
+        headers = sign_request("POST", url, {"Content-Type": "application/activity+json"}, body,
+                               actor_uri(author) + "#main-key", private_pem)
+        out.append((headers, body))
+    return out
+
+
+def remote_accounts(n_actors: int, keys: list[tuple[str, str]]):
+    from fedi.ids import new_id
+    from fedi.models import Account
+
+    now = time.time()
+    for i in range(n_actors):
+        uri = actor_uri(i)
+        yield Account(
+            id=new_id(), uri=uri, username=f"u{i}", domain=f"r{i}.remote.test", display_name=f"U {i}",
+            url=f"http://r{i}.remote.test/@u{i}", inbox_url=f"{uri}/inbox",
+            shared_inbox_url=f"http://r{i}.remote.test/inbox", outbox_url=f"{uri}/outbox",
+            followers_url=f"{uri}/followers", following_url=f"{uri}/following",
+            public_key_id=f"{uri}#main-key", public_key_pem=keys[i % len(keys)][1],
+            fetched_at=now, created_at=now, updated_at=now,
+        )
+
+
+# --------------------------------------------------------------------------- load generator (child process)
+
+
+def client_main(conn, port: int, requests: list[tuple[dict, bytes]], concurrency: int) -> None:
+    asyncio.run(_client(conn, port, requests, concurrency))
+
+
+async def _client(conn, port, requests, concurrency):
+    import aiohttp
+
+    loop = asyncio.get_running_loop()
+    url = f"http://{bc.LOOPBACK}:{port}/inbox"
+    conn.send(("ready",))
+    while True:
+        msg = await loop.run_in_executor(None, conn.recv)
+        if msg[0] == "quit":
+            return
+        connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
+        statuses: Counter = Counter()
+        it = iter(range(len(requests)))
+
+        async def worker(session):
+            for i in it:
+                headers, body = requests[i]
+                try:
+                    async with session.post(url, data=body, headers=headers) as resp:
+                        await resp.read()
+                        statuses[resp.status] += 1
+                except aiohttp.ClientError as exc:
+                    statuses[type(exc).__name__] += 1
+
+        async with aiohttp.ClientSession(connector=connector) as session:
+            start = time.monotonic()
+            await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+            end = time.monotonic()
+        conn.send(("done", start, end, dict(statuses)))
+
+
+# --------------------------------------------------------------------------- primitive baseline
+
+
+async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors: int, db_path: str,
+                             port: int) -> float:
+    """Notes/s for digest + RSA verify (cached key) + json.loads + nh3.clean + INSERT/COMMIT."""
+    import aiosqlite
+    import nh3
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    from fedi.activitypub.signatures import parse_signature_header, verify_digest
+
+    public = {pub: serialization.load_pem_public_key(pub.encode()) for _, pub in keys}
+    key_for = {actor_uri(i) + "#main-key": public[keys[i % len(keys)][1]] for i in range(n_actors)}
+    conn = await aiosqlite.connect(db_path)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute("PRAGMA synchronous=NORMAL")
+    await conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, uri TEXT UNIQUE, content TEXT)")
+    await conn.commit()
+    host = f"{INBOX_HOST}:{port}"
+    pss, sha = padding.PKCS1v15(), hashes.SHA256()
+
+    async def one(headers: dict, body: bytes) -> None:
+        verify_digest(headers["Digest"], body)
+        sig = parse_signature_header(headers["Signature"])
+        signing_string = (
+            f"(request-target): post /inbox\nhost: {host}\ndate: {headers['Date']}\n"
+            f"digest: {headers['Digest']}"
+        ).encode()
+        key_for[sig.key_id].verify(sig.signature, signing_string, pss, sha)
+        doc = json.loads(body)
+        content = nh3.clean(doc["object"]["content"])
+        await conn.execute("INSERT INTO notes (uri, content) VALUES (?, ?)", (doc["object"]["id"], content))
+        await conn.commit()
+
+    for headers, body in requests[:100]:  # warm-up, not timed
+        await one(headers, body)
+    await conn.execute("DELETE FROM notes")
+    await conn.commit()
+    # Timed in chunks; the median chunk rate is robust against a stray pause.
+    rates, chunk = [], max(1, len(requests) // 5)
+    for i in range(0, len(requests), chunk):
+        part = requests[i:i + chunk]
+        start = time.perf_counter()
+        for headers, body in part:
+            await one(headers, body)
+        rates.append(len(part) / (time.perf_counter() - start))
+    await conn.close()
+    return bc.median(rates)
+
+
+# --------------------------------------------------------------------------- one repetition
+
+
+async def run_once(args, port: int, keys, requests, conn, rep: int, logs) -> dict:
+    with tempfile.TemporaryDirectory(prefix="fedi-bench-inbound-") as tmp:
+        baseline = await primitive_baseline(requests[: args.baseline_notes], keys, args.actors,
+                                            os.path.join(tmp, "baseline.sqlite3"), port)
+        config = bc.make_config(f"http://{INBOX_HOST}:{port}", os.path.join(tmp, "fedi.sqlite3"))
+        inst = await bc.start_instance(config, port, run_workers=True)
+        try:
+            await bc.bulk_insert(inst.store, "accounts", remote_accounts(args.actors, keys))
+            db = inst.database
+            n = len(requests)
+
+            async def stored() -> int:
+                row = await db.fetchone("SELECT count(*) FROM statuses WHERE local = 0")
+                return row[0]
+
+            async def finished() -> bool:
+                row = await db.fetchone(
+                    "SELECT count(*) FROM jobs WHERE queue = 'inbox' AND state != 'pending'")
+                return row[0] >= n
+
+            loop = asyncio.get_running_loop()
+            logs.take()
+            commits0, cpu0 = db.commits, time.process_time()
+            reply = loop.run_in_executor(None, conn.recv)
+            conn.send(("go",))
+            done_at = await bc.wait_until(finished, timeout=args.timeout, interval=0.02)
+            cpu = time.process_time() - cpu0
+            commits = db.commits - commits0
+            _, start, end, statuses = await reply
+            counts = await inst.store.jobs.counts()
+            got = await stored()
+        finally:
+            await bc.stop_instance(inst)
+    accepted = statuses.get(202, 0)
+    result = {
+        "accepted_s": accepted / (end - start),
+        "processed_s": (n / (done_at - start)) if done_at else float("nan"),
+        "baseline_s": baseline,
+        "commits": commits,
+        "cpu_s": cpu,
+        "wall_s": (done_at - start) if done_at else float("nan"),
+        "statuses": statuses,
+        "stored": got,
+        "jobs": counts.get("inbox", {}),
+        "logs": logs.take(),
+    }
+    result["accepted_ratio"] = result["accepted_s"] / baseline
+    result["processed_ratio"] = result["processed_s"] / baseline
+    print(
+        f"run {rep}: accepted {result['accepted_s']:,.0f}/s, processed {result['processed_s']:,.0f}/s, "
+        f"baseline {baseline:,.0f}/s, commits {commits:,} for {n:,} notes, "
+        f"server CPU {cpu:.2f} s over {result['wall_s']:.2f} s; responses {statuses}; "
+        f"inbox jobs {result['jobs']}; statuses stored {got:,}"
+        + (f" ({n - got:,} notes LOST)" if got < n else ""),
+        flush=True,
+    )
+    print(f"       log records: {bc.summarize_logs(result['logs'])}", flush=True)
+    return result
+
+
+async def _ge(fn, n) -> bool:
+    return (await fn()) >= n
+
+
+async def main_async(args) -> int:
+    logs = bc.LogCounter()
+    print(f"machine: {bc.machine_summary()}")
+    port = bc.free_port()
+    t = time.perf_counter()
+    keys = bc.generate_rsa_keys(args.keys)
+    requests = sign_all(port, args.notes, args.actors, keys)
+    print(f"setup: {args.keys} RSA keys, {args.actors:,} actors, {args.notes:,} signed Create(Note) "
+          f"({sum(len(b) for _, b in requests) // len(requests):,} B bodies) in "
+          f"{time.perf_counter() - t:.1f} s; concurrency {args.concurrency}", flush=True)
+
+    ctx = mp.get_context("spawn")
+    parent, child = ctx.Pipe()
+    client = ctx.Process(target=client_main, args=(child, port, requests, args.concurrency), daemon=True)
+    client.start()
+    try:
+        assert parent.recv()[0] == "ready"
+        results = [await run_once(args, port, keys, requests, parent, rep + 1, logs) for rep in range(args.repeat)]
+        parent.send(("quit",))
+    finally:
+        client.join(timeout=10)
+        if client.is_alive():
+            client.terminate()
+
+    med = {k: bc.median([r[k] for r in results]) for k in
+           ("accepted_s", "processed_s", "baseline_s", "accepted_ratio", "processed_ratio", "commits", "cpu_s")}
+    print(f"\nmedians of {len(results)} runs ({args.notes:,} notes, concurrency {args.concurrency}):")
+    bc.print_table(
+        ["figure", "per second", "x baseline", f"target (>= {TARGET_RATIO} x)"],
+        [
+            ["baseline: primitive pipeline", med["baseline_s"], 1.0, ""],
+            ["accepted (202, queued durably)", med["accepted_s"], med["accepted_ratio"],
+             "met" if med["accepted_ratio"] >= TARGET_RATIO else "MISSED"],
+            ["processed (stored as statuses)", med["processed_s"], med["processed_ratio"],
+             "met" if med["processed_ratio"] >= TARGET_RATIO else "MISSED"],
+        ],
+    )
+    print(f"  SQLite commits during the flood: {med['commits']:,.0f} for {args.notes:,} notes "
+          f"(each note needs several writes; group commit batches them)")
+    print(f"  server process CPU: {med['cpu_s']:.2f} s")
+    ok = all(r["stored"] == args.notes and r["statuses"].get(202, 0) == args.notes for r in results)
+    if not ok:
+        print("  WARNING: not every note was accepted and stored as a status; see the per-run lines above")
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--notes", type=int, default=5000)
+    parser.add_argument("--actors", type=int, default=1000)
+    parser.add_argument("--keys", type=int, default=8, help="distinct RSA keys shared among the actors")
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--baseline-notes", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=60.0, help="per run, seconds")
+    args = parser.parse_args()
+    args.baseline_notes = min(args.baseline_notes, args.notes)
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""Import rules between layers, checked on the source with `ast`.
+
+Inner layers (protocol code, storage, jobs) know nothing of the services that use
+them or of the faces (federation, web, app) that expose them; services reach the
+network only through the Resolver protocol in fedi/services/state.py and the
+store only through fedi.storage.interfaces.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import fedi
+
+ROOT = Path(fedi.__file__).resolve().parent
+FACES = ("fedi.federation", "fedi.web", "fedi.app")
+
+RULES = {
+    # package: forbidden import prefixes
+    "fedi.activitypub": ("fedi.services", *FACES),
+    "fedi.storage": ("fedi.services", *FACES),
+    "fedi.jobs": ("fedi.services", *FACES),
+    "fedi.services": (*FACES, "fedi.storage.sqlite"),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(path: Path) -> list[tuple[int, str]]:
+    """Every module an import statement in `path` names, relative imports resolved.
+
+    `from a import b` yields both `a` and `a.b` (b may be a submodule).
+    Imports inside functions and `if TYPE_CHECKING:` blocks count too.
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.extend((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base_parts = base_parts[: len(base_parts) - (node.level - 1)]
+                base = ".".join(base_parts + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            found.append((node.lineno, base))
+            found.extend((node.lineno, f"{base}.{alias.name}") for alias in node.names if alias.name != "*")
+    # Dynamic imports: importlib.import_module("fedi.x") / __import__("fedi.x").
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+            func = node.func
+            fname = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if fname in ("import_module", "__import__") and isinstance(node.args[0].value, str):
+                found.append((node.lineno, node.args[0].value))
+    return found
+
+
+def matches(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def violations(package: str, forbidden: tuple[str, ...]) -> list[str]:
+    folder = ROOT.parent.joinpath(*package.split("."))
+    out = []
+    for path in sorted(folder.rglob("*.py")):
+        for lineno, module in imported_modules(path):
+            for prefix in forbidden:
+                if matches(module, prefix):
+                    out.append(f"{path.relative_to(ROOT.parent)}:{lineno} imports {module}")
+    return sorted(set(out))
+
+
+def test_every_layer_exists():
+    for package in RULES:
+        folder = ROOT.parent.joinpath(*package.split("."))
+        assert folder.is_dir() and list(folder.rglob("*.py")), package
+
+
+@pytest.mark.parametrize("package", sorted(RULES))
+def test_layer_imports(package):
+    bad = violations(package, RULES[package])
+    assert not bad, "layer rule broken:\n" + "\n".join(bad)
+
+
+def test_services_define_their_own_resolver_protocol():
+    """Services name the network edge through a Protocol, not the federation client."""
+    tree = ast.parse((ROOT / "services" / "state.py").read_text(encoding="utf-8"))
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    assert "Resolver" in classes
+    bases = [ast.unparse(b) for b in classes["Resolver"].bases]
+    assert any(b.endswith("Protocol") for b in bases)
+
+
+def test_the_checker_sees_violations(tmp_path):
+    """The rule checker itself: relative, nested and `from x import y` forms are caught."""
+    pkg = tmp_path / "fedi"
+    (pkg / "storage" / "deep").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "storage" / "__init__.py").write_text("")
+    (pkg / "storage" / "deep" / "__init__.py").write_text("")
+    (pkg / "storage" / "a.py").write_text("from .. import web\n")
+    (pkg / "storage" / "b.py").write_text("def f():\n    from fedi.federation.client import X\n")
+    (pkg / "storage" / "deep" / "c.py").write_text("from ...services import state\n")
+    (pkg / "storage" / "d.py").write_text("import fedi.app as app\n")
+    (pkg / "storage" / "e.py").write_text("from fedi import services\n")
+    (pkg / "storage" / "ok.py").write_text("from fedi.models import Account\nfrom . import a\nimport fedi.webhooks\n")
+    global ROOT
+    saved, ROOT = ROOT, pkg
+    try:
+        bad = violations("fedi.storage", RULES["fedi.storage"])
+    finally:
+        ROOT = saved
+    files = sorted({b.split(":")[0] for b in bad})
+    assert files == ["fedi/storage/a.py", "fedi/storage/b.py", "fedi/storage/d.py",
+                     "fedi/storage/deep/c.py", "fedi/storage/e.py"], bad
