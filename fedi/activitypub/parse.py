@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from html import escape
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -67,12 +68,20 @@ def id_of(value) -> str | None:
 
 
 def host_of(uri: str | None) -> str:
+    """host[:port] of a URL, lowercased; "" for anything odd (userinfo, no host)."""
     if not uri:
         return ""
     try:
-        return urlsplit(uri).netloc.lower()
+        parts = urlsplit(uri)
+        port = parts.port
     except ValueError:
         return ""
+    if parts.username is not None or not parts.hostname:
+        return ""
+    host = parts.hostname.rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{port}" if port is not None else host
 
 
 def same_origin(a: str | None, b: str | None) -> bool:
@@ -197,7 +206,7 @@ def note_fields(doc: dict) -> dict:
         content = next(iter(content_map.values()), "") if isinstance(content_map, dict) and content_map else ""
         content = content if isinstance(content, str) else ""
     if first_type(doc) in ("Article", "Page") and isinstance(doc.get("name"), str):
-        title = html.sanitize_text(doc["name"], 200)
+        title = escape(html.sanitize_text(doc["name"], 200), quote=False)
         link = _http_url(doc.get("url"))
         content = f"<p><strong>{title}</strong></p>{content}" if not link else content
     summary = doc.get("summary") if isinstance(doc.get("summary"), str) else ""

@@ -46,7 +46,7 @@ async def webfinger(request: web.Request) -> web.Response:
         if resource.rstrip("/") in (state.urls.instance_actor, state.urls.base):
             return _jrd(_instance_jrd(state))
         username = state.urls.username_of(resource)
-        if username is None and parts.path.startswith("/@") and resource.startswith(state.urls.base):
+        if username is None and parts.path.startswith("/@") and resource.startswith(state.urls.base + "/"):
             username = parts.path[2:].strip("/")
         if username is None:
             return _bad(404, "unknown resource")

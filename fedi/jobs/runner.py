@@ -84,6 +84,7 @@ class Runner:
         event = self._wake[spec.name]
         inflight = self._inflight[spec.name]
         while not self._stopping:
+            event.clear()  # before claiming, so a wake() during the claim is kept
             room = spec.concurrency - len(inflight)
             jobs = []
             if room > 0:
@@ -98,7 +99,6 @@ class Runner:
             if jobs and len(jobs) == min(room, spec.batch):
                 await asyncio.sleep(0)
                 continue
-            event.clear()
             try:
                 await asyncio.wait_for(event.wait(), timeout=self._idle_wait(inflight))
             except asyncio.TimeoutError:

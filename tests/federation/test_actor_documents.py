@@ -75,6 +75,7 @@ async def test_professional_actor_approves_followers_manually(fed):
 
     assert status == 200
     assert doc["manuallyApprovesFollowers"] is True
+    assert doc["discoverable"] is False
     assert doc["type"] == "Person"
     _rsa_2048(doc["publicKey"]["publicKeyPem"])
 

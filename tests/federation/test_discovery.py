@@ -66,6 +66,8 @@ async def test_webfinger_actor_url_resource_matches_acct(fed):
     assert headers["Content-Type"].split(";")[0] == "application/jrd+json"
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert by_url == by_acct
+    status, _, by_profile = await _webfinger(personal, f"{personal.base}/@alice")
+    assert status == 200 and by_profile == by_acct
     # The resource may also be sent percent-encoded by hand, as some clients do.
     async with personal.session.get(
             f"{personal.base}/.well-known/webfinger?resource={quote(f'acct:alice@{personal.domain}', safe='')}"
@@ -98,6 +100,8 @@ async def test_webfinger_unknown_user_or_foreign_domain_is_404(fed):
         f"acct:alice@personal.test",               # the host without the port is another authority
         pro.actor("bob"),                          # another server's actor URL
         f"{personal.base}/users/nobody",
+        f"{personal.base}0/@alice",                # another port: another authority
+        f"{personal.base}.evil.test/@alice",       # our base URL is only a prefix of its host
     ):
         status, headers, doc = await _webfinger(personal, resource)
         assert status == 404, (resource, status, doc)
@@ -124,6 +128,19 @@ async def test_webfinger_round_trip_actor_to_acct_to_actor(fed):
 
     # And another fedi server resolves the handle to the same actor over HTTP.
     assert await personal.app[DEREF].webfinger("bob", pro.domain) == actor
+
+
+async def test_webfinger_instance_actor(fed):
+    personal = await fed.start("personal.test", "personal")
+    instance_actor = f"{personal.base}/actor"
+
+    for resource in (f"acct:{personal.domain}@{personal.domain}", instance_actor):
+        status, headers, doc = await _webfinger(personal, resource)
+        assert status == 200, resource
+        assert doc["subject"] == f"acct:{personal.domain}@{personal.domain}"
+        assert _link(doc, SELF) == {"rel": "self", "type": "application/activity+json", "href": instance_actor}
+    status, actor = await personal.get_json(instance_actor)
+    assert status == 200 and actor["type"] == "Application"
 
 
 # --------------------------------------------------------------------------- host-meta

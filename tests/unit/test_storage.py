@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 
 import pytest
@@ -64,12 +65,6 @@ def status(author: Account, visibility: str = "public", **extra) -> Status:
 
 async def job_row(store, job_id: str):
     return await store.database.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
-
-
-async def only_job(store, queue: str = "q"):
-    rows = await store.database.fetchall("SELECT * FROM jobs WHERE queue = ?", (queue,))
-    assert len(rows) == 1
-    return rows[0]
 
 
 # Migrations and connection setup --------------------------------------------
@@ -218,7 +213,7 @@ async def test_accounts_handle_unique_case_insensitively(store):
     await store.accounts.insert(local_account("carol"))
     dup = local_account("CAROL")
     dup.uri += "-2"
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         await store.accounts.insert(dup)
 
 
@@ -525,11 +520,13 @@ async def test_claim_sets_lease_and_counts_attempts(store):
 
 async def test_claimed_job_is_claimable_again_after_lease_expires(store):
     await store.jobs.enqueue("q", {})
-    first = await store.jobs.claim("q", 10, lease=0.05)
+    first = await store.jobs.claim("q", 10, lease=0.3)
     assert len(first) == 1
-    assert await store.jobs.claim("q", 10, lease=0.05) == []
-    await asyncio.sleep(0.08)
-    again = await store.jobs.claim("q", 10, lease=0.05)
+    assert await store.jobs.claim("q", 10, lease=0.3) == []
+    assert await store.jobs.due() == 0
+    await asyncio.sleep(0.35)
+    assert await store.jobs.due() == 1
+    again = await store.jobs.claim("q", 10, lease=0.3)
     assert [j.id for j in again] == [first[0].id]
     assert again[0].attempts == 2
 
@@ -611,13 +608,13 @@ async def test_enqueue_many(store):
 # Hosts -----------------------------------------------------------------------
 
 async def test_host_unavailable_only_after_grace_period(store):
-    assert await store.hosts.record_failure("slow.test", unavailable_after=0.1) is False
-    assert await store.hosts.record_failure("slow.test", unavailable_after=0.1) is False
+    assert await store.hosts.record_failure("slow.test", unavailable_after=0.3) is False
+    assert await store.hosts.record_failure("slow.test", unavailable_after=0.3) is False
     host = await store.hosts.get("slow.test")
     assert host.failures == 2 and host.unavailable is False
     first = host.first_failure_at
-    await asyncio.sleep(0.15)
-    assert await store.hosts.record_failure("slow.test", unavailable_after=0.1) is True
+    await asyncio.sleep(0.35)
+    assert await store.hosts.record_failure("slow.test", unavailable_after=0.3) is True
     host = await store.hosts.get("slow.test")
     assert host.unavailable is True and host.failures == 3
     assert host.first_failure_at == first
@@ -631,7 +628,7 @@ async def test_host_unavailable_only_after_grace_period(store):
     assert await store.hosts.unavailable() == []
 
     # The grace period starts again from the next failure.
-    assert await store.hosts.record_failure("slow.test", unavailable_after=0.1) is False
+    assert await store.hosts.record_failure("slow.test", unavailable_after=0.3) is False
 
 
 async def test_host_scheme_and_success_on_unknown_host(store):
@@ -642,3 +639,39 @@ async def test_host_scheme_and_success_on_unknown_host(store):
     assert (await store.hosts.get("new.test")).signature_scheme == "rfc9421"
     assert (await store.hosts.get("other.test")).signature_scheme == "cavage"
     assert await store.hosts.get("unknown.test") is None
+
+
+# Writer robustness -------------------------------------------------------------
+
+async def test_op_raising_cancelled_error_does_not_kill_the_writer(tmp_path):
+    store = await open_store(str(tmp_path / "cancel.sqlite3"))
+
+    async def cancelled(tx):
+        await tx.settings.set("half", "written")
+        raise asyncio.CancelledError()  # e.g. a task the op awaited was cancelled
+
+    try:
+        with pytest.raises((asyncio.CancelledError, RuntimeError)):
+            await asyncio.wait_for(store.atomic(cancelled), 1)
+        # The database keeps accepting writes, and the broken op left nothing behind.
+        await asyncio.wait_for(store.settings.set("after", "1"), 1)
+        assert await store.settings.get("after") == "1"
+        assert await store.settings.get("half") is None
+    finally:
+        db = store.database
+        if db._task is not None and db._task.done():
+            db._task = None  # the writer died: just close the connections
+        await db.close()
+
+
+async def test_write_racing_close_does_not_hang(tmp_path):
+    s = await open_store(str(tmp_path / "race.sqlite3"))
+    closing = asyncio.create_task(s.close())
+    await asyncio.sleep(0)  # close() has queued its stop sentinel and waits for the writer
+    try:
+        # Either the write lands or it is refused; it must not wait forever.
+        await asyncio.wait_for(s.settings.set("k", "v"), 1)
+    except RuntimeError:
+        pass
+    finally:
+        await closing

@@ -49,6 +49,9 @@ class Tx:
         async with self.conn.execute(sql, params) as cur:
             return cur.rowcount
 
+    async def write_fetchall(self, sql: str, params=()) -> list[sqlite3.Row]:
+        return await self.fetchall(sql, params)
+
     async def executemany(self, sql: str, rows) -> None:
         await self.conn.executemany(sql, rows)
 
@@ -65,6 +68,7 @@ class Database:
         self._next_reader = itertools.cycle(range(readers))
         self._queue: asyncio.Queue = asyncio.Queue()
         self._task: asyncio.Task | None = None
+        self._closing = False
         self.commits = 0  # for benchmarks and tests
 
     async def _connect(self) -> aiosqlite.Connection:
@@ -77,11 +81,13 @@ class Database:
     async def open(self) -> None:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._closing = False
         self._writer = await self._connect()
         self._readers = [await self._connect() for _ in range(self._reader_count)]
         self._task = asyncio.create_task(self._writer_loop(), name="sqlite-writer")
 
     async def close(self) -> None:
+        self._closing = True
         if self._task:
             await self._queue.put(None)
             await self._task
@@ -104,7 +110,7 @@ class Database:
 
     # Writes ------------------------------------------------------------
     async def write(self, op: WriteOp) -> Any:
-        if self._task is None:
+        if self._task is None or self._closing:
             raise RuntimeError("database is not open")
         fut = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((op, fut))
@@ -116,6 +122,10 @@ class Database:
     async def executemany(self, sql: str, rows) -> None:
         rows = list(rows)
         await self.write(lambda tx: tx.executemany(sql, rows))
+
+    async def write_fetchall(self, sql: str, params=()) -> list[sqlite3.Row]:
+        """A writing statement that returns rows (UPDATE ... RETURNING), on the writer."""
+        return await self.write(lambda tx: tx.fetchall(sql, params))
 
     async def _writer_loop(self) -> None:
         stopping = False
@@ -142,8 +152,12 @@ class Database:
                 results.append(await op(tx))
             await conn.commit()
             self.commits += 1
-        except Exception:
+        except BaseException:
             await self._safe_rollback()
+            if _being_cancelled():
+                for _, fut in batch:
+                    fut.cancel()
+                raise
             if len(batch) == 1:
                 # Re-run alone only to report its own error.
                 await self._run_single(batch[0])
@@ -163,10 +177,16 @@ class Database:
             result = await op(Tx(conn))
             await conn.commit()
             self.commits += 1
-        except Exception as exc:  # noqa: BLE001 - handed to the waiting caller
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             await self._safe_rollback()
+            if _being_cancelled():
+                fut.cancel()
+                raise
             if not fut.done():
-                fut.set_exception(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    fut.cancel()
+                else:
+                    fut.set_exception(exc)
             return
         if not fut.done():
             fut.set_result(result)
@@ -182,6 +202,11 @@ class Database:
     async def migrate(self) -> list[str]:
         """Apply numbered, forward-only migrations. Returns the names applied."""
         return await self.write(_apply_migrations)
+
+
+def _being_cancelled() -> bool:
+    task = asyncio.current_task()
+    return bool(task and task.cancelling())
 
 
 def migration_files() -> list[tuple[int, str, str]]:

@@ -35,7 +35,7 @@ class SqliteJobs:
 
     async def claim(self, queue: str, limit: int, lease: float) -> list[Job]:
         now = time.time()
-        rows = await self.db.fetchall(
+        rows = await self.db.write_fetchall(
             "UPDATE jobs SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
             " SELECT id FROM jobs WHERE queue = ? AND state = 'pending' AND next_attempt_at <= ?"
             " AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)"
