@@ -8,13 +8,14 @@ the same run, so that the ratios stay comparable between machines.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import platform
 import socket
 import statistics
 import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
@@ -26,11 +27,11 @@ LOOPBACK = "127.0.0.1"
 
 def machine_summary() -> str:
     """One line describing the machine and the library versions in use."""
+    import sqlite3
+
     import aiohttp
     import aiosqlite
     import cryptography
-    import nh3  # noqa: F401 - imported for its version below
-    import sqlite3
 
     model = platform.processor() or platform.machine()
     try:
@@ -53,6 +54,14 @@ def machine_summary() -> str:
         f"aiosqlite {aiosqlite.__version__}, SQLite {sqlite3.sqlite_version}, "
         f"cryptography {cryptography.__version__}, nh3 {nh3_version}"
     )
+
+
+def load_average() -> str:
+    """The 1-minute load average, to spot a run disturbed by other work on the machine."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "?"
 
 
 def free_port() -> int:
@@ -174,7 +183,7 @@ def print_table(headers: list[str], rows: list[list]) -> None:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        if value != value:  # NaN
+        if math.isnan(value):
             return "-"
         if abs(value) >= 100:
             return f"{value:,.0f}"

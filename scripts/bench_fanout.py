@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_common as bc  # noqa: E402
+import bench_common as bc
 
 CPU_TARGET_S = 3.0          # all deliveries done within 3 s of one core
 SLOW_HOSTS_TARGET = 0.10    # dead or hanging hosts add at most 10% to the live deliveries
@@ -272,8 +272,11 @@ async def main_async(args) -> int:
     runs: dict[str, list[dict]] = {name: [] for name, _, _ in SCENARIOS}
     baselines = []
     try:
+        # One unreported run first, so that imports and first-call caches are warm for all.
+        print("warm-up (not counted):", flush=True)
+        await run_scenario(args, sinks, "all live", None, None, logs)
         for rep in range(args.repeat):
-            print(f"run {rep + 1}:", flush=True)
+            print(f"run {rep + 1} (load average {bc.load_average()}):", flush=True)
             for name, bad, scheme in SCENARIOS:
                 if args.only and name not in args.only and name != "all live":
                     continue
@@ -288,10 +291,14 @@ async def main_async(args) -> int:
 
     base = bc.median(baselines)
     live = runs["all live"]
-    live_wall = bc.median([r["wall_s"] for r in live])
+    # Slow-host scenarios are compared with the all-live run of the same repetition
+    # (paired), which keeps drift between repetitions out of the added time.
+    def added(rs: list[dict]) -> float:
+        return bc.median([r["wall_s"] / l["wall_s"] - 1 for r, l in zip(rs, live)])
+
     print(f"\nmedians of {args.repeat} runs ({args.hosts:,} shared inboxes, "
           f"{args.hosts * args.per_host:,} followers):")
-    rows = [["baseline: sign + serialize x %d" % args.hosts, base, base, 1.0, 1.0, "", ""]]
+    rows = [[f"baseline: sign + serialize x {args.hosts}", base, "", base, 1.0, 1.0, "", ""]]
     ok = True
     for name, bad, _ in SCENARIOS:
         rs = runs[name]
@@ -301,16 +308,17 @@ async def main_async(args) -> int:
         received = [r["sinks"]["requests"] for r in rs]
         exact = all(r["sinks"]["requests"] == r["live"] and r["sinks"]["max_per_host"] == 1 for r in rs)
         ok = ok and exact
+        spread = f"{min(r['wall_s'] for r in rs):.2f}-{max(r['wall_s'] for r in rs):.2f}"
         if bad:
-            added = wall / live_wall - 1
-            verdict = f"{added * 100:+.0f}% vs all live: " + ("met" if added <= SLOW_HOSTS_TARGET else "MISSED")
+            more = added(rs)
+            verdict = f"{more * 100:+.0f}% vs all live: " + ("met" if more <= SLOW_HOSTS_TARGET else "MISSED")
         elif name == "all live":
             verdict = f"CPU {cpu:.2f} s <= {CPU_TARGET_S:g} s: " + ("met" if cpu <= CPU_TARGET_S else "MISSED")
         else:
-            verdict = f"{(wall / live_wall - 1) * 100:+.0f}% vs all live (no target)"
-        rows.append([name, wall, cpu, wall / base, cpu / base,
+            verdict = f"{added(rs) * 100:+.0f}% vs all live (no target)"
+        rows.append([name, wall, spread, cpu, wall / base, cpu / base,
                      f"{min(received):,}" + ("" if exact else " (!)"), verdict])
-    bc.print_table(["scenario", "wall s", "CPU s", "wall x base", "CPU x base", "POSTs", "target"], rows)
+    bc.print_table(["scenario", "wall s", "range", "CPU s", "wall x base", "CPU x base", "POSTs", "target"], rows)
     if not ok:
         print("  WARNING: a sink did not receive exactly one POST per live shared inbox")
     return 0 if ok else 1

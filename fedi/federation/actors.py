@@ -108,6 +108,8 @@ async def get_featured(request: web.Request) -> web.Response:
 
 
 async def _visible_status(request: web.Request):
+    if fetch_required(request):
+        await signed_fetcher(request, required=True)  # before any lookup: no existence oracle
     state, account = await _local(request)
     status = await state.store.statuses.get(request.match_info["status_id"])
     if status is None or status.account_id != account.id or status.reblog_of_id:
@@ -152,6 +154,8 @@ async def get_replies(request: web.Request) -> web.Response:
 
 async def get_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
+    if fetch_required(request):
+        await signed_fetcher(request, required=True)
     activity = await state.store.activities.by_id(request.match_info["activity_id"])
     if activity is None:
         return error(404, "no such activity")

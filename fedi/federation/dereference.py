@@ -17,7 +17,7 @@ from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError, HttpClient
-from fedi.federation.schemes import CAVAGE, REFUSED_STATUSES, RFC9421, SchemeMemory
+from fedi.federation.schemes import CAVAGE, SchemeMemory
 from fedi.ids import new_id
 from fedi.models import Account
 from fedi.services.errors import NotFound, ServiceError, Unavailable
@@ -56,7 +56,10 @@ class Dereferencer:
         try:
             return await self.http.get_json(uri, signer=self.sign_as_instance_rfc9421)
         except FetchError as exc:
-            if exc.status not in REFUSED_STATUSES:
+            # 404/410 and network failures say nothing about the signature; any other
+            # refusal (401/403, or a 400/500 from a parser that chokes on RFC 9421) gets
+            # a second knock with draft-cavage.
+            if exc.status is None or exc.status in (404, 410) or exc.status < 400:
                 raise
         result = await self.http.get_json(uri, signer=self.sign_as_instance)
         await self.schemes.learn(host, CAVAGE)
@@ -138,6 +141,8 @@ class Dereferencer:
 
     async def key(self, key_id: str, refresh: bool) -> tuple[str, str] | None:
         """Key retriever for the signature verifier: (owner actor uri, PEM) or None."""
+        if self.state.domain_blocked(host_of(key_id)):
+            return None
         now = time.time()
         if not refresh:
             if key_id in self._keys:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -54,24 +53,6 @@ async def read_body(request: web.Request, limit: int = MAX_INBOX_BODY) -> bytes:
     return b"".join(chunks)
 
 
-def peer_domain(uri: str | None) -> str:
-    """host[:port] of a peer's URI for block and allow lists ("" when there is none).
-
-    Lower-case, without userinfo, and without the trailing dot of a fully qualified
-    name: "evil.example." reaches the same server as "evil.example" and must not
-    slip past a block of it.
-    """
-    try:
-        parts = urlsplit(uri or "")
-        host = (parts.hostname or "").rstrip(".")
-        port = parts.port
-    except ValueError:
-        return ""
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{port}" if host and port is not None else host
-
-
 def authority(request: web.Request) -> str:
     return request.headers.get("Host") or request.host
 
@@ -113,7 +94,7 @@ async def signed_fetcher(request: web.Request, *, required: bool) -> Account | N
             raise
         return None
     state = request.app[STATE]
-    if state.domain_blocked(peer_domain(owner)):
+    if state.domain_blocked(host_of(owner)):
         # A key stored before the block still verifies; the block must win, as it does
         # when the key has to be fetched (which a blocked domain is refused).
         if required:

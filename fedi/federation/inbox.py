@@ -12,7 +12,7 @@ from aiohttp import web
 
 from fedi.activitypub.parse import InvalidDocument, first_type, host_of, id_of, loads
 from fedi.appkeys import DELIVERER, STATE
-from fedi.federation.http import error, peer_domain, read_body, verify_request
+from fedi.federation.http import error, read_body, verify_request
 from fedi.federation.client import FetchError
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
@@ -40,7 +40,7 @@ async def post_inbox(request: web.Request) -> web.Response:
     actor_uri = id_of(doc.get("actor"))
     if not actor_uri:
         return error(400, "activity has no actor")
-    if state.domain_blocked(peer_domain(actor_uri)):
+    if state.domain_blocked(host_of(actor_uri)):
         return error(403, "your domain is not allowed to deliver here")
     try:
         signer = await verify_request(request, body)

@@ -97,7 +97,7 @@ async def test_webfinger_unknown_user_or_foreign_domain_is_404(fed):
         f"acct:nobody@{personal.domain}",          # no such user here
         f"acct:alice@{pro.domain}",                # a domain this server is not
         f"acct:bob@{pro.domain}",                  # a real user, but of another server
-        f"acct:alice@personal.test",               # the host without the port is another authority
+        "acct:alice@personal.test",                # the host without the port is another authority
         pro.actor("bob"),                          # another server's actor URL
         f"{personal.base}/users/nobody",
         f"{personal.base}0/@alice",                # another port: another authority
@@ -135,7 +135,7 @@ async def test_webfinger_instance_actor(fed):
     instance_actor = f"{personal.base}/actor"
 
     for resource in (f"acct:{personal.domain}@{personal.domain}", instance_actor):
-        status, headers, doc = await _webfinger(personal, resource)
+        status, _, doc = await _webfinger(personal, resource)
         assert status == 200, resource
         assert doc["subject"] == f"acct:{personal.domain}@{personal.domain}"
         assert _link(doc, SELF) == {"rel": "self", "type": "application/activity+json", "href": instance_actor}

@@ -15,7 +15,7 @@ import asyncio
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpsig
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
@@ -88,7 +88,7 @@ def _sign_rfc9421_at(url: str, body: bytes, remote: Remote, created: float) -> d
     HTTPMessageSigner(
         signature_algorithm=algorithms.RSA_V1_5_SHA256,
         key_resolver=MappingKeyResolver(public_keys={}, private_keys={remote.key_id: key}),
-    ).sign(message, key_id=remote.key_id, created=datetime.fromtimestamp(created, tz=timezone.utc),
+    ).sign(message, key_id=remote.key_id, created=datetime.fromtimestamp(created, tz=UTC),
            label="sig1", covered_component_ids=("@method", "@target-uri", "date"), body=body)
     return message.headers
 
@@ -109,14 +109,14 @@ async def _setup(fed, **federation):
     remote = await fed.start("remote.test", "personal")
     await home.user("alice")
     carol = await _remote(remote, "carol")
-    return home, remote, carol
+    return home, carol
 
 
 # --------------------------------------------------------------------------- 1. size
 
 
 async def test_body_over_one_mib_is_413_before_parsing(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     # Not JSON at all: a 400 would mean it was parsed before the size was checked.
     too_big = b"{" + b" " * MIB
     for url in (f"{home.base}/inbox", f"{home.base}/users/alice/inbox"):
@@ -145,7 +145,7 @@ async def test_body_over_one_mib_is_413_before_parsing(fed):
 
 
 async def test_malformed_non_object_and_deep_json_is_400(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     deep = 10_000
     bodies = [
         b"{not json",
@@ -179,7 +179,7 @@ async def test_malformed_non_object_and_deep_json_is_400(fed):
 
 
 async def test_unsigned_or_badly_signed_posts_are_401_and_store_nothing(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     inbox = f"{home.base}/inbox"
     activity = carol.create("hello alice", [PUBLIC, home.actor("alice")])
     note = activity["object"]["id"]
@@ -200,7 +200,7 @@ async def test_unsigned_or_badly_signed_posts_are_401_and_store_nothing(fed):
         "signed for another path": await _deliver(
             home, inbox, activity, carol, headers=sign_request(
                 "POST", f"{home.base}/users/alice/inbox", dict(AP_JSON), body, carol.key_id, carol.private_pem)),
-        "unknown key": await _deliver(home, inbox, activity, carol, key_id=f"{remote.base}/users/nobody#main-key"),
+        "unknown key": await _deliver(home, inbox, activity, carol, key_id=f"{carol.inst.base}/users/nobody#main-key"),
     }
     for what, (status, text) in attempts.items():
         assert status == 401, (what, status, text)
@@ -217,7 +217,7 @@ async def test_unsigned_or_badly_signed_posts_are_401_and_store_nothing(fed):
 
 
 async def test_stale_date_is_401(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     inbox = f"{home.base}/inbox"
     activity = carol.create("from the past", [PUBLIC])
     body = json.dumps(activity).encode()
@@ -252,7 +252,7 @@ async def test_stale_date_is_401(fed):
 
 
 async def test_replayed_activity_is_accepted_but_processed_once(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     alice_token = await home.token("alice")
     activity = carol.create("only once", [home.actor("alice")])
     note = activity["object"]["id"]
@@ -281,8 +281,8 @@ async def test_replayed_activity_is_accepted_but_processed_once(fed):
 
 
 async def test_actor_must_be_the_signer(fed):
-    home, remote, carol = await _setup(fed)
-    dave = await _remote(remote, "dave")
+    home, carol = await _setup(fed)
+    dave = await _remote(carol.inst, "dave")
     # Signed by carol, claiming to be dave (same host, so no domain rule gets in the way).
     forged = dave.create("words put in dave's mouth", [PUBLIC, home.actor("alice")])
     status, text = await _deliver(home, f"{home.base}/inbox", forged, carol)
@@ -299,7 +299,7 @@ async def test_actor_must_be_the_signer(fed):
 
 
 async def test_object_on_another_host_is_fetched_from_its_origin(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     third = await fed.start("third.test", "personal")
     await third.user("dave")
     status, body, location = await third.post_outbox("dave", await third.token("dave"), {
@@ -376,7 +376,7 @@ async def test_allowlist_mode_refuses_other_domains(fed):
 
 
 async def test_unknown_activity_type_is_accepted_and_ignored(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     before = await home.state.store.statuses.count_local()
     for n, activity in enumerate(({"type": "Dance", "object": home.actor("alice")},
                                   {"type": ["Dance", "Celebrate"], "object": {"type": "Party"}},
@@ -397,7 +397,7 @@ async def test_unknown_activity_type_is_accepted_and_ignored(fed):
 
 
 async def test_post_signed_with_the_httpsig_package_is_accepted(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     activity = carol.create("signed by httpsig", [PUBLIC, home.actor("alice")])
     body = json.dumps(activity).encode()
     path = "/users/alice/inbox"
@@ -416,7 +416,7 @@ async def test_post_signed_with_the_httpsig_package_is_accepted(fed):
 
 
 async def test_rfc9421_signed_post(fed):
-    home, remote, carol = await _setup(fed)
+    home, carol = await _setup(fed)
     inbox = f"{home.base}/inbox"
     activity = carol.create("signed per RFC 9421", [PUBLIC])
     body = json.dumps(activity).encode()
