@@ -41,6 +41,7 @@ class Runner:
         self._wake = {s.name: asyncio.Event() for s in specs}
         self._tasks: list[asyncio.Task] = []
         self._inflight: dict[str, set[asyncio.Task]] = {s.name: set() for s in specs}
+        self._running: dict[asyncio.Task, str] = {}  # task -> job id
         self._stopping = False
 
     async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600) -> None:
@@ -75,10 +76,14 @@ class Runner:
                 pass
         self._tasks = []
         pending = [t for s in self._inflight.values() for t in s]
+        interrupted = [self._running[t] for t in pending if t in self._running]
         for t in pending:
             t.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        if interrupted:
+            # A clean stop hands the jobs back at once instead of waiting for their leases.
+            await self._finish(self.store.jobs.release(interrupted))
 
     async def _loop(self, spec: QueueSpec) -> None:
         event = self._wake[spec.name]
@@ -95,7 +100,9 @@ class Runner:
             for job in jobs:
                 task = asyncio.create_task(self._run(spec, job))
                 inflight.add(task)
+                self._running[task] = job.id
                 task.add_done_callback(inflight.discard)
+                task.add_done_callback(self._forget)
             if jobs and len(jobs) == min(room, spec.batch):
                 await asyncio.sleep(0)
                 continue
@@ -103,6 +110,9 @@ class Runner:
                 await asyncio.wait_for(event.wait(), timeout=self._idle_wait(inflight))
             except asyncio.TimeoutError:
                 pass
+
+    def _forget(self, task: asyncio.Task) -> None:
+        self._running.pop(task, None)
 
     def _idle_wait(self, inflight) -> float:
         return 0.05 if inflight else self.poll_interval

@@ -292,3 +292,27 @@ async def test_wake_during_a_claim_is_not_lost(store):
         await asyncio.wait_for(done.wait(), 1)
     finally:
         await runner.stop()
+
+
+async def test_clean_stop_hands_interrupted_jobs_back(tmp_path):
+    import asyncio
+
+    from fedi.jobs.runner import QueueSpec, Runner
+    from fedi.storage.interfaces import open_store
+
+    store = await open_store(str(tmp_path / "stop.sqlite3"))
+    started = asyncio.Event()
+
+    async def slow(job):
+        started.set()
+        await asyncio.sleep(60)
+
+    runner = Runner(store, [QueueSpec("q", slow, lease=600.0)], poll_interval=0.05)
+    await store.jobs.enqueue("q", {"n": 1})
+    await runner.start()
+    await asyncio.wait_for(started.wait(), 5)
+    await runner.stop()
+    # The job is claimable again at once (its lease was released), and the attempt was not counted.
+    jobs = await store.jobs.claim("q", 10, 1.0)
+    assert len(jobs) == 1 and jobs[0].attempts == 1
+    await store.close()

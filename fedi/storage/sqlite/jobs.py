@@ -51,6 +51,14 @@ class SqliteJobs:
             [(now, j) for j in job_ids],
         )
 
+    async def release(self, job_ids: list[str]) -> None:
+        """Hand claimed jobs back without counting the interrupted attempt."""
+        await self.db.executemany(
+            "UPDATE jobs SET lease_until = NULL, attempts = max(attempts - 1, 0) "
+            "WHERE id = ? AND state = 'pending'",
+            [(j,) for j in job_ids],
+        )
+
     async def retry(self, job_id: str, next_attempt_at: float, error: str) -> None:
         await self.db.execute(
             "UPDATE jobs SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
