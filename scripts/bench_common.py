@@ -64,6 +64,26 @@ def load_average() -> str:
         return "?"
 
 
+async def sqlite_round_trip_us(samples: int = 400) -> float:
+    """Median cost of one aiosqlite call (a round trip to its thread), in microseconds.
+
+    fedi pays this once or more per SQL statement. On virtual machines it depends
+    on whether the other vCPU is awake, so it is printed with every run.
+    """
+    import aiosqlite
+
+    conn = await aiosqlite.connect(":memory:")
+    try:
+        times = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            await conn.execute_fetchall("SELECT 1")
+            times.append(time.perf_counter() - start)
+    finally:
+        await conn.close()
+    return statistics.median(times[samples // 4:]) * 1e6
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

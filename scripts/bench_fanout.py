@@ -276,7 +276,8 @@ async def main_async(args) -> int:
         print("warm-up (not counted):", flush=True)
         await run_scenario(args, sinks, "all live", None, None, logs)
         for rep in range(args.repeat):
-            print(f"run {rep + 1} (load average {bc.load_average()}):", flush=True)
+            print(f"run {rep + 1} (load average {bc.load_average()}, aiosqlite round trip "
+                  f"{await bc.sqlite_round_trip_us():.0f} us):", flush=True)
             for name, bad, scheme in SCENARIOS:
                 if args.only and name not in args.only and name != "all live":
                     continue
