@@ -51,6 +51,11 @@ async def errors_middleware(request: web.Request, handler):
         return _json_error(500, "internal server error")
 
 
+def user_agent(config: Config) -> str:
+    contact = config.federation.user_agent_contact
+    return f"{SOFTWARE_NAME}/{__version__} (+{config.base_url}{'; ' + contact if contact else ''})"
+
+
 def template_env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
@@ -69,7 +74,7 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         state = State(config=config, store=store, urls=Urls(config.base_url))
         await ensure_instance_keys(state)
         http = HttpClient(
-            user_agent=f"{SOFTWARE_NAME}/{__version__} (+{config.base_url})",
+            user_agent=user_agent(config),
             allow_private_addresses=config.federation.allow_private_addresses,
             resolver=resolver, timeout=config.delivery.timeout,
         )

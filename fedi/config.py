@@ -57,7 +57,7 @@ class FederationConfig:
 
 @dataclass(frozen=True)
 class DeliveryConfig:
-    workers: int = 64
+    workers: int = 512
     per_host: int = 4
     timeout: float = 10.0
     max_attempts: int = 17

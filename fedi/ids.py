@@ -15,8 +15,16 @@ _last_ms = 0
 _seq = 0
 
 
+_counter = int.from_bytes(os.urandom(2), "big")
+
+
 def new_id(at: float | None = None) -> str:
-    global _last_ms, _seq
+    """A new id; with `at`, an id that sorts at that time (e.g. a remote post's date).
+
+    Ids made for the same `at` millisecond differ in a per-process counter, so
+    65,536 of them can share one millisecond before two could collide.
+    """
+    global _last_ms, _seq, _counter
     ms = int((time.time() if at is None else at) * 1000)
     with _lock:
         if at is None:
@@ -30,7 +38,8 @@ def new_id(at: float | None = None) -> str:
             _last_ms = ms
             seq = _seq
         else:
-            seq = int.from_bytes(os.urandom(2), "big")
+            _counter = (_counter + 1) & 0xFFFF
+            seq = _counter
     return str((ms << 16) | seq)
 
 

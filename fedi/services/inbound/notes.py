@@ -10,7 +10,7 @@ from fedi.activitypub.vocab import NOTE_TYPES
 from fedi.ids import new_id
 from fedi.models import Account, Status
 from fedi.services import fanout, remote
-from fedi.services.errors import ServiceError
+from fedi.services.errors import ServiceError, Unavailable
 from fedi.services.inbound.common import Ignored, embedded, local_recipients, object_id
 from fedi.services.state import State
 
@@ -26,19 +26,18 @@ async def _trusted_object(state: State, activity: dict, actor: Account) -> dict:
     return await state.resolver.object(uri)
 
 
-async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool) -> Status | None:
+async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool,
+                            author: Account | None = None) -> Status | None:
     uri = id_of(doc)
     if not uri or first_type(doc) not in NOTE_TYPES:
         return None
-    existing = await state.store.statuses.by_uri(uri)
-    if existing is not None:
-        return existing
     author_uri = id_of(doc.get("attributedTo"))
     if not author_uri or not same_origin(author_uri, uri):
         raise Ignored("note is not attributed to an actor on its own host")
     if state.urls.is_local(uri):
         raise Ignored("remote copy of a local note")
-    author = await remote.account_by_uri(state, author_uri)
+    if author is None or author.uri != author_uri:
+        author = await remote.account_by_uri(state, author_uri)
     f = note_fields(doc)
     parent = await state.store.statuses.by_uri(f["in_reply_to"]) if f["in_reply_to"] else None
     mentioned = []
@@ -58,7 +57,10 @@ async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool) ->
         created_at=now, mention_ids=mentioned, tags=f["tags"],
     )
     if not await state.store.statuses.insert(status):
-        return await state.store.statuses.by_uri(uri)
+        existing = await state.store.statuses.by_uri(uri)
+        if existing is None:
+            raise Unavailable(f"{uri} could not be stored")
+        return existing
     return status
 
 
@@ -68,7 +70,7 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
         raise Ignored(f"Create of {first_type(obj) or 'unknown'} is not stored")
     if id_of(obj.get("attributedTo")) != actor.uri and not same_origin(id_of(obj), actor.uri):
         raise Ignored("Create by an actor that is not the author's host")
-    status = await store_remote_note(state, obj, trusted_origin=True)
+    status = await store_remote_note(state, obj, trusted_origin=True, author=actor)
     if status is None:
         return
     recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)

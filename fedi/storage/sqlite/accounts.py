@@ -49,7 +49,7 @@ class SqliteAccounts:
         return [to_record(Account, r) for r in rows]
 
     async def count_local(self) -> int:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT count(*) FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.suspended = 0"
         )
         return row[0]
@@ -117,7 +117,7 @@ class SqliteUsers:
         await self.db.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*values, account_id))
 
     async def active_since(self, since: float) -> int:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT count(DISTINCT account_id) FROM statuses WHERE local = 1 AND created_at >= ?", (since,)
         )
         return row[0]

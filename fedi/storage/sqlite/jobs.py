@@ -72,7 +72,7 @@ class SqliteJobs:
         )
 
     async def next_due(self, queue: str) -> float | None:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT min(max(next_attempt_at, ifnull(lease_until, 0))) FROM jobs WHERE queue = ? AND state = 'pending'",
             (queue,),
         )
@@ -87,16 +87,16 @@ class SqliteJobs:
 
     async def pending(self, queue: str | None = None) -> int:
         if queue:
-            row = await self.db.fetchone(
+            row = await self.db.aggregate(
                 "SELECT count(*) FROM jobs WHERE state = 'pending' AND queue = ?", (queue,)
             )
         else:
-            row = await self.db.fetchone("SELECT count(*) FROM jobs WHERE state = 'pending'")
+            row = await self.db.aggregate("SELECT count(*) FROM jobs WHERE state = 'pending'")
         return row[0]
 
     async def due(self) -> int:
         now = time.time()
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT count(*) FROM jobs WHERE state = 'pending' AND next_attempt_at <= ? "
             "AND (lease_until IS NULL OR lease_until < ?)", (now, now),
         )

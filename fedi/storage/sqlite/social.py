@@ -48,7 +48,7 @@ class SqliteFollows:
             f"WHERE f.{column} = ? AND f.state = 'accepted'{extra} ORDER BY f.id DESC LIMIT ?",
             (*params, limit),
         )
-        total = (await self.db.fetchone(
+        total = (await self.db.aggregate(
             f"SELECT count(*) FROM follows WHERE {column} = ? AND state = 'accepted'", (account_id,)
         ))[0]
         next_max = rows[-1]["fid"] if len(rows) == limit else None
@@ -61,7 +61,7 @@ class SqliteFollows:
         return await self._page("follower_id", "target_id", account_id, max_id, limit)
 
     async def counts(self, account_id: str) -> tuple[int, int]:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT (SELECT count(*) FROM follows WHERE target_id = ?1 AND state = 'accepted'),"
             " (SELECT count(*) FROM follows WHERE follower_id = ?1 AND state = 'accepted')",
             (account_id,),
@@ -146,7 +146,7 @@ class SqliteFavourites:
         await self.db.execute("DELETE FROM favourites WHERE id = ?", (fav_id,))
 
     async def count(self, status_id: str) -> int:
-        return (await self.db.fetchone("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
+        return (await self.db.aggregate("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
 
     async def accounts_for(self, status_id: str) -> list[str]:
         rows = await self.db.fetchall(

@@ -39,8 +39,8 @@ class SqliteStatuses:
 
     async def insert(self, status: Status) -> bool:
         """Store a status with its mentions and tags. False if the uri is already known."""
-        sql, params = insert_sql("statuses", to_row(status, exclude=("mention_ids", "tags")), "INSERT OR IGNORE")
-        if await self.db.execute(sql, params) == 0:
+        sql, params = insert_sql("statuses", to_row(status, exclude=("mention_ids", "tags")))
+        if await self.db.execute(sql + " ON CONFLICT(uri) DO NOTHING", params) == 0:
             return False
         await self._write_links(status)
         return True
@@ -86,7 +86,7 @@ class SqliteStatuses:
         return await self._hydrate(row)
 
     async def reblog_count(self, status_id: str) -> int:
-        return (await self.db.fetchone("SELECT count(*) FROM statuses WHERE reblog_of_id = ?", (status_id,)))[0]
+        return (await self.db.aggregate("SELECT count(*) FROM statuses WHERE reblog_of_id = ?", (status_id,)))[0]
 
     async def replies(self, uri: str, visibilities=PUBLIC_VISIBILITIES, limit: int = 40) -> list[Status]:
         marks = ",".join("?" for _ in visibilities)
@@ -109,7 +109,7 @@ class SqliteStatuses:
             "ORDER BY id DESC LIMIT ?",
             (*params, limit),
         )
-        total = (await self.db.fetchone(
+        total = (await self.db.aggregate(
             f"SELECT count(*) FROM statuses WHERE account_id = ? AND visibility IN ({marks})",
             (account_id, *visibilities),
         ))[0]
@@ -117,13 +117,13 @@ class SqliteStatuses:
         return Page(items=items, total=total, next_max_id=items[-1].id if len(items) == limit else None)
 
     async def count(self, account_id: str) -> int:
-        row = await self.db.fetchone(
+        row = await self.db.aggregate(
             "SELECT count(*) FROM statuses WHERE account_id = ? AND reblog_of_id IS NULL", (account_id,)
         )
         return row[0]
 
     async def count_local(self) -> int:
-        return (await self.db.fetchone("SELECT count(*) FROM statuses WHERE local = 1"))[0]
+        return (await self.db.aggregate("SELECT count(*) FROM statuses WHERE local = 1"))[0]
 
     async def is_mentioned(self, status_id: str, account_id: str) -> bool:
         row = await self.db.fetchone(
@@ -166,7 +166,7 @@ class SqliteActivities:
         rows = await self.db.fetchall(
             f"SELECT * FROM activities WHERE {where}{extra} ORDER BY id DESC LIMIT ?", (*params, limit)
         )
-        total = (await self.db.fetchone(f"SELECT count(*) FROM activities WHERE {where}", (account_id,)))[0]
+        total = (await self.db.aggregate(f"SELECT count(*) FROM activities WHERE {where}", (account_id,)))[0]
         items = [to_record(Activity, r) for r in rows]
         return Page(items=items, total=total, next_max_id=items[-1].id if len(items) == limit else None)
 
@@ -199,7 +199,7 @@ class SqliteInbox:
             f"SELECT id, body FROM inbox_items WHERE account_id = ?{extra} ORDER BY id DESC LIMIT ?",
             (*params, limit),
         )
-        total = (await self.db.fetchone("SELECT count(*) FROM inbox_items WHERE account_id = ?", (account_id,)))[0]
+        total = (await self.db.aggregate("SELECT count(*) FROM inbox_items WHERE account_id = ?", (account_id,)))[0]
         return Page(
             items=[json.loads(r["body"]) for r in rows], total=total,
             next_max_id=rows[-1]["id"] if len(rows) == limit else None,
