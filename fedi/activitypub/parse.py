@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import lru_cache
 from html import escape
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
@@ -67,6 +68,7 @@ def id_of(value) -> str | None:
     return None
 
 
+@lru_cache(maxsize=8192)
 def host_of(uri: str | None) -> str:
     """host[:port] of a URL, lowercased; "" for anything odd (userinfo, no host)."""
     if not uri:

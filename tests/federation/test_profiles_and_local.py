@@ -90,3 +90,28 @@ async def test_remote_account_deletion(fed, pair):
     assert await personal.state.store.accounts.by_uri(pro.actor("bob")) is None
     alice = await personal.state.store.accounts.by_handle("alice", None)
     assert (await personal.state.store.follows.counts(alice.id)) == (0, 0)
+
+
+async def test_same_note_in_a_second_create_notifies_once(fed, pair):
+    personal, pro, tokens = pair
+    status, body, location = await pro.post_outbox("bob", tokens["bob"], {
+        "type": "Note", "content": f"@alice@{personal.domain} hello", "to": [PUBLIC],
+        "cc": [pro.actor("bob") + "/followers"]})
+    assert status == 201, body
+    await fed.settle()
+    # bob's server sends the same note again under a new activity id
+    code, create = await pro.get_json(location)
+    assert code == 200
+    create["id"] = create["id"] + "-again"
+    bob = await pro.state.store.accounts.by_handle("bob", None)
+    user = await pro.state.store.users.get(bob.id)
+    raw = json.dumps(create).encode()
+    url = personal.base + "/inbox"
+    headers = sign_request("POST", url, {"Content-Type": "application/activity+json"}, raw,
+                           bob.public_key_id, user.private_key_pem)
+    async with personal.session.post(url, data=raw, headers=headers) as r:
+        assert r.status == 202
+    await fed.settle()
+    alice = await personal.state.store.accounts.by_handle("alice", None)
+    mentions = [n for n in await personal.state.store.notifications.list(alice.id) if n.type == "mention"]
+    assert len(mentions) == 1

@@ -28,9 +28,16 @@ async def _trusted_object(state: State, activity: dict, actor: Account) -> dict:
 
 async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool,
                             author: Account | None = None) -> Status | None:
+    """Store a note fetched from (or vouched for by) its origin; returns it, new or known."""
+    status, _ = await ingest_note(state, doc, author)
+    return status
+
+
+async def ingest_note(state: State, doc: dict, author: Account | None) -> tuple[Status | None, bool]:
+    """(status, True if it was stored now) for a note whose origin was checked by the caller."""
     uri = id_of(doc)
     if not uri or first_type(doc) not in NOTE_TYPES:
-        return None
+        return None, False
     author_uri = id_of(doc.get("attributedTo"))
     if not author_uri or not same_origin(author_uri, uri):
         raise Ignored("note is not attributed to an actor on its own host")
@@ -60,8 +67,8 @@ async def store_remote_note(state: State, doc: dict, *, trusted_origin: bool,
         existing = await state.store.statuses.by_uri(uri)
         if existing is None:
             raise Unavailable(f"{uri} could not be stored")
-        return existing
-    return status
+        return existing, False
+    return status, True
 
 
 async def on_create(state: State, activity: dict, actor: Account) -> None:
@@ -70,16 +77,17 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
         raise Ignored(f"Create of {first_type(obj) or 'unknown'} is not stored")
     if id_of(obj.get("attributedTo")) != actor.uri and not same_origin(id_of(obj), actor.uri):
         raise Ignored("Create by an actor that is not the author's host")
-    status = await store_remote_note(state, obj, trusted_origin=True, author=actor)
+    status, fresh = await ingest_note(state, obj, actor)
     if status is None:
         return
     recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)
-    if not recipients and not status.mention_ids:
+    notify = status.mention_ids if fresh else []  # a note seen before was already notified
+    if not recipients and not notify:
         return
 
     async def write(tx):
-        await fanout.deliver_locally(tx, activity, recipients + status.mention_ids)
-        for account_id in status.mention_ids:
+        await fanout.deliver_locally(tx, activity, recipients + notify)
+        for account_id in notify:
             target = await tx.accounts.get(account_id)
             if target is not None and target.local:
                 await fanout.notify(tx, account_id, "mention", status.account_id, status.id)

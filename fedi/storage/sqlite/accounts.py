@@ -21,7 +21,7 @@ class SqliteAccounts:
         if not ids:
             return {}
         marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchall(f"SELECT * FROM accounts WHERE id IN ({marks})", ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({marks})", ids)
         return {row["id"]: to_record(Account, row) for row in rows}
 
     async def by_uri(self, uri: str) -> Account | None:

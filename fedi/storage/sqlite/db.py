@@ -56,6 +56,9 @@ class Tx:
     async def aggregate(self, sql: str, params=()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
+    async def fetchkeyed(self, sql: str, params=()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
     async def execute(self, sql: str, params=()) -> int:
         return self.conn.execute(sql, params).rowcount
 
@@ -150,6 +153,10 @@ class Database:
     async def fetchone(self, sql: str, params=()) -> sqlite3.Row | None:
         """A single-row lookup by key, run on the loop thread (microseconds, no hop)."""
         return self._point.execute(sql, params).fetchone()
+
+    async def fetchkeyed(self, sql: str, params=()) -> list[sqlite3.Row]:
+        """A few rows found through an index (no scan), run on the loop thread."""
+        return self._point.execute(sql, params).fetchall()
 
     async def aggregate(self, sql: str, params=()) -> sqlite3.Row | None:
         """A one-row query that may scan (count, min, ...), run in a reader thread."""

@@ -80,7 +80,7 @@ class SqliteFollows:
         return [r[0] for r in rows]
 
     async def local_followers(self, account_id: str) -> list[str]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchkeyed(
             "SELECT f.follower_id FROM follows f JOIN accounts a ON a.id = f.follower_id "
             "WHERE f.target_id = ? AND f.state = 'accepted' AND a.domain IS NULL",
             (account_id,),

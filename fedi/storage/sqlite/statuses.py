@@ -20,12 +20,12 @@ class SqliteStatuses:
         if status is None:
             return None
         status.mention_ids = [
-            r[0] for r in await self.db.fetchall(
+            r[0] for r in await self.db.fetchkeyed(
                 "SELECT account_id FROM mentions WHERE status_id = ?", (status.id,)
             )
         ]
         status.tags = [
-            r[0] for r in await self.db.fetchall(
+            r[0] for r in await self.db.fetchkeyed(
                 "SELECT name FROM status_tags WHERE status_id = ?", (status.id,)
             )
         ]
