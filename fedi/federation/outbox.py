@@ -62,8 +62,9 @@ async def get_own_inbox(request: web.Request) -> web.Response:
     max_id = request.query.get("max_id")
     page = await state.store.inbox.page(account.id, max_id, PAGE_SIZE)
     next_url = f"{collection_id}?page=true&max_id={page.next_max_id}" if page.next_max_id else None
+    items = [{k: v for k, v in item.items() if k != "@context"} for item in page.items]
     return ap_response(render.collection_page(f"{collection_id}?page=true", collection_id,
-                                              page.items, next_url, total=page.total))
+                                              items, next_url, total=page.total))
 
 
 def setup(app: web.Application) -> None:
