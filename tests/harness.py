@@ -65,6 +65,18 @@ class Instance:
         async with self.session.get(url, headers={"Accept": AP_ACCEPT, **(headers or {})}) as resp:
             return resp.status, await resp.json(content_type=None)
 
+    async def deliver_as(self, username: str, url: str, activity: dict) -> int:
+        """POST an activity to any inbox, signed with this instance's user's key."""
+        from fedi.activitypub.signatures import sign_request
+
+        account = await self.state.store.accounts.by_handle(username, None)
+        user = await self.state.store.users.get(account.id)
+        body = json.dumps(activity).encode()
+        headers = sign_request("POST", url, {"Content-Type": "application/activity+json"}, body,
+                               account.public_key_id, user.private_key_pem)
+        async with self.session.post(url, data=body, headers=headers) as resp:
+            return resp.status
+
     async def inbox_items(self, username: str, token: str) -> list[dict]:
         status, doc = await self.get_json(f"/users/{username}/inbox?page=true",
                                           {"Authorization": f"Bearer {token}"})

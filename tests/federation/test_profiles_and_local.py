@@ -1,9 +1,6 @@
 """Profile updates federate; local accounts follow each other without the network;
 mentions and hashtags become tags."""
 
-import json
-
-from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import PUBLIC
 
 
@@ -76,16 +73,9 @@ async def test_remote_account_deletion(fed, pair):
     bob_copy = await personal.state.store.accounts.by_uri(pro.actor("bob"))
     assert (await personal.state.store.statuses.by_account(bob_copy.id, ("private",))).total == 1
     # bob's server announces his deletion, signed with his key
-    bob = await pro.state.store.accounts.by_handle("bob", None)
-    user = await pro.state.store.users.get(bob.id)
     activity = {"id": pro.actor("bob") + "#delete", "type": "Delete", "actor": pro.actor("bob"),
                 "object": pro.actor("bob"), "to": [PUBLIC]}
-    body = json.dumps(activity).encode()
-    url = personal.base + "/inbox"
-    headers = sign_request("POST", url, {"Content-Type": "application/activity+json"}, body,
-                           bob.public_key_id, user.private_key_pem)
-    async with personal.session.post(url, data=body, headers=headers) as r:
-        assert r.status == 202
+    assert await pro.deliver_as("bob", personal.base + "/inbox", activity) == 202
     await fed.settle()
     assert await personal.state.store.accounts.by_uri(pro.actor("bob")) is None
     alice = await personal.state.store.accounts.by_handle("alice", None)
@@ -103,14 +93,7 @@ async def test_same_note_in_a_second_create_notifies_once(fed, pair):
     code, create = await pro.get_json(location)
     assert code == 200
     create["id"] = create["id"] + "-again"
-    bob = await pro.state.store.accounts.by_handle("bob", None)
-    user = await pro.state.store.users.get(bob.id)
-    raw = json.dumps(create).encode()
-    url = personal.base + "/inbox"
-    headers = sign_request("POST", url, {"Content-Type": "application/activity+json"}, raw,
-                           bob.public_key_id, user.private_key_pem)
-    async with personal.session.post(url, data=raw, headers=headers) as r:
-        assert r.status == 202
+    assert await pro.deliver_as("bob", personal.base + "/inbox", create) == 202
     await fed.settle()
     alice = await personal.state.store.accounts.by_handle("alice", None)
     mentions = [n for n in await personal.state.store.notifications.list(alice.id) if n.type == "mention"]
