@@ -169,6 +169,49 @@ class Notification:
 
 
 @dataclass
+class App:
+    """An OAuth client application."""
+
+    id: str
+    name: str
+    redirect_uris: str
+    scopes: str
+    client_id: str
+    client_secret: str
+    website: str | None = None
+    created_at: float = 0.0
+
+    @property
+    def redirect_list(self) -> list[str]:
+        return [u for u in self.redirect_uris.split() if u]
+
+
+@dataclass
+class Token:
+    id: str
+    account_id: str | None
+    scopes: str
+    app_id: str | None = None
+    created_at: float = 0.0
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.scopes.split())
+
+
+@dataclass
+class AuthCode:
+    code_hash: str
+    app_id: str
+    account_id: str
+    redirect_uri: str
+    scopes: str
+    expires_at: float
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+
+
+@dataclass
 class Page:
     """One page of a collection, newest first."""
 

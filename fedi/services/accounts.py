@@ -121,12 +121,12 @@ async def create_token(state: State, account: Account, scopes: str = DEFAULT_SCO
 
 async def account_for_token(state: State, token: str) -> tuple[Account, set[str]] | None:
     found = await state.store.tokens.lookup(hash_token(token))
-    if not found:
+    if not found or found.account_id is None:
         return None
-    account = await state.store.accounts.get(found[0])
+    account = await state.store.accounts.get(found.account_id)
     if account is None or account.suspended:
         return None
-    return account, set(found[1].split())
+    return account, found.scope_set
 
 
 async def ensure_instance_keys(state: State) -> None:

@@ -55,6 +55,25 @@ async def deliver_locally(tx, body: dict, local_ids: list[str], *, exclude: str 
         await tx.inbox.add(new_id(), ids, body["id"], body)
 
 
+async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list[str]) -> list[str]:
+    """Local accounts whose home timeline gets a status: followers (unless direct),
+    the author if local, and local participants of a direct message."""
+    readers = [author.id] if author.local else []
+    if visibility != "direct":
+        readers += await tx.follows.local_followers(author.id)
+    else:
+        for account_id in mentioned_ids:
+            account = await tx.accounts.get(account_id)
+            if account is not None and account.local:
+                readers.append(account_id)
+    return readers
+
+
+async def to_home_timelines(tx, status_id: str, author: Account, visibility: str,
+                            mentioned_ids: list[str]) -> None:
+    await tx.feeds.add(status_id, await home_readers(tx, author, visibility, mentioned_ids))
+
+
 async def notify(tx, account_id: str, type_: str, from_account_id: str,
                  status_id: str | None = None) -> None:
     if account_id == from_account_id:

@@ -70,6 +70,7 @@ async def unfollow(state: State, follower: Account, target: Account) -> str | No
 
     async def write(tx):
         await tx.follows.delete(fol.id)
+        await tx.feeds.remove_account_from(follower.id, target.id)
         await _send(state, tx, follower, undo, "direct", target, target.uri)
 
     await state.store.atomic(write)
@@ -124,6 +125,7 @@ async def block(state: State, account: Account, target: Account) -> Block:
             fol = await tx.follows.get(a, b)
             if fol:
                 await tx.follows.delete(fol.id)
+        await tx.feeds.remove_account_from(account.id, target.id)
         if not target.local:
             await _send(state, tx, account, body, "direct", target, target.uri)
 

@@ -109,6 +109,7 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
 
     async def write(tx):
         await tx.statuses.insert(status)
+        await fanout.to_home_timelines(tx, status.id, author, visibility, status.mention_ids)
         await record(tx, author, activity, visibility, status_id=status.id, object_uri=status.uri)
         inboxes, local_ids = await _audience(state, tx, author, visibility, mentioned)
         await fanout.publish(state, tx, author, activity, inboxes=inboxes, local_ids=local_ids)
@@ -249,6 +250,7 @@ async def reblog(state: State, account: Account, status: Status) -> Status:
 
     async def extra(tx):
         await tx.statuses.insert(boost)
+        await fanout.to_home_timelines(tx, boost.id, account, boost.visibility, [])
         await fanout.notify(tx, status.account_id, "reblog", account.id, status.id)
 
     await _react(state, account, status, activity, status.visibility, extra, to_followers=True)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Protocol
 
-from fedi.models import Account, Activity, Block, Favourite, Follow, Host, Job, Notification, Page, Status, User
+from fedi.models import (
+    Account, Activity, App, AuthCode, Block, Favourite, Follow, Host, Job, Notification, Page, Status, Token, User,
+)
 
 
 class Accounts(Protocol):
@@ -37,10 +39,38 @@ class Users(Protocol):
 
 
 class Tokens(Protocol):
-    async def insert(self, token_id: str, account_id: str, token_hash: str, scopes: str,
+    async def insert(self, token_id: str, account_id: str | None, token_hash: str, scopes: str,
                      app_id: str | None = None) -> None: ...
-    async def lookup(self, token_hash: str) -> tuple[str, str] | None: ...
+    async def lookup(self, token_hash: str) -> Token | None: ...
     async def revoke(self, token_hash: str) -> None: ...
+    async def revoke_for_app(self, app_id: str, account_id: str | None = None) -> None: ...
+    async def for_account(self, account_id: str) -> list[Token]: ...
+
+
+class Apps(Protocol):
+    async def insert(self, app: App) -> None: ...
+    async def get(self, app_id: str) -> App | None: ...
+    async def by_client_id(self, client_id: str) -> App | None: ...
+
+
+class AuthCodes(Protocol):
+    async def insert(self, code: AuthCode) -> None: ...
+    async def take(self, code_hash: str) -> AuthCode | None: ...
+
+
+class Feeds(Protocol):
+    async def add(self, status_id: str, account_ids) -> None: ...
+    async def remove_account_from(self, account_id: str, author_id: str) -> None: ...
+    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None,
+                   limit=20) -> list[str]: ...
+
+
+class Timelines(Protocol):
+    async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
+                     max_id=None, since_id=None, min_id=None, limit=20) -> list[str]: ...
+    async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
+                      only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
+                      limit=20) -> list[str]: ...
 
 
 class Follows(Protocol):
@@ -164,6 +194,10 @@ class Store(Protocol):
     jobs: Jobs
     hosts: Hosts
     settings: Settings
+    apps: Apps
+    auth_codes: AuthCodes
+    feeds: Feeds
+    timelines: Timelines
 
     async def atomic(self, fn: Callable[["Store"], Awaitable[Any]]) -> Any: ...
     async def migrate(self) -> list[str]: ...

@@ -289,7 +289,8 @@ async def test_users_and_tokens(store):
     assert (await store.users.by_email("alice@local.test")).account_id == alice.id
     assert await store.accounts.count_local() == 1
     await store.tokens.insert("t1", alice.id, "hash1", "read")
-    assert await store.tokens.lookup("hash1") == (alice.id, "read")
+    token = await store.tokens.lookup("hash1")
+    assert (token.account_id, token.scopes) == (alice.id, "read")
     await store.tokens.revoke("hash1")
     assert await store.tokens.lookup("hash1") is None
 

@@ -82,10 +82,10 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
         return
     recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)
     notify = status.mention_ids if fresh else []  # a note seen before was already notified
-    if not recipients and not notify:
-        return
 
     async def write(tx):
+        if fresh:
+            await fanout.to_home_timelines(tx, status.id, actor, status.visibility, status.mention_ids)
         await fanout.deliver_locally(tx, activity, recipients + notify)
         for account_id in notify:
             target = await tx.accounts.get(account_id)

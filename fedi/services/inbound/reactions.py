@@ -53,6 +53,7 @@ async def on_announce(state: State, activity: dict, actor: Account) -> None:
     async def write(tx):
         if not await tx.statuses.insert(boost):
             return
+        await fanout.to_home_timelines(tx, boost.id, actor, boost.visibility, [])
         await fanout.deliver_locally(tx, activity, recipients + ([original.account_id] if original.local else []))
         if original.local:
             await fanout.notify(tx, original.account_id, "reblog", actor.id, original.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from fedi.models import Account, User
+from fedi.models import Account, App, AuthCode, Token, User
 from fedi.storage.sqlite.rows import ACCOUNT_COLUMNS, JSON_FIELDS, insert_sql, to_record, to_row
 
 
@@ -127,18 +127,66 @@ class SqliteTokens:
     def __init__(self, db):
         self.db = db
 
-    async def insert(self, token_id: str, account_id: str, token_hash: str, scopes: str,
+    async def insert(self, token_id: str, account_id: str | None, token_hash: str, scopes: str,
                      app_id: str | None = None) -> None:
         await self.db.execute(
             "INSERT INTO tokens (id, account_id, token_hash, scopes, app_id, created_at) VALUES (?,?,?,?,?,?)",
             (token_id, account_id, token_hash, scopes, app_id, time.time()),
         )
 
-    async def lookup(self, token_hash: str) -> tuple[str, str] | None:
+    async def lookup(self, token_hash: str) -> Token | None:
         row = await self.db.fetchone(
-            "SELECT account_id, scopes FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
+            "SELECT * FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
         )
-        return (row[0], row[1]) if row else None
+        return to_record(Token, row)
 
     async def revoke(self, token_hash: str) -> None:
         await self.db.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
+
+    async def revoke_for_app(self, app_id: str, account_id: str | None = None) -> None:
+        if account_id is None:
+            await self.db.execute("UPDATE tokens SET revoked = 1 WHERE app_id = ?", (app_id,))
+        else:
+            await self.db.execute(
+                "UPDATE tokens SET revoked = 1 WHERE app_id = ? AND account_id = ?", (app_id, account_id)
+            )
+
+    async def for_account(self, account_id: str) -> list[Token]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM tokens WHERE account_id = ? AND revoked = 0 ORDER BY created_at DESC", (account_id,)
+        )
+        return [to_record(Token, r) for r in rows]
+
+
+class SqliteApps:
+    def __init__(self, db):
+        self.db = db
+
+    async def insert(self, app: App) -> None:
+        sql, params = insert_sql("apps", to_row(app))
+        await self.db.execute(sql, params)
+
+    async def get(self, app_id: str) -> App | None:
+        return to_record(App, await self.db.fetchone("SELECT * FROM apps WHERE id = ?", (app_id,)))
+
+    async def by_client_id(self, client_id: str) -> App | None:
+        return to_record(App, await self.db.fetchone("SELECT * FROM apps WHERE client_id = ?", (client_id,)))
+
+
+class SqliteAuthCodes:
+    def __init__(self, db):
+        self.db = db
+
+    async def insert(self, code: AuthCode) -> None:
+        sql, params = insert_sql("auth_codes", to_row(code))
+        await self.db.execute(sql, params)
+
+    async def take(self, code_hash: str) -> AuthCode | None:
+        """Use a code once: returns it if it was valid and unused, and marks it used."""
+        rows = await self.db.write_fetchall(
+            "UPDATE auth_codes SET used = 1 WHERE code_hash = ? AND used = 0 AND expires_at > ? "
+            "RETURNING code_hash, app_id, account_id, redirect_uri, scopes, expires_at, "
+            "code_challenge, code_challenge_method",
+            (code_hash, time.time()),
+        )
+        return to_record(AuthCode, rows[0]) if rows else None

@@ -204,3 +204,107 @@ class SqliteInbox:
             items=[json.loads(r["body"]) for r in rows], total=total,
             next_max_id=rows[-1]["id"] if len(rows) == limit else None,
         )
+
+
+def id_window(column: str, max_id: str | None, since_id: str | None, min_id: str | None):
+    """WHERE fragments and ORDER for Mastodon-style paging over a time-sortable id column.
+
+    max_id: strictly older; since_id: strictly newer (newest first); min_id: strictly newer,
+    taking the slice right after it (oldest first, reversed by the caller).
+    """
+    where, params = [], []
+    if max_id:
+        where.append(f"{column} < ?")
+        params.append(max_id)
+    if since_id:
+        where.append(f"{column} > ?")
+        params.append(since_id)
+    if min_id:
+        where.append(f"{column} > ?")
+        params.append(min_id)
+    order = "ASC" if min_id and not since_id else "DESC"
+    return where, params, order
+
+
+class SqliteFeeds:
+    """Precomputed home timelines."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def add(self, status_id: str, account_ids) -> None:
+        rows = [(a, status_id) for a in dict.fromkeys(account_ids)]
+        if rows:
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO feeds (account_id, status_id) VALUES (?, ?)", rows
+            )
+
+    async def remove_account_from(self, account_id: str, author_id: str) -> None:
+        """Drop an author's statuses from one reader's feed (after an unfollow or a block)."""
+        await self.db.execute(
+            "DELETE FROM feeds WHERE account_id = ? AND status_id IN "
+            "(SELECT id FROM statuses WHERE account_id = ?)", (account_id, author_id)
+        )
+
+    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
+        where, params, order = id_window("status_id", max_id, since_id, min_id)
+        clause = "".join(f" AND {w}" for w in where)
+        rows = await self.db.fetchkeyed(
+            f"SELECT status_id FROM feeds WHERE account_id = ?{clause} ORDER BY status_id {order} LIMIT ?",
+            (account_id, *params, limit),
+        )
+        ids = [r[0] for r in rows]
+        return ids[::-1] if order == "ASC" else ids
+
+
+class SqliteTimelines:
+    """Timelines computed at read time: public, local, hashtag, an account's posts."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
+                     max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
+        where, params, order = id_window("s.id", max_id, since_id, min_id)
+        where = ["s.visibility = 'public'", "s.reblog_of_id IS NULL", *where]
+        join = ""
+        if local is not None:
+            where.append("s.local = ?")
+            params.append(int(local))
+        if only_media:
+            where.append("s.attachments != '[]'")
+        if tag:
+            join = " JOIN status_tags t ON t.status_id = s.id"
+            where.append("t.name = ?")
+            params.append(tag.lower())
+        rows = await self.db.fetchall(
+            f"SELECT s.id FROM statuses s{join} WHERE {' AND '.join(where)} ORDER BY s.id {order} LIMIT ?",
+            (*params, limit),
+        )
+        ids = [r[0] for r in rows]
+        return ids[::-1] if order == "ASC" else ids
+
+    async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
+                      only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
+                      limit=20) -> list[str]:
+        where, params, order = id_window("s.id", max_id, since_id, min_id)
+        marks = ",".join("?" for _ in visibilities)
+        where = ["s.account_id = ?", f"s.visibility IN ({marks})", *where]
+        params = [account_id, *visibilities, *params]
+        join = ""
+        if exclude_replies:
+            where.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
+        if exclude_reblogs:
+            where.append("s.reblog_of_id IS NULL")
+        if only_media:
+            where.append("s.attachments != '[]'")
+        if tag:
+            join = " JOIN status_tags t ON t.status_id = s.id"
+            where.append("t.name = ?")
+            params.append(tag.lower())
+        rows = await self.db.fetchall(
+            f"SELECT s.id FROM statuses s{join} WHERE {' AND '.join(where)} ORDER BY s.id {order} LIMIT ?",
+            (*params, limit),
+        )
+        ids = [r[0] for r in rows]
+        return ids[::-1] if order == "ASC" else ids

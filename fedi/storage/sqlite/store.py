@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
-from fedi.storage.sqlite.accounts import SqliteAccounts, SqliteTokens, SqliteUsers
+from fedi.storage.sqlite.accounts import (
+    SqliteAccounts, SqliteApps, SqliteAuthCodes, SqliteTokens, SqliteUsers,
+)
 from fedi.storage.sqlite.db import Database, Tx
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
 from fedi.storage.sqlite.social import (
     SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
 )
-from fedi.storage.sqlite.statuses import SqliteActivities, SqliteInbox, SqliteStatuses
+from fedi.storage.sqlite.statuses import (
+    SqliteActivities, SqliteFeeds, SqliteInbox, SqliteStatuses, SqliteTimelines,
+)
 
 
 class SqliteStore:
@@ -32,6 +36,10 @@ class SqliteStore:
         self.jobs = SqliteJobs(executor)
         self.hosts = SqliteHosts(executor)
         self.settings = SqliteSettings(executor)
+        self.apps = SqliteApps(executor)
+        self.auth_codes = SqliteAuthCodes(executor)
+        self.feeds = SqliteFeeds(executor)
+        self.timelines = SqliteTimelines(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
