@@ -26,6 +26,8 @@ from fedi.services.fanout import DELIVER_QUEUE
 from fedi.services.state import State
 from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
+from fedi.api import routes as api_routes
+from fedi.api.http import cors_middleware
 from fedi.web import pages
 
 log = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def template_env() -> jinja2.Environment:
 def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                poll_interval: float = 1.0) -> web.Application:
     """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
-    app = web.Application(middlewares=[errors_middleware], client_max_size=1024 * 1024)
+    app = web.Application(middlewares=[cors_middleware, errors_middleware], client_max_size=16 * 1024 * 1024)
     app[TEMPLATES] = template_env()
 
     async def resources(app: web.Application):
@@ -106,5 +108,6 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
     discovery.setup(app)
     actors.setup(app)
     outbox.setup(app)
+    api_routes.setup(app)
     pages.setup(app)
     return app

@@ -41,6 +41,16 @@ def render_field_value(value: str, tag_url) -> str:
     return html
 
 
+async def set_default_visibility(state: State, account: Account, visibility: str) -> None:
+    from fedi.activitypub.audience import normalize
+
+    try:
+        value = normalize(visibility)
+    except ValueError as exc:
+        raise ServiceError(str(exc)) from None
+    await state.store.users.update(account.id, default_visibility=value)
+
+
 async def update_profile(state: State, account: Account, **changes) -> tuple[Account, str]:
     """Apply changes and federate them. Returns the updated account and the Update's id."""
     unknown = set(changes) - set(EDITABLE)

@@ -24,6 +24,20 @@ async def can_view(store, status: Status, viewer: Account | None) -> bool:
     return False
 
 
+async def visible_to(store, author: Account, viewer: Account | None) -> tuple[str, ...]:
+    """Which visibilities of the author's statuses a viewer may list."""
+    if viewer is not None and viewer.id == author.id:
+        return ("public", "unlisted", "private", "direct")
+    if viewer is None:
+        return PUBLIC
+    if await store.blocks.either_way(viewer.id, author.id):
+        return ()
+    follow = await store.follows.get(viewer.id, author.id)
+    if follow is not None and follow.accepted:
+        return ("public", "unlisted", "private", "direct")  # direct ones are filtered by can_view
+    return ("public", "unlisted", "direct")
+
+
 async def can_view_as_server(store, status: Status, domain: str) -> bool:
     """For signed fetches by an instance actor: any accepted follower or mention on that domain."""
     if status.visibility in PUBLIC:

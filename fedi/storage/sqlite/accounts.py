@@ -38,6 +38,22 @@ class SqliteAccounts:
         )
         return to_record(Account, row)
 
+    async def search(self, query: str, limit: int = 20, *, local_only: bool = False) -> list[Account]:
+        """Accounts whose username or display name starts with the query (case-insensitive)."""
+        q = query.strip().lstrip("@").replace("%", "").replace("_", "\\_")
+        user, _, domain = q.partition("@")
+        params: list = [f"{user}%", f"{user}%"]
+        where = "(username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') AND suspended = 0"
+        if domain:
+            where += " AND domain LIKE ?"
+            params.append(f"{domain}%")
+        if local_only:
+            where += " AND domain IS NULL"
+        rows = await self.db.fetchall(
+            f"SELECT * FROM accounts WHERE {where} ORDER BY domain IS NOT NULL, username LIMIT ?", (*params, limit)
+        )
+        return [to_record(Account, r) for r in rows]
+
     async def one_on_domain(self, domain: str) -> Account | None:
         row = await self.db.fetchone("SELECT * FROM accounts WHERE domain = ? LIMIT 1", (domain.lower(),))
         return to_record(Account, row)

@@ -54,6 +54,21 @@ class SqliteFollows:
         next_max = rows[-1]["fid"] if len(rows) == limit else None
         return Page(items=[r["uri"] for r in rows], total=total, next_max_id=next_max)
 
+    async def account_page(self, account_id: str, *, followers: bool, state: str = "accepted",
+                           max_id=None, since_id=None, min_id=None, limit=40) -> list[tuple[str, str]]:
+        """(follow id, other account id) pairs, newest first, paged by follow id."""
+        from fedi.storage.sqlite.statuses import id_window
+
+        mine, other = ("target_id", "follower_id") if followers else ("follower_id", "target_id")
+        where, params, order = id_window("id", max_id, since_id, min_id)
+        clause = "".join(f" AND {w}" for w in where)
+        rows = await self.db.fetchall(
+            f"SELECT id, {other} FROM follows WHERE {mine} = ? AND state = ?{clause} ORDER BY id {order} LIMIT ?",
+            (account_id, state, *params, limit),
+        )
+        pairs = [(r[0], r[1]) for r in rows]
+        return pairs[::-1] if order == "ASC" else pairs
+
     async def followers_page(self, account_id: str, max_id: str | None = None, limit: int = 40) -> Page:
         return await self._page("target_id", "follower_id", account_id, max_id, limit)
 
@@ -182,6 +197,39 @@ class SqliteNotifications:
     async def insert(self, n: Notification) -> None:
         sql, params = insert_sql("notifications", to_row(n))
         await self.db.execute(sql, params)
+
+    async def get(self, notification_id: str) -> Notification | None:
+        row = await self.db.fetchone("SELECT * FROM notifications WHERE id = ?", (notification_id,))
+        return to_record(Notification, row)
+
+    async def delete(self, notification_id: str) -> None:
+        await self.db.execute("DELETE FROM notifications WHERE id = ?", (notification_id,))
+
+    async def clear(self, account_id: str) -> None:
+        await self.db.execute("DELETE FROM notifications WHERE account_id = ?", (account_id,))
+
+    async def page(self, account_id: str, *, types=None, exclude_types=None, from_account_id=None,
+                   max_id=None, since_id=None, min_id=None, limit=40) -> list[Notification]:
+        from fedi.storage.sqlite.statuses import id_window
+
+        where, params, order = id_window("id", max_id, since_id, min_id)
+        where = ["account_id = ?", *where]
+        params = [account_id, *params]
+        if types:
+            where.append(f"type IN ({','.join('?' for _ in types)})")
+            params += list(types)
+        if exclude_types:
+            where.append(f"type NOT IN ({','.join('?' for _ in exclude_types)})")
+            params += list(exclude_types)
+        if from_account_id:
+            where.append("from_account_id = ?")
+            params.append(from_account_id)
+        rows = await self.db.fetchall(
+            f"SELECT * FROM notifications WHERE {' AND '.join(where)} ORDER BY id {order} LIMIT ?",
+            (*params, limit),
+        )
+        items = [to_record(Notification, r) for r in rows]
+        return items[::-1] if order == "ASC" else items
 
     async def list(self, account_id: str, max_id: str | None = None, limit: int = 40) -> list[Notification]:
         params: list = [account_id]

@@ -131,6 +131,13 @@ class SqliteStatuses:
         )
         return row is not None
 
+    async def search_tags(self, prefix: str, limit: int = 10) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT name FROM status_tags WHERE name LIKE ? ORDER BY name LIMIT ?",
+            (prefix.lower().replace("%", "") + "%", limit),
+        )
+        return [r[0] for r in rows]
+
     async def delete_by_account(self, account_id: str) -> None:
         await self.db.execute("DELETE FROM statuses WHERE account_id = ?", (account_id,))
 

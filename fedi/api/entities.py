@@ -1,0 +1,386 @@
+"""Mastodon client API JSON shapes. The only module that knows them.
+
+Every entity follows docs.joinmastodon.org for the Mastodon version this server
+claims (`MASTODON_VERSION`): the same keys, types and null-ness. Optional keys
+Mastodon omits (e.g. a status's `favourited` for an anonymous reader) are omitted
+here too. Statuses live in `fedi.api.entities_status`; `status`, `statuses` and
+`context` are re-exported below so callers import this module only.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from fedi import SOFTWARE_NAME, __version__
+from fedi.activitypub.html import html_to_text
+from fedi.activitypub.parse import parse_time
+from fedi.models import Account, Notification, Status
+from fedi.services.statuses import MAX_CHARS
+
+MASTODON_VERSION = "4.3.0"
+VERSION = f"{MASTODON_VERSION} (compatible; {SOFTWARE_NAME} {__version__})"
+API_VERSIONS = {"mastodon": 2}
+ALL_VISIBILITIES = ("public", "unlisted", "private", "direct")
+# Types whose notification carries the status it is about.
+STATUS_NOTIFICATIONS = ("mention", "status", "reblog", "favourite", "poll", "update")
+
+STATUS_LIMITS = {"max_characters": MAX_CHARS, "max_media_attachments": 4, "characters_reserved_per_url": 23}
+MEDIA_LIMITS = {
+    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
+    "image_size_limit": 10485760,
+    "image_matrix_limit": 16777216,
+    "video_size_limit": 41943040,
+    "video_frame_rate_limit": 60,
+    "video_matrix_limit": 2304000,
+}
+POLL_LIMITS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
+               "max_expiration": 2629746}
+MAX_FEATURED_TAGS = 10
+MAX_PINNED_STATUSES = 5
+
+
+# --------------------------------------------------------------------------- dates
+
+def iso(ts: float | None) -> str | None:
+    """A Mastodon Datetime: UTC, milliseconds, "Z" ("2026-11-22T04:58:28.123Z")."""
+    if ts is None:
+        return None
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def date_only(ts: float | None) -> str | None:
+    """A Mastodon Date ("2026-11-22"), as in an account's `last_status_at`."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+def _midnight(ts: float) -> str:
+    day = datetime.fromtimestamp(ts, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return iso(day.timestamp())
+
+
+# --------------------------------------------------------------------------- accounts
+
+def acct(acc: Account) -> str:
+    """`user` for local accounts, `user@domain` for remote ones."""
+    return acc.username if acc.local else f"{acc.username}@{acc.domain}"
+
+
+def _field(f: dict, value: str | None = None) -> dict:
+    return {"name": f.get("name", ""), "value": f.get("value", "") if value is None else value,
+            "verified_at": None}
+
+
+def _role(admin: bool) -> dict:
+    if admin:
+        return {"id": "3", "name": "Owner", "color": "", "permissions": "1", "highlighted": False}
+    return {"id": "-99", "name": "", "color": "", "permissions": "0", "highlighted": False}
+
+
+async def account(state, acc: Account, *, source: bool = False) -> dict:
+    """An Account; with `source`, the owner's CredentialAccount (adds `source` and `role`)."""
+    store = state.store
+    followers, following = await store.follows.counts(acc.id)
+    statuses_count = await store.statuses.count(acc.id)
+    latest = await store.statuses.by_account(acc.id, visibilities=ALL_VISIBILITIES, limit=1)
+    last_status = latest.items[0].published if latest.items else None
+    created = (parse_time(acc.published) if not acc.local and acc.published else None) or acc.created_at
+    indexable = bool(acc.discoverable) and acc.local and not state.config.professional
+    suspended = bool(acc.suspended)
+    avatar = None if suspended else acc.avatar_url
+    header = None if suspended else acc.header_url
+    avatar = avatar or f"{state.urls.base}/static/avatar.png"
+    header = header or f"{state.urls.base}/static/header.png"
+    doc = {
+        "id": acc.id,
+        "username": acc.username,
+        "acct": acct(acc),
+        "url": acc.url or acc.uri,
+        "uri": acc.uri,
+        "display_name": "" if suspended else acc.display_name,
+        "note": "" if suspended else acc.note,
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "locked": False if suspended else bool(acc.locked),
+        "fields": [] if suspended else [_field(f) for f in acc.fields],
+        "emojis": [],
+        "bot": False if suspended else bool(acc.bot or acc.actor_type in ("Service", "Application")),
+        "group": acc.actor_type == "Group",
+        "discoverable": False if suspended else bool(acc.discoverable),
+        "indexable": indexable,
+        "created_at": _midnight(created),
+        "last_status_at": date_only(last_status),
+        "statuses_count": statuses_count,
+        "followers_count": followers,
+        "following_count": following,
+        "hide_collections": False if acc.local else None,
+        "roles": [] if acc.local else None,
+    }
+    if acc.local:
+        doc["noindex"] = not acc.discoverable
+    if suspended:
+        doc["suspended"] = True
+    if source and acc.local:
+        user = await store.users.get(acc.id)
+        pending = await store.follows.pending_for(acc.id)
+        doc["source"] = {
+            "note": html_to_text(acc.note),
+            "fields": [_field(f, html_to_text(f.get("value", ""))) for f in acc.fields],
+            "privacy": user.default_visibility if user else "public",
+            "sensitive": False,
+            "language": "",
+            "follow_requests_count": len(pending),
+            "hide_collections": False,
+            "discoverable": bool(acc.discoverable),
+            "indexable": indexable,
+        }
+        doc["role"] = _role(bool(user and user.admin))
+    return doc
+
+
+async def accounts(state, items: list[Account]) -> list[dict]:
+    """Several accounts, each rendered once however often it appears."""
+    done: dict[str, dict] = {}
+    for acc in items:
+        if acc.id not in done:
+            done[acc.id] = await account(state, acc)
+    return [done[acc.id] for acc in items]
+
+
+class AccountCache:
+    """Accounts and their rendered entities, shared while rendering a batch."""
+
+    def __init__(self, state):
+        self.state = state
+        self.records: dict[str, Account] = {}
+        self.rendered: dict[str, dict] = {}
+
+    async def load(self, ids) -> None:
+        missing = [i for i in dict.fromkeys(ids) if i and i not in self.records]
+        if missing:
+            self.records.update(await self.state.store.accounts.get_many(missing))
+
+    async def get(self, account_id: str | None) -> Account | None:
+        if account_id and account_id not in self.records:
+            await self.load([account_id])
+        return self.records.get(account_id) if account_id else None
+
+    async def entity(self, account_id: str) -> dict | None:
+        if account_id not in self.rendered:
+            acc = await self.get(account_id)
+            if acc is None:
+                return None
+            self.rendered[account_id] = await account(self.state, acc)
+        return self.rendered[account_id]
+
+
+async def relationship(state, viewer: Account, target: Account) -> dict:
+    store = state.store
+    out = await store.follows.get(viewer.id, target.id)
+    back = await store.follows.get(target.id, viewer.id)
+    return {
+        "id": target.id,
+        "following": bool(out and out.accepted),
+        "showing_reblogs": out is not None,
+        "notifying": False,
+        "languages": None,
+        "followed_by": bool(back and back.accepted),
+        "blocking": await store.blocks.get(viewer.id, target.id) is not None,
+        "blocked_by": await store.blocks.get(target.id, viewer.id) is not None,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": bool(out and not out.accepted),
+        "requested_by": bool(back and not back.accepted),
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
+    }
+
+
+# --------------------------------------------------------------------------- notifications
+
+async def notification(state, n: Notification, viewer: Account | None,
+                       cache: AccountCache | None = None) -> dict | None:
+    """A Notification, or None when the account or status it is about is gone."""
+    cache = cache or AccountCache(state)
+    sender = await cache.entity(n.from_account_id)
+    if sender is None:
+        return None
+    doc = {
+        "id": n.id,
+        "type": n.type,
+        "group_key": f"ungrouped-{n.id}",
+        "created_at": iso(n.created_at),
+        "account": sender,
+    }
+    if n.type in STATUS_NOTIFICATIONS or n.status_id:
+        st = await state.store.statuses.get(n.status_id) if n.status_id else None
+        if st is None:
+            return None
+        rendered = await status(state, st, viewer, cache=cache)
+        if rendered is None:
+            return None
+        doc["status"] = rendered
+    return doc
+
+
+async def notifications(state, items: list[Notification], viewer: Account | None) -> list[dict]:
+    """Several notifications; those whose account or status is gone are left out."""
+    cache = AccountCache(state)
+    await cache.load(n.from_account_id for n in items)
+    out = []
+    for n in items:
+        doc = await notification(state, n, viewer, cache)
+        if doc is not None:
+            out.append(doc)
+    return out
+
+
+# --------------------------------------------------------------------------- apps, errors, tokens
+
+def application(name: str, website: str | None, client_id: str | None = None,
+                client_secret: str | None = None, vapid_key: str | None = None, *,
+                id: str | None = None, scopes: list[str] | str | None = None,
+                redirect_uris: list[str] | str | None = None) -> dict:
+    """Without `id`: the {name, website} hash a Status carries. With `id`: an Application,
+    and a CredentialApplication when `client_id`/`client_secret` are given."""
+    if id is None:
+        return {"name": name, "website": website or None}
+    if isinstance(scopes, str):
+        scopes = scopes.split()
+    if isinstance(redirect_uris, str):
+        redirect_uris = redirect_uris.split()
+    redirect_uris = list(redirect_uris or [])
+    doc = {
+        "id": str(id),
+        "name": name,
+        "website": website or None,
+        "scopes": list(scopes or []),
+        "redirect_uris": redirect_uris,
+        "redirect_uri": "\n".join(redirect_uris),
+        "vapid_key": vapid_key or "",
+    }
+    if client_id is not None:
+        doc["client_id"] = client_id
+    if client_secret is not None:
+        doc["client_secret"] = client_secret
+    return doc
+
+
+def error(message: str, description: str | None = None) -> dict:
+    doc = {"error": message}
+    if description is not None:
+        doc["error_description"] = description
+    return doc
+
+
+def token(access_token: str, scope: str, created_at: float | None = None) -> dict:
+    return {"access_token": access_token, "token_type": "Bearer", "scope": scope,
+            "created_at": int(time.time() if created_at is None else created_at)}
+
+
+# --------------------------------------------------------------------------- instance
+
+def _streaming(state) -> str:
+    scheme = "wss" if state.urls.base.startswith("https://") else "ws"
+    return f"{scheme}://{state.urls.domain}"
+
+
+def _registrations(state) -> tuple[bool, bool]:
+    mode = state.config.instance.registrations
+    return mode in ("open", "approval"), mode == "approval"
+
+
+async def instance_v1(state) -> dict:
+    cfg, store = state.config.instance, state.store
+    enabled, approval = _registrations(state)
+    return {
+        "uri": state.urls.domain,
+        "title": cfg.name,
+        "short_description": cfg.description,
+        "description": cfg.description,
+        "email": "",
+        "version": VERSION,
+        "urls": {"streaming_api": _streaming(state)},
+        "stats": {
+            "user_count": await store.accounts.count_local(),
+            "status_count": await store.statuses.count_local(),
+            "domain_count": len(await store.accounts.known_domains()),
+        },
+        "thumbnail": None,
+        "languages": ["en"],
+        "registrations": enabled,
+        "approval_required": approval,
+        "invites_enabled": cfg.registrations == "invite",
+        "configuration": {
+            "accounts": {"max_featured_tags": MAX_FEATURED_TAGS},
+            "statuses": dict(STATUS_LIMITS),
+            "media_attachments": {**MEDIA_LIMITS, "supported_mime_types": list(MEDIA_LIMITS["supported_mime_types"])},
+            "polls": dict(POLL_LIMITS),
+        },
+        "contact_account": None,
+        "rules": [],
+    }
+
+
+async def instance_v2(state) -> dict:
+    cfg = state.config.instance
+    enabled, approval = _registrations(state)
+    active = await state.store.users.active_since(time.time() - 30 * 86400)
+    return {
+        "domain": state.urls.domain,
+        "title": cfg.name,
+        "version": VERSION,
+        "source_url": state.urls.base,
+        "description": cfg.description,
+        "usage": {"users": {"active_month": active}},
+        "thumbnail": {"url": f"{state.urls.base}/static/thumbnail.png"},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {"streaming": _streaming(state), "status": None},
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": MAX_PINNED_STATUSES},
+            "statuses": dict(STATUS_LIMITS),
+            "media_attachments": {**MEDIA_LIMITS, "supported_mime_types": list(MEDIA_LIMITS["supported_mime_types"])},
+            "polls": dict(POLL_LIMITS),
+            "translation": {"enabled": False},
+        },
+        "registrations": {"enabled": enabled, "approval_required": approval, "message": None, "url": None},
+        "api_versions": dict(API_VERSIONS),
+        "contact": {"email": "", "account": None},
+        "rules": [],
+        "fedi": {"kind": cfg.kind},
+    }
+
+
+# --------------------------------------------------------------------------- statuses (re-exported)
+
+async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
+                 cache: AccountCache | None = None) -> dict | None:
+    from fedi.api import entities_status
+
+    return await entities_status.status(state, st, viewer, source_requested=source_requested, cache=cache)
+
+
+async def statuses(state, items: list[Status], viewer: Account | None) -> list[dict]:
+    from fedi.api import entities_status
+
+    return await entities_status.statuses(state, items, viewer)
+
+
+def context(ancestors: list[dict], descendants: list[dict]) -> dict:
+    return {"ancestors": list(ancestors), "descendants": list(descendants)}
+
+
+def tag(state, name: str, *, following: bool | None = None) -> dict:
+    """A Tag (history is not tracked, so it is empty)."""
+    doc = {"name": name, "url": state.urls.tag(name), "history": []}
+    if following is not None:
+        doc["following"] = following
+    return doc

@@ -1,0 +1,193 @@
+"""Status entities for the Mastodon client API, with their MediaAttachment, Mention and
+Tag parts. Import them through `fedi.api.entities`, which re-exports `status`/`statuses`.
+"""
+
+from __future__ import annotations
+
+from fedi import SOFTWARE_NAME
+from fedi.activitypub.html import html_to_text
+from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
+from fedi.models import Account, Status
+
+PINNABLE = ("public", "unlisted", "private")
+MEDIA_KINDS = ("image", "video", "audio")
+AS_MEDIA_TYPES = {"Image": "image", "Video": "video", "Audio": "audio"}
+# Replies are counted by loading them (there is no count query yet); this caps that.
+REPLIES_COUNT_LIMIT = 1000
+
+
+def media_kind(att: dict) -> str:
+    """image | video | audio | unknown, from the media type (or the ActivityStreams type)."""
+    major = str(att.get("mediaType") or "").lower().split("/")[0]
+    if major in MEDIA_KINDS:
+        return major
+    return AS_MEDIA_TYPES.get(att.get("type"), "unknown")
+
+
+def media_attachment(st: Status, att: dict, index: int) -> dict:
+    url = att.get("url")
+    kind = media_kind(att)
+    meta = att.get("meta")
+    return {
+        "id": str(att.get("id") or f"{st.id}-{index}"),
+        "type": kind,
+        "url": url,
+        "preview_url": att.get("preview_url") or (url if kind == "image" else None),
+        "remote_url": None if st.local else url,
+        "meta": meta if isinstance(meta, dict) else None,
+        "description": att.get("description") or att.get("name") or None,
+        "blurhash": att.get("blurhash") or None,
+    }
+
+
+def mention(acc: Account) -> dict:
+    return {"id": acc.id, "username": acc.username, "url": acc.url or acc.uri, "acct": acct(acc)}
+
+
+def status_tag(state, name: str) -> dict:
+    return {"name": name, "url": state.urls.tag(name)}
+
+
+class _Renderer:
+    """Renders statuses for one reader, sharing account lookups and the reader's pins."""
+
+    def __init__(self, state, viewer: Account | None, cache: AccountCache | None = None):
+        self.state = state
+        self.viewer = viewer
+        self.cache = cache or AccountCache(state)
+        self.originals: dict[str, Status | None] = {}
+        self._pins: set[str] | None = None
+
+    async def load(self, items: list[Status]) -> None:
+        store = self.state.store
+        for st in items:
+            rid = st.reblog_of_id
+            if rid and rid not in self.originals:
+                self.originals[rid] = await store.statuses.get(rid)
+        every = [*items, *(o for o in self.originals.values() if o is not None)]
+        await self.cache.load(
+            [st.account_id for st in every] + [m for st in every for m in (st.mention_ids or [])]
+        )
+
+    async def original(self, status_id: str) -> Status | None:
+        if status_id not in self.originals:
+            self.originals[status_id] = await self.state.store.statuses.get(status_id)
+        return self.originals[status_id]
+
+    async def pins(self) -> set[str]:
+        if self._pins is None:
+            self._pins = set(await self.state.store.pins.list(self.viewer.id))
+        return self._pins
+
+    async def render(self, st: Status, *, source_requested: bool = False) -> dict | None:
+        author = await self.cache.entity(st.account_id)
+        if author is None:
+            return None
+        if st.reblog_of_id:
+            original = await self.original(st.reblog_of_id)
+            inner = await self.render(original) if original and not original.reblog_of_id else None
+            if inner is None:
+                return None
+            doc = self._base(st, author, reblog=inner)
+            if self.viewer is not None:
+                doc.update(self._flags_of(inner))
+            return doc
+        doc = await self._full(st, author, source_requested)
+        if self.viewer is not None:
+            doc.update(await self._viewer_flags(st))
+        return doc
+
+    def _base(self, st: Status, author: dict, *, reblog: dict | None) -> dict:
+        """The fields of a boost wrapper; a post fills in the rest."""
+        return {
+            "id": st.id,
+            "uri": st.uri,
+            "url": st.url,
+            "created_at": iso(st.published),
+            "account": author,
+            "content": "",
+            "visibility": st.visibility if st.visibility in ALL_VISIBILITIES else "private",
+            "sensitive": False,
+            "spoiler_text": "",
+            "media_attachments": [],
+            "mentions": [],
+            "tags": [],
+            "emojis": [],
+            "reblogs_count": 0,
+            "favourites_count": 0,
+            "replies_count": 0,
+            "in_reply_to_id": None,
+            "in_reply_to_account_id": None,
+            "reblog": reblog,
+            "poll": None,
+            "card": None,
+            "language": None,
+            "text": None,
+            "edited_at": None,
+        }
+
+    async def _full(self, st: Status, author: dict, source_requested: bool) -> dict:
+        store = self.state.store
+        doc = self._base(st, author, reblog=None)
+        mentioned = [await self.cache.get(m) for m in (st.mention_ids or [])]
+        replies = await store.statuses.replies(st.uri, visibilities=ALL_VISIBILITIES, limit=REPLIES_COUNT_LIMIT)
+        doc.update({
+            "content": st.content,
+            "sensitive": bool(st.sensitive),
+            "spoiler_text": st.summary or "",
+            "media_attachments": [media_attachment(st, a, i) for i, a in enumerate(st.attachments or [])
+                                  if isinstance(a, dict)],
+            "mentions": [mention(a) for a in mentioned if a is not None],
+            "tags": [status_tag(self.state, t) for t in (st.tags or [])],
+            "reblogs_count": await store.statuses.reblog_count(st.id),
+            "favourites_count": await store.favourites.count(st.id),
+            "replies_count": len(replies),
+            "in_reply_to_id": st.in_reply_to_id,
+            "in_reply_to_account_id": st.in_reply_to_account_id,
+            "language": st.language,
+            "edited_at": iso(st.edited_at),
+        })
+        if source_requested:
+            doc["text"] = st.source if st.source is not None else html_to_text(st.content)
+        if st.local:
+            doc["application"] = {"name": SOFTWARE_NAME, "website": None}
+        return doc
+
+    async def _viewer_flags(self, st: Status) -> dict:
+        store, viewer = self.state.store, self.viewer
+        flags = {
+            "favourited": await store.favourites.get(viewer.id, st.id) is not None,
+            "reblogged": await store.statuses.reblog_of(viewer.id, st.id) is not None,
+            "muted": False,
+            "bookmarked": False,
+            "filtered": [],
+        }
+        if st.account_id == viewer.id and st.visibility in PINNABLE:
+            flags["pinned"] = st.id in await self.pins()
+        return flags
+
+    @staticmethod
+    def _flags_of(inner: dict) -> dict:
+        """A boost wrapper shows the reader's relation to the boosted post (never `pinned`)."""
+        return {k: inner[k] for k in ("favourited", "reblogged", "muted", "bookmarked")} | {"filtered": []}
+
+
+async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
+                 cache: AccountCache | None = None) -> dict | None:
+    """A Status as `viewer` sees it (None: anonymous). None if its author, or the post a
+    boost points at, is gone. `source_requested` fills `text` with the plain source."""
+    renderer = _Renderer(state, viewer, cache)
+    await renderer.load([st])
+    return await renderer.render(st, source_requested=source_requested)
+
+
+async def statuses(state, items: list[Status], viewer: Account | None) -> list[dict]:
+    """Several statuses in order, sharing lookups; those that cannot be rendered are left out."""
+    renderer = _Renderer(state, viewer)
+    await renderer.load(items)
+    out = []
+    for st in items:
+        doc = await renderer.render(st)
+        if doc is not None:
+            out.append(doc)
+    return out

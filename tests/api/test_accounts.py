@@ -1,0 +1,110 @@
+"""Accounts, relationships, follow requests, notifications and search through Mastodon.py."""
+
+import aiohttp
+import pytest
+from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
+
+from tests.api.conftest import call, client
+from tests.harness import wait_for
+
+
+async def test_credentials_profile_and_lookup(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    api = client(inst, await inst.token("alice"))
+    me = await call(api.account_verify_credentials)
+    assert me["username"] == "alice" and me["acct"] == "alice" and me["source"]["privacy"] == "public"
+    updated = await call(api.account_update_credentials, display_name="Alice A", note="Hi #there",
+                         fields=[("Site", "https://alice.example"), ("Pronouns", "she/her")],
+                         locked=True)
+    assert updated["display_name"] == "Alice A" and updated["locked"] is True
+    assert [f["name"] for f in updated["fields"]] == ["Site", "Pronouns"]
+    assert 'href="https://alice.example"' in updated["fields"][0]["value"]
+    assert updated["source"]["note"].startswith("Hi #there")
+    found = await call(api.account_lookup, "alice")
+    assert found["id"] == me["id"] and found["display_name"] == "Alice A"
+    with pytest.raises(MastodonNotFoundError):
+        await call(api.account_lookup, "nobody")
+    anon = client(inst)
+    assert (await call(anon.account, me["id"]))["username"] == "alice"
+    with pytest.raises(MastodonUnauthorizedError):
+        await call(anon.account_verify_credentials)
+
+
+async def test_local_follow_relationships_and_notifications(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    await inst.user("ben")
+    alice = client(inst, await inst.token("alice"))
+    ben = client(inst, await inst.token("ben"))
+    ben_id = (await call(ben.account_verify_credentials))["id"]
+    rel = await call(alice.account_follow, ben_id)
+    assert rel["following"] is True and rel["requested"] is False
+    assert (await call(ben.account_relationships, (await call(alice.me))["id"]))[0]["followed_by"] is True
+    assert [a["username"] for a in await call(alice.account_following, (await call(alice.me))["id"])] == ["ben"]
+    assert [a["username"] for a in await call(ben.account_followers, ben_id)] == ["alice"]
+    notes = await call(ben.notifications)
+    assert [n["type"] for n in notes] == ["follow"] and notes[0]["account"]["username"] == "alice"
+    assert (await call(ben.notifications, id=notes[0]["id"]))["id"] == notes[0]["id"]
+    await call(ben.notifications_dismiss, notes[0]["id"])
+    assert await call(ben.notifications) == []
+    rel = await call(alice.account_unfollow, ben_id)
+    assert rel["following"] is False
+    rel = await call(alice.account_block, ben_id)
+    assert rel["blocking"] is True
+    with pytest.raises(MastodonAPIError):
+        await call(ben.account_follow, (await call(alice.me))["id"])
+
+
+async def test_cross_instance_follow_request_via_search(fed):
+    # both instances run their job workers, so federation happens as it would live
+    personal = await fed.start("personal.test", "personal", run_workers=True)
+    pro = await fed.start("pro.test", "professional", run_workers=True)
+    await personal.user("alice")
+    await pro.user("bob")
+    alice = client(personal, await personal.token("alice"))
+    bob = client(pro, await pro.token("bob"))
+
+    # alice finds bob by handle, resolving him through WebFinger
+    results = await call(alice.search_v2, f"@bob@{pro.domain}", resolve=True, result_type="accounts")
+    assert [a["acct"] for a in results["accounts"]] == [f"bob@{pro.domain}"]
+    remote_bob = results["accounts"][0]
+    assert remote_bob["locked"] is True  # professional accounts approve connections
+
+    rel = await call(alice.account_follow, remote_bob["id"])
+    assert rel["requested"] is True and rel["following"] is False
+
+    async def bob_sees_request():
+        return await call(bob.follow_requests)
+
+    requests = await wait_for(bob_sees_request, timeout=10)
+    assert requests[0]["acct"] == f"alice@{personal.domain}"
+    await call(bob.follow_request_authorize, requests[0]["id"])
+
+    async def accepted():
+        rels = await call(alice.account_relationships, remote_bob["id"])
+        return rels[0]["following"]
+
+    await wait_for(accepted, timeout=10)
+    notes = [n["type"] for n in await call(bob.notifications)]
+    assert notes == ["follow_request"]
+
+
+async def test_search_hashtags_and_errors(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    token = await inst.token("alice")
+    from fedi.services import statuses
+
+    account = await inst.state.store.accounts.by_handle("alice", None)
+    await statuses.create(inst.state, account, "learning #python and #pytest")
+    api = client(inst, token)
+    found = await call(api.search_v2, "py", result_type="hashtags")
+    assert sorted(t["name"] for t in found["hashtags"]) == ["pytest", "python"]
+    assert (await call(api.search_v2, "ali", result_type="accounts"))["accounts"][0]["username"] == "alice"
+    async with aiohttp.ClientSession() as s:
+        async with s.get(f"{inst.base}/api/v1/accounts/verify_credentials/",
+                         headers={"Authorization": "Bearer nope"}) as r:
+            assert r.status == 401 and (await r.json())["error"]
+        async with s.get(f"{inst.base}/api/v1/accounts/999999") as r:
+            assert r.status == 404 and r.headers["Access-Control-Allow-Origin"] == "*"
