@@ -130,7 +130,6 @@ class _Renderer:
         store = self.state.store
         doc = self._base(st, author, reblog=None)
         mentioned = [await self.cache.get(m) for m in (st.mention_ids or [])]
-        replies = await store.statuses.replies(st.uri, visibilities=ALL_VISIBILITIES, limit=REPLIES_COUNT_LIMIT)
         doc.update({
             "content": st.content,
             "sensitive": bool(st.sensitive),
@@ -141,7 +140,7 @@ class _Renderer:
             "tags": [status_tag(self.state, t) for t in (st.tags or [])],
             "reblogs_count": await store.statuses.reblog_count(st.id),
             "favourites_count": await store.favourites.count(st.id),
-            "replies_count": len(replies),
+            "replies_count": await store.statuses.replies_count(st.uri),
             "in_reply_to_id": st.in_reply_to_id,
             "in_reply_to_account_id": st.in_reply_to_account_id,
             "language": st.language,

@@ -19,7 +19,7 @@ async def list_notifications(request: web.Request) -> web.Response:
     items = await state.store.notifications.page(
         viewer.id, types=listed(p, "types") or None, exclude_types=listed(p, "exclude_types") or None,
         from_account_id=p.get("account_id") or None, **page_args(p))
-    body = [await entities.notification(state, n, viewer) for n in items]
+    body = await entities.notifications(state, items, viewer)
     return ok(body, headers=link_header(request, [n.id for n in items]))
 
 
@@ -34,7 +34,10 @@ async def _own(request: web.Request, scope: str):
 
 async def get_notification(request: web.Request) -> web.Response:
     state, viewer, n = await _own(request, "read:notifications")
-    return ok(await entities.notification(state, n, viewer))
+    rendered = await entities.notification(state, n, viewer)
+    if rendered is None:
+        raise error(404, "Record not found")
+    return ok(rendered)
 
 
 async def dismiss(request: web.Request) -> web.Response:

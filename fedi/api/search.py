@@ -29,7 +29,7 @@ async def search(request: web.Request) -> web.Response:
     if kind in (None, "statuses") and q.startswith(("http://", "https://")):
         status = await _status(state, q, resolve)
         if status is not None and await can_view(state.store, status, viewer):
-            result["statuses"] = [await entities.status(state, status, viewer)]
+            result["statuses"] = await entities.statuses(state, [status], viewer)
     if kind in (None, "hashtags") and not q.startswith(("http://", "https://")):
         names = await state.store.statuses.search_tags(q.lstrip("#"), limit)
         result["hashtags"] = [{"name": n, "url": state.urls.tag(n), "history": [], "following": False}

@@ -12,7 +12,7 @@ import time
 
 from fedi.activitypub.parse import host_of
 from fedi.ids import new_id
-from fedi.models import Account, Notification
+from fedi.models import Account, Notification, Status
 from fedi.services.state import State
 
 DELIVER_QUEUE = "deliver"
@@ -69,19 +69,46 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
     return readers
 
 
-async def to_home_timelines(tx, status_id: str, author: Account, visibility: str,
-                            mentioned_ids: list[str]) -> None:
-    await tx.feeds.add(status_id, await home_readers(tx, author, visibility, mentioned_ids))
+async def to_home_timelines(state: State, tx, status: Status, author: Account) -> None:
+    """Write the status into its readers' home feeds and announce it to live streams."""
+    readers = await home_readers(tx, author, status.visibility, status.mention_ids)
+    await tx.feeds.add(status.id, readers)
+    tx.on_commit(lambda: announce_status(state, status, readers, "update"))
 
 
-async def notify(tx, account_id: str, type_: str, from_account_id: str,
+def announce_status(state: State, status: Status, readers: list[str], event: str) -> None:
+    bus, payload = state.events, {"status_id": status.id}
+    for reader in dict.fromkeys(readers):
+        bus.publish(f"user:{reader}", event, payload)
+    if status.visibility == "public" and not status.reblog_of_id:
+        bus.publish("public", event, payload)
+        bus.publish("public:local" if status.local else "public:remote", event, payload)
+        for tag in status.tags:
+            bus.publish(f"hashtag:{tag.lower()}", event, payload)
+            if status.local:
+                bus.publish(f"hashtag:local:{tag.lower()}", event, payload)
+
+
+def announce_deletion(state: State, status_id: str) -> None:
+    state.events.publish("*", "delete", {"status_id": status_id})
+
+
+async def notify(state: State, tx, account_id: str, type_: str, from_account_id: str,
                  status_id: str | None = None) -> None:
     if account_id == from_account_id:
         return
-    await tx.notifications.insert(Notification(
+    note = Notification(
         id=new_id(), account_id=account_id, type=type_, from_account_id=from_account_id,
         status_id=status_id, created_at=time.time(),
-    ))
+    )
+    await tx.notifications.insert(note)
+
+    def announce():
+        payload = {"notification_id": note.id}
+        state.events.publish(f"user:{account_id}", "notification", payload)
+        state.events.publish(f"user:notification:{account_id}", "notification", payload)
+
+    tx.on_commit(announce)
 
 
 async def publish(state: State, tx, author: Account, body: dict, *, inboxes: list[str],

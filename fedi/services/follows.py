@@ -54,7 +54,7 @@ async def follow(state: State, follower: Account, target: Account, note: str = "
         await _send(state, tx, follower, body, "direct", target, target.uri)
         if target.local:
             kind = "follow_request" if pending else "follow"
-            await fanout.notify(tx, target.id, kind, follower.id)
+            await fanout.notify(state, tx, target.id, kind, follower.id)
 
     await store.atomic(write)
     state.notify_queue(fanout.DELIVER_QUEUE)

@@ -7,6 +7,7 @@ from typing import Protocol
 
 from fedi.config import Config
 from fedi.models import Account
+from fedi.services.events import EventBus
 from fedi.storage.interfaces import Store
 from fedi.urls import Urls
 
@@ -31,6 +32,7 @@ class State:
     instance_private_key: str = ""
     instance_public_key: str = ""
     extras: dict = field(default_factory=dict)
+    events: EventBus = field(default_factory=EventBus)
 
     def notify_queue(self, queue: str) -> None:
         if callable(self.wake):

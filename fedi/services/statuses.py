@@ -109,13 +109,13 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
 
     async def write(tx):
         await tx.statuses.insert(status)
-        await fanout.to_home_timelines(tx, status.id, author, visibility, status.mention_ids)
+        await fanout.to_home_timelines(state, tx, status, author)
         await record(tx, author, activity, visibility, status_id=status.id, object_uri=status.uri)
         inboxes, local_ids = await _audience(state, tx, author, visibility, mentioned)
         await fanout.publish(state, tx, author, activity, inboxes=inboxes, local_ids=local_ids)
         for m in mentioned:
             if m.local:
-                await fanout.notify(tx, m.id, "mention", author.id, status.id)
+                await fanout.notify(state, tx, m.id, "mention", author.id, status.id)
 
     await state.store.atomic(write)
     state.notify_queue(fanout.DELIVER_QUEUE)
@@ -150,6 +150,8 @@ async def edit(state: State, author: Account, status: Status, body: str, *, summ
 
     async def write(tx):
         await tx.statuses.update_content(status)
+        readers = await fanout.home_readers(tx, author, status.visibility, status.mention_ids)
+        tx.on_commit(lambda: fanout.announce_status(state, status, readers, "status.update"))
         await record(tx, author, activity, status.visibility, status_id=status.id, object_uri=status.uri)
         inboxes, local_ids = await _audience(state, tx, author, status.visibility, mentioned)
         await fanout.publish(state, tx, author, activity, inboxes=inboxes, local_ids=local_ids)
@@ -175,6 +177,7 @@ async def delete(state: State, author: Account, status: Status) -> str | None:
         inboxes, local_ids = await _audience(state, tx, author, status.visibility, mentioned)
         await tx.activities.delete_for_status(status.id)
         await tx.statuses.delete(status.id)
+        tx.on_commit(lambda: fanout.announce_deletion(state, status.id))
         await record(tx, author, activity, status.visibility, object_uri=status.uri)
         await fanout.publish(state, tx, author, activity, inboxes=inboxes, local_ids=local_ids)
 
@@ -213,7 +216,7 @@ async def favourite(state: State, account: Account, status: Status) -> str:
 
     async def extra(tx):
         await tx.favourites.insert(fav)
-        await fanout.notify(tx, status.account_id, "favourite", account.id, status.id)
+        await fanout.notify(state, tx, status.account_id, "favourite", account.id, status.id)
 
     return await _react(state, account, status, activity, "direct", extra, to_followers=False)
 
@@ -250,8 +253,8 @@ async def reblog(state: State, account: Account, status: Status) -> Status:
 
     async def extra(tx):
         await tx.statuses.insert(boost)
-        await fanout.to_home_timelines(tx, boost.id, account, boost.visibility, [])
-        await fanout.notify(tx, status.account_id, "reblog", account.id, status.id)
+        await fanout.to_home_timelines(state, tx, boost, account)
+        await fanout.notify(state, tx, status.account_id, "reblog", account.id, status.id)
 
     await _react(state, account, status, activity, status.visibility, extra, to_followers=True)
     return boost
@@ -267,6 +270,7 @@ async def unreblog(state: State, account: Account, status: Status) -> str | None
     async def extra(tx):
         await tx.activities.delete(boost.id)
         await tx.statuses.delete(boost.id)
+        tx.on_commit(lambda: fanout.announce_deletion(state, boost.id))
 
     return await _react(state, account, status, activity, boost.visibility, extra, to_followers=True)
 

@@ -55,7 +55,7 @@ async def on_follow(state: State, activity: dict, actor: Account) -> None:
             state="accepted" if accepted else "pending", uri=follow_uri, note=note,
             created_at=time.time(),
         ))
-        await fanout.notify(tx, target.id, "follow" if accepted else "follow_request", actor.id)
+        await fanout.notify(state, tx, target.id, "follow" if accepted else "follow_request", actor.id)
         await fanout.deliver_locally(tx, activity, [target.id])
         if accepted:
             await _answer(state, tx, target, actor, activity, "Accept")

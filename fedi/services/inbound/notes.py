@@ -85,12 +85,12 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
 
     async def write(tx):
         if fresh:
-            await fanout.to_home_timelines(tx, status.id, actor, status.visibility, status.mention_ids)
+            await fanout.to_home_timelines(state, tx, status, actor)
         await fanout.deliver_locally(tx, activity, recipients + notify)
         for account_id in notify:
             target = await tx.accounts.get(account_id)
             if target is not None and target.local:
-                await fanout.notify(tx, account_id, "mention", status.account_id, status.id)
+                await fanout.notify(state, tx, account_id, "mention", status.account_id, status.id)
 
     await state.store.atomic(write)
 
@@ -111,6 +111,8 @@ async def on_update_note(state: State, activity: dict, actor: Account) -> None:
     async def write(tx):
         await tx.statuses.update_content(status)
         await fanout.deliver_locally(tx, activity, await local_recipients(state, activity, actor))
+        readers = await fanout.home_readers(tx, actor, status.visibility, status.mention_ids)
+        tx.on_commit(lambda: fanout.announce_status(state, status, readers, "status.update"))
 
     await state.store.atomic(write)
 
@@ -130,6 +132,7 @@ async def on_delete(state: State, activity: dict, actor: Account) -> None:
     if status.account_id != actor.id:
         raise Ignored("delete by someone other than the author")
     await state.store.statuses.delete(status.id)
+    fanout.announce_deletion(state, status.id)
 
 
 async def resolve_status(state: State, uri: str) -> Status:

@@ -25,7 +25,7 @@ async def on_like(state: State, activity: dict, actor: Account) -> None:
 
     async def write(tx):
         if await tx.favourites.insert(fav):
-            await fanout.notify(tx, status.account_id, "favourite", actor.id, status.id)
+            await fanout.notify(state, tx, status.account_id, "favourite", actor.id, status.id)
             await fanout.deliver_locally(tx, activity, [status.account_id])
 
     await state.store.atomic(write)
@@ -53,10 +53,10 @@ async def on_announce(state: State, activity: dict, actor: Account) -> None:
     async def write(tx):
         if not await tx.statuses.insert(boost):
             return
-        await fanout.to_home_timelines(tx, boost.id, actor, boost.visibility, [])
+        await fanout.to_home_timelines(state, tx, boost, actor)
         await fanout.deliver_locally(tx, activity, recipients + ([original.account_id] if original.local else []))
         if original.local:
-            await fanout.notify(tx, original.account_id, "reblog", actor.id, original.id)
+            await fanout.notify(state, tx, original.account_id, "reblog", actor.id, original.id)
 
     await state.store.atomic(write)
 
@@ -76,6 +76,7 @@ async def undo_announce(state: State, inner: dict, actor: Account) -> None:
     if boost is None or boost.account_id != actor.id or not boost.reblog_of_id:
         raise Ignored("no such announce")
     await state.store.statuses.delete(boost.id)
+    fanout.announce_deletion(state, boost.id)
 
 
 async def _featured_status(state: State, activity: dict, actor: Account) -> Status:

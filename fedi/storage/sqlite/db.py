@@ -46,6 +46,11 @@ class Tx:
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
+        self.callbacks: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run fn once this transaction has committed (never if it rolls back)."""
+        self.callbacks.append(fn)
 
     async def fetchone(self, sql: str, params=()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
@@ -214,10 +219,15 @@ class Database:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.1)
 
-    def _commit(self) -> None:
+    def _commit(self, tx: Tx) -> None:
         self._writer.execute("COMMIT")
         self.commits += 1
         self._dirty = True
+        for fn in tx.callbacks:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - a listener's failure never undoes a commit
+                log.exception("after-commit callback failed")
 
     async def _run_batch(self, batch) -> None:
         tx = Tx(self._writer)
@@ -226,7 +236,7 @@ class Database:
             await self._begin()
             for op, _ in batch:
                 results.append(await op(tx))
-            self._commit()
+            self._commit(tx)
         except BaseException:
             self._safe_rollback()
             if _being_cancelled():
@@ -244,8 +254,9 @@ class Database:
         op, fut = item
         try:
             await self._begin()
-            result = await op(Tx(self._writer))
-            self._commit()
+            tx = Tx(self._writer)
+            result = await op(tx)
+            self._commit(tx)
         except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
             self._safe_rollback()
             if _being_cancelled():

@@ -85,6 +85,9 @@ class SqliteStatuses:
         )
         return await self._hydrate(row)
 
+    async def replies_count(self, uri: str) -> int:
+        return (await self.db.aggregate("SELECT count(*) FROM statuses WHERE in_reply_to_uri = ?", (uri,)))[0]
+
     async def reblog_count(self, status_id: str) -> int:
         return (await self.db.aggregate("SELECT count(*) FROM statuses WHERE reblog_of_id = ?", (status_id,)))[0]
 

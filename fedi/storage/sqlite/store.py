@@ -62,6 +62,14 @@ class SqliteStore:
             return await fn(self)
         return await self._db.write(lambda tx: fn(SqliteStore(tx)))
 
+    def on_commit(self, fn) -> None:
+        """Run fn after the current transaction commits (at once outside a transaction)."""
+        executor = self.accounts.db
+        if isinstance(executor, Tx):
+            executor.after_commit(fn)
+        else:
+            fn()
+
     async def close(self) -> None:
         await self._db.close()
 

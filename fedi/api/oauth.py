@@ -1,0 +1,153 @@
+"""OAuth 2 endpoints: /oauth/authorize (log-in and consent page), /oauth/token, /oauth/revoke,
+and the RFC 8414 metadata at /.well-known/oauth-authorization-server."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from urllib.parse import unquote_plus, urlsplit
+
+from aiohttp import web
+
+from fedi.api.http import ok, params, route
+from fedi.appkeys import STATE
+from fedi.services import oauth
+from fedi.web.pages import CSP, render
+
+CSRF_COOKIE = "fedi_oauth_csrf"
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy": "no-referrer"}
+
+
+def _client_ip(request: web.Request) -> str:
+    return request.remote or "unknown"
+
+
+def _form_action(req: oauth.AuthRequest | None) -> str:
+    """CSP form-action must also allow the redirect that follows the form post."""
+    if req is None or req.redirect_uri == oauth.OOB:
+        return CSP
+    parts = urlsplit(req.redirect_uri)
+    source = f"{parts.scheme}://{parts.netloc}" if parts.netloc else f"{parts.scheme}:"
+    if any(c in source for c in " ;,'\"\t\r\n"):
+        return CSP
+    return CSP.replace("form-action 'self'", f"form-action 'self' {source}")
+
+
+def _page(request: web.Request, name: str, status: int, req: oauth.AuthRequest | None,
+          **context) -> web.Response:
+    response = render(request, name, status=status, **context)
+    response.headers.update(NO_STORE)
+    response.headers["Content-Security-Policy"] = _form_action(req)
+    return response
+
+
+def _fatal(request: web.Request, status: int, message: str) -> web.Response:
+    return _page(request, "oauth_authorize.html", status, None, fatal=message)
+
+
+async def _form(request: web.Request, req: oauth.AuthRequest, status: int = 200,
+                error: str | None = None, login: str = "") -> web.Response:
+    state = request.app[STATE]
+    nonce = request.cookies.get(CSRF_COOKIE, "")
+    fresh = len(nonce) < 32
+    nonce = oauth.new_nonce() if fresh else nonce
+    response = _page(request, "oauth_authorize.html", status, req, app=req.app, scopes=req.scopes,
+                     fields=req.fields(), csrf_token=await oauth.csrf_token(state, nonce),
+                     error=error, login=login)
+    if fresh:
+        response.set_cookie(CSRF_COOKIE, nonce, path="/oauth", httponly=True, samesite="Lax",
+                            secure=state.urls.base.startswith("https:"))
+    return response
+
+
+def _redirect(location: str) -> web.Response:
+    return web.Response(status=302, headers={"Location": location, **NO_STORE})
+
+
+def _refused(request: web.Request, exc: oauth.AuthorizeError) -> web.Response:
+    """Errors go back to the client only through a registered, non-oob redirect URI."""
+    req = exc.request
+    if req is None or req.redirect_uri == oauth.OOB:
+        return _fatal(request, 400, exc.message)
+    return _redirect(req.redirect(error=exc.error, error_description=exc.message, state=req.state))
+
+
+async def authorize_get(request: web.Request) -> web.Response:
+    try:
+        req = await oauth.authorization_request(request.app[STATE], await params(request))
+    except oauth.AuthorizeError as exc:
+        return _refused(request, exc)
+    return await _form(request, req)
+
+
+async def authorize_post(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    p = await params(request)
+    if not await oauth.csrf_valid(state, request.cookies.get(CSRF_COOKIE, ""), str(p.get("csrf_token") or "")):
+        return _fatal(request, 403, "This form has expired or was not sent from this site. Go back and try again.")
+    try:
+        req = await oauth.authorization_request(state, p)
+    except oauth.AuthorizeError as exc:
+        return _refused(request, exc)
+    login = str(p.get("username") or "")
+    try:
+        account = await oauth.login(state, _client_ip(request), login, p.get("password"))
+    except oauth.OAuthError as exc:
+        return await _form(request, req, exc.status, exc.message, login)
+    if account is None:
+        return await _form(request, req, 401, "The username, e-mail address or password is wrong.", login)
+    code = await oauth.issue_code(state, req, account)
+    if req.redirect_uri == oauth.OOB:
+        return _page(request, "oauth_code.html", 200, None, app=req.app, code=code)
+    return _redirect(req.redirect(code=code, state=req.state))
+
+
+def _client_credentials(request: web.Request, p: dict) -> tuple:
+    """client_secret_basic (Authorization: Basic) or client_secret_post."""
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            client_id, _, secret = base64.b64decode(header[6:].strip()).decode().partition(":")
+            return unquote_plus(client_id), unquote_plus(secret)
+        except (binascii.Error, UnicodeDecodeError):
+            return None, None
+    return p.get("client_id"), p.get("client_secret")
+
+
+def _oauth_error(exc: oauth.OAuthError) -> web.Response:
+    headers = dict(NO_STORE)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+    return ok({"error": exc.error, "error_description": exc.message}, exc.status, headers)
+
+
+async def token(request: web.Request) -> web.Response:
+    p = await params(request)
+    client_id, client_secret = _client_credentials(request, p)
+    try:
+        issued = await oauth.grant(request.app[STATE], p, client_id, client_secret, _client_ip(request))
+    except oauth.OAuthError as exc:
+        return _oauth_error(exc)
+    return ok(issued, headers=NO_STORE)
+
+
+async def revoke(request: web.Request) -> web.Response:
+    p = await params(request)
+    client_id, client_secret = _client_credentials(request, p)
+    try:
+        await oauth.revoke(request.app[STATE], client_id, client_secret, p.get("token"))
+    except oauth.OAuthError as exc:
+        return _oauth_error(exc)
+    return ok({})
+
+
+async def metadata(request: web.Request) -> web.Response:
+    return ok(oauth.server_metadata(request.app[STATE]))
+
+
+def setup(app: web.Application) -> None:
+    route(app, "GET", "/oauth/authorize", authorize_get)
+    route(app, "POST", "/oauth/authorize", authorize_post)
+    route(app, "POST", "/oauth/token", token)
+    route(app, "POST", "/oauth/revoke", revoke)
+    route(app, "GET", "/.well-known/oauth-authorization-server", metadata)

@@ -1,0 +1,371 @@
+"""Statuses: post, read, edit, delete; favourite, boost, pin, bookmark; a thread's context;
+who favourited or boosted a post."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from fedi.api import entities
+from fedi.api.http import authenticate, error, flag, listed, number, ok, params, route
+from fedi.api.timelines import visible_statuses
+from fedi.appkeys import STATE
+from fedi.models import Account, Status
+from fedi.services import statuses as svc
+from fedi.services.visibility import can_view
+
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+PINNABLE = ("public", "unlisted")
+ANCESTORS_LIMIT = 40
+DESCENDANTS_LIMIT = 60
+IDEMPOTENCY_TTL = 3600.0
+NOT_FOUND = "Record not found"
+REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
+
+
+class Idempotency:
+    """(account id, Idempotency-Key) → the status id it created, for an hour. A request
+    repeating a key that is still in flight waits for the first one's outcome."""
+
+    def __init__(self, ttl: float = IDEMPOTENCY_TTL):
+        self.ttl = ttl
+        self.entries: dict[tuple[str, str], tuple[float, asyncio.Future]] = {}
+
+    async def once(self, key: tuple[str, str], make: Callable[[], Awaitable[str]]) -> str:
+        now = time.monotonic()
+        for k in [k for k, (expires, _) in self.entries.items() if expires < now]:
+            del self.entries[k]
+        while key in self.entries:
+            try:
+                return await asyncio.shield(self.entries[key][1])
+            except Exception:  # noqa: BLE001 - the first attempt failed: this one tries itself
+                continue
+        future = asyncio.get_running_loop().create_future()
+        self.entries[key] = (now + self.ttl, future)
+        try:
+            result = await make()
+        except BaseException as exc:
+            self.entries.pop(key, None)
+            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+            future.exception()  # retrieved: waiters retry, nobody else needs it
+            raise
+        future.set_result(result)
+        return result
+
+
+IDEMPOTENCY: web.AppKey[Idempotency] = web.AppKey("status_idempotency", Idempotency)
+
+
+# --------------------------------------------------------------------------- lookups
+
+async def _reader(request: web.Request) -> tuple:
+    auth = await authenticate(request, "read:statuses", required=False)
+    return request.app[STATE], auth.account if auth else None
+
+
+async def _writer(request: web.Request, scope: str = "write:statuses") -> tuple:
+    return request.app[STATE], (await authenticate(request, scope)).user()
+
+
+async def _visible(state, status_id: str, viewer: Account | None) -> Status:
+    st = await state.store.statuses.get(status_id)
+    if st is None or not await can_view(state.store, st, viewer):
+        raise error(404, NOT_FOUND)
+    return st
+
+
+async def _target(state, status_id: str, viewer: Account | None) -> Status:
+    """The post acted upon: a boost's id stands for the boosted post."""
+    st = await _visible(state, status_id, viewer)
+    return await _visible(state, st.reblog_of_id, viewer) if st.reblog_of_id else st
+
+
+async def _own(state, status_id: str, me: Account) -> Status:
+    st = await state.store.statuses.get(status_id)
+    if st is None or st.account_id != me.id:
+        raise error(404, NOT_FOUND)
+    return st
+
+
+async def _render(state, st: Status | None, viewer: Account | None, **kw) -> dict:
+    doc = await entities.status(state, st, viewer, **kw) if st is not None else None
+    if doc is None:
+        raise error(404, NOT_FOUND)
+    return doc
+
+
+def _id(request: web.Request) -> str:
+    return request.match_info["id"]
+
+
+# --------------------------------------------------------------------------- parameters
+
+def _visibility(p: dict) -> str | None:
+    value = p.get("visibility") or None
+    if value is not None and value not in VISIBILITIES:
+        raise error(422, "Validation failed: Visibility is not included in the list")
+    return value
+
+
+def _refuse_unsupported(p: dict) -> None:
+    if listed(p, "media_ids"):
+        raise error(422, "media attachments are not supported yet")
+    if p.get("poll") or any(k.startswith("poll[") for k in p):
+        raise error(422, "polls are not supported yet")
+    if p.get("scheduled_at"):
+        raise error(422, "scheduled posts are not supported yet")
+
+
+def _text(p: dict, default: str | None = None) -> str:
+    value = p.get("status")
+    body = default if value is None and default is not None else str(value or "")
+    if not body.strip():
+        raise error(422, "Validation failed: Text can't be blank")
+    return body
+
+
+async def _reply_target(state, me: Account, p: dict) -> Status | None:
+    reply_id = p.get("in_reply_to_id")
+    if not reply_id:
+        return None
+    st = await state.store.statuses.get(str(reply_id))
+    if st is not None and st.reblog_of_id:
+        st = await state.store.statuses.get(st.reblog_of_id)
+    if st is None or not await can_view(state.store, st, me):
+        raise error(404, REPLY_NOT_FOUND)
+    return st
+
+
+async def _post_options(state, me: Account, p: dict) -> dict:
+    _refuse_unsupported(p)
+    return {
+        "body": _text(p),
+        "visibility": _visibility(p),
+        "in_reply_to": await _reply_target(state, me, p),
+        "summary": str(p.get("spoiler_text") or ""),
+        "sensitive": flag(p, "sensitive"),
+        "language": p.get("language") or None,
+    }
+
+
+def _edit_options(p: dict, st: Status) -> dict:
+    _refuse_unsupported(p)
+    sensitive = p.get("sensitive")
+    summary = p.get("spoiler_text")
+    return {
+        "body": _text(p, default=st.source or ""),
+        "summary": None if summary is None else str(summary),
+        "sensitive": None if sensitive is None else flag(p, "sensitive"),
+        "language": p.get("language") or None,
+    }
+
+
+# --------------------------------------------------------------------------- context, pins, history
+
+async def _parent(state, st: Status) -> Status | None:
+    if st.in_reply_to_id:
+        return await state.store.statuses.get(st.in_reply_to_id)
+    if st.in_reply_to_uri:
+        return await state.store.statuses.by_uri(st.in_reply_to_uri)
+    return None
+
+
+async def ancestors(state, st: Status, viewer: Account | None) -> list[Status]:
+    """Visible posts up the reply chain, oldest first."""
+    out, seen = [], {st.id}
+    parent = await _parent(state, st)
+    while parent is not None and parent.id not in seen and len(out) < ANCESTORS_LIMIT:
+        if not await can_view(state.store, parent, viewer):
+            break
+        seen.add(parent.id)
+        out.append(parent)
+        parent = await _parent(state, parent)
+    return out[::-1]
+
+
+async def descendants(state, st: Status, viewer: Account | None) -> list[Status]:
+    """Visible replies, breadth-first below `st`."""
+    out, seen, queue = [], {st.id}, [st]
+    while queue and len(out) < DESCENDANTS_LIMIT:
+        current = queue.pop(0)
+        for reply in await state.store.statuses.replies(current.uri, visibilities=VISIBILITIES,
+                                                        limit=DESCENDANTS_LIMIT):
+            if reply.id in seen or not await can_view(state.store, reply, viewer):
+                continue
+            seen.add(reply.id)
+            out.append(reply)
+            queue.append(reply)
+    return out[:DESCENDANTS_LIMIT]
+
+
+async def pin(state, me: Account, st: Status) -> None:
+    if st.account_id != me.id:
+        raise error(422, "Validation failed: Someone else's post cannot be pinned")
+    if st.reblog_of_id:
+        raise error(422, "Validation failed: A boost cannot be pinned")
+    if st.visibility not in PINNABLE:
+        raise error(422, "Validation failed: Only public and unlisted posts can be pinned")
+    pinned = await state.store.pins.list(me.id)
+    if st.id not in pinned and len(pinned) >= entities.MAX_PINNED_STATUSES:
+        raise error(422, "Validation failed: You have already pinned the maximum number of posts")
+    await state.store.pins.add(me.id, st.id)
+
+
+def history_entry(doc: dict) -> dict:
+    """A StatusEdit made from a rendered status (only the current version is kept)."""
+    return {
+        "content": doc["content"],
+        "spoiler_text": doc["spoiler_text"],
+        "sensitive": doc["sensitive"],
+        "created_at": doc["edited_at"] or doc["created_at"],
+        "account": doc["account"],
+        "media_attachments": doc["media_attachments"],
+        "emojis": doc["emojis"],
+    }
+
+
+async def _accounts(state, ids: list[str], limit: int) -> list[dict]:
+    found = await state.store.accounts.get_many(ids[:limit])
+    return await entities.accounts(state, [found[i] for i in ids[:limit] if i in found])
+
+
+# --------------------------------------------------------------------------- handlers
+
+async def create(request: web.Request) -> web.Response:
+    state, me = await _writer(request)
+    options = await _post_options(state, me, await params(request))
+
+    async def make() -> str:
+        return (await svc.create(state, me, **options)).id
+
+    key = request.headers.get("Idempotency-Key")
+    status_id = await request.app[IDEMPOTENCY].once((me.id, key), make) if key else await make()
+    return ok(await _render(state, await state.store.statuses.get(status_id), me))
+
+
+async def show_many(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    ids = [str(i) for i in listed(await params(request), "id")][:40]
+    return ok(await entities.statuses(state, await visible_statuses(state, ids, viewer), viewer))
+
+
+async def show(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    return ok(await _render(state, await _visible(state, _id(request), viewer), viewer))
+
+
+async def delete(request: web.Request) -> web.Response:
+    state, me = await _writer(request)
+    st = await _own(state, _id(request), me)
+    doc = await _render(state, st, me, source_requested=True)
+    await svc.delete(state, me, st)
+    return ok(doc)
+
+
+async def edit(request: web.Request) -> web.Response:
+    state, me = await _writer(request)
+    st = await _own(state, _id(request), me)
+    await svc.edit(state, me, st, **_edit_options(await params(request), st))
+    return ok(await _render(state, await state.store.statuses.get(st.id), me))
+
+
+async def history(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    doc = await _render(state, await _visible(state, _id(request), viewer), viewer)
+    return ok([history_entry(doc)])
+
+
+async def source(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    st = await _visible(state, _id(request), viewer)
+    doc = await _render(state, st, viewer, source_requested=True)
+    return ok({"id": doc["id"], "text": doc["text"] or "", "spoiler_text": doc["spoiler_text"]})
+
+
+async def context(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    st = await _visible(state, _id(request), viewer)
+    up = await entities.statuses(state, await ancestors(state, st, viewer), viewer)
+    down = await entities.statuses(state, await descendants(state, st, viewer), viewer)
+    return ok(entities.context(up, down))
+
+
+async def favourite(request: web.Request) -> web.Response:
+    state, me = await _writer(request, "write:favourites")
+    st = await _target(state, _id(request), me)
+    await svc.favourite(state, me, st)
+    return ok(await _render(state, st, me))
+
+
+async def unfavourite(request: web.Request) -> web.Response:
+    state, me = await _writer(request, "write:favourites")
+    st = await _target(state, _id(request), me)
+    await svc.unfavourite(state, me, st)
+    return ok(await _render(state, st, me))
+
+
+async def reblog(request: web.Request) -> web.Response:
+    state, me = await _writer(request)
+    boost = await svc.reblog(state, me, await _target(state, _id(request), me))
+    return ok(await _render(state, boost, me))
+
+
+async def unreblog(request: web.Request) -> web.Response:
+    state, me = await _writer(request)
+    st = await _target(state, _id(request), me)
+    await svc.unreblog(state, me, st)
+    return ok(await _render(state, st, me))
+
+
+async def pin_handler(request: web.Request) -> web.Response:
+    state, me = await _writer(request, "write:accounts")
+    st = await _visible(state, _id(request), me)
+    await pin(state, me, st)
+    return ok(await _render(state, st, me))
+
+
+async def unpin(request: web.Request) -> web.Response:
+    state, me = await _writer(request, "write:accounts")
+    st = await _visible(state, _id(request), me)
+    await state.store.pins.remove(me.id, st.id)
+    return ok(await _render(state, st, me))
+
+
+async def bookmark(request: web.Request) -> web.Response:
+    """Bookmarks are not stored yet: the post comes back as it is."""
+    state, me = await _writer(request, "write:bookmarks")
+    return ok(await _render(state, await _target(state, _id(request), me), me))
+
+
+async def favourited_by(request: web.Request) -> web.Response:
+    state, viewer = await _reader(request)
+    st = await _target(state, _id(request), viewer)
+    ids = (await state.store.favourites.accounts_for(st.id))[::-1]
+    return ok(await _accounts(state, ids, number(await params(request), "limit", 40, 1, 80)))
+
+
+async def reblogged_by(request: web.Request) -> web.Response:
+    """Who boosted a post: the store cannot list them yet, so the list is empty."""
+    state, viewer = await _reader(request)
+    await _target(state, _id(request), viewer)
+    return ok([])
+
+
+def setup(app: web.Application) -> None:
+    app[IDEMPOTENCY] = Idempotency()
+    base = "/api/v1/statuses"
+    route(app, "POST", base, create)
+    route(app, "GET", base, show_many)
+    route(app, "GET", base + "/{id}", show)
+    route(app, "DELETE", base + "/{id}", delete)
+    route(app, "PUT", base + "/{id}", edit)
+    for suffix, handler in (("history", history), ("source", source), ("context", context),
+                            ("favourited_by", favourited_by), ("reblogged_by", reblogged_by)):
+        route(app, "GET", f"{base}/{{id}}/{suffix}", handler)
+    for suffix, handler in (("favourite", favourite), ("unfavourite", unfavourite), ("reblog", reblog),
+                            ("unreblog", unreblog), ("pin", pin_handler), ("unpin", unpin),
+                            ("bookmark", bookmark), ("unbookmark", bookmark)):
+        route(app, "POST", f"{base}/{{id}}/{suffix}", handler)

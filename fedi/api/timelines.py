@@ -1,0 +1,84 @@
+"""Timelines: home, public (federated and local), hashtag and list."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from fedi.api import entities
+from fedi.api.http import authenticate, error, flag, link_header, ok, page_args, params, route
+from fedi.appkeys import STATE
+from fedi.models import Account, Status
+from fedi.services.visibility import can_view
+
+
+async def visible_statuses(state, ids: list[str], viewer: Account | None) -> list[Status]:
+    """The statuses with these ids, in order, that `viewer` may see (for a boost, the post too)."""
+    store = state.store
+    out = []
+    for status_id in ids:
+        st = await store.statuses.get(status_id)
+        if st is None or not await can_view(store, st, viewer):
+            continue
+        if st.reblog_of_id:
+            original = await store.statuses.get(st.reblog_of_id)
+            if original is None or not await can_view(store, original, viewer):
+                continue
+        out.append(st)
+    return out
+
+
+async def respond(request: web.Request, ids: list[str], viewer: Account | None) -> web.Response:
+    """A page of statuses; the Link header follows the page's ids, whatever was dropped."""
+    state = request.app[STATE]
+    items = await visible_statuses(state, ids, viewer)
+    return ok(await entities.statuses(state, items, viewer), headers=link_header(request, ids))
+
+
+def _locality(p: dict) -> bool | None:
+    """`local=true`: this server only; `remote=true`: other servers only; else both."""
+    if flag(p, "local"):
+        return True
+    if flag(p, "remote"):
+        return False
+    return None
+
+
+async def _reader(request: web.Request) -> Account | None:
+    auth = await authenticate(request, "read:statuses", required=False)
+    return auth.account if auth else None
+
+
+async def home(request: web.Request) -> web.Response:
+    me = (await authenticate(request, "read:statuses")).user()
+    p = await params(request)
+    ids = await request.app[STATE].store.feeds.page(me.id, **page_args(p))
+    return await respond(request, ids, me)
+
+
+async def public(request: web.Request) -> web.Response:
+    viewer = await _reader(request)
+    p = await params(request)
+    ids = await request.app[STATE].store.timelines.public(
+        local=_locality(p), only_media=flag(p, "only_media"), **page_args(p))
+    return await respond(request, ids, viewer)
+
+
+async def hashtag(request: web.Request) -> web.Response:
+    viewer = await _reader(request)
+    p = await params(request)
+    tag = request.match_info["hashtag"].lstrip("#")
+    ids = await request.app[STATE].store.timelines.public(
+        local=_locality(p), only_media=flag(p, "only_media"), tag=tag, **page_args(p))
+    return await respond(request, ids, viewer)
+
+
+async def list_timeline(request: web.Request) -> web.Response:
+    (await authenticate(request, "read:lists")).user()
+    raise error(404, "Record not found")
+
+
+def setup(app: web.Application) -> None:
+    route(app, "GET", "/api/v1/timelines/home", home)
+    route(app, "GET", "/api/v1/timelines/public", public)
+    route(app, "GET", "/api/v1/timelines/tag/{hashtag}", hashtag)
+    route(app, "GET", "/api/v1/timelines/list/{list_id}", list_timeline)

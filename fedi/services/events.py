@@ -1,0 +1,68 @@
+"""In-process events for live streams: who should hear that something happened.
+
+Services publish after their transaction commits (`store.on_commit`), so a
+rolled-back write is never announced. Events carry ids only; each listening
+face renders them for its own viewer.
+
+Streams: "user:<account id>", "user:notification:<account id>", "public",
+"public:local", "public:remote", "hashtag:<tag>", "hashtag:local:<tag>".
+Events: "update", "status.update", "delete" (payload {"status_id"}), and
+"notification" (payload {"notification_id"}).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+QUEUE_SIZE = 1000
+
+
+@dataclass(eq=False)
+class Subscription:
+    streams: set[str]
+    account_id: str | None = None
+    queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    closed: bool = False
+    reason: str = ""
+
+    def close(self, reason: str = "") -> None:
+        self.closed = True
+        self.reason = reason
+        try:
+            self.queue.put_nowait(None)  # wakes the reader
+        except asyncio.QueueFull:
+            pass
+
+
+class EventBus:
+    def __init__(self):
+        self._subs: set[Subscription] = set()
+
+    def subscribe(self, streams, account_id: str | None = None) -> Subscription:
+        sub = Subscription(set(streams), account_id)
+        self._subs.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        self._subs.discard(sub)
+
+    def publish(self, stream: str, event: str, payload: dict) -> None:
+        for sub in list(self._subs):
+            if sub.closed:
+                continue
+            if stream == "*" or stream in sub.streams:
+                try:
+                    sub.queue.put_nowait((stream, event, payload))
+                except asyncio.QueueFull:
+                    sub.close("too slow")
+
+    def close_account(self, account_id: str, reason: str) -> None:
+        """End every stream of an account (token revoked, account suspended)."""
+        for sub in list(self._subs):
+            if sub.account_id == account_id:
+                sub.close(reason)
+
+    @property
+    def listeners(self) -> int:
+        return len(self._subs)
