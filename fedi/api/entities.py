@@ -183,6 +183,7 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
     store = state.store
     out = await store.follows.get(viewer.id, target.id)
     back = await store.follows.get(target.id, viewer.id)
+    mute = await store.mutes.get(viewer.id, target.id)
     return {
         "id": target.id,
         "following": bool(out and out.accepted),
@@ -192,8 +193,8 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
         "followed_by": bool(back and back.accepted),
         "blocking": await store.blocks.get(viewer.id, target.id) is not None,
         "blocked_by": await store.blocks.get(target.id, viewer.id) is not None,
-        "muting": False,
-        "muting_notifications": False,
+        "muting": mute is not None,
+        "muting_notifications": bool(mute and mute["notifications"]),
         "requested": bool(out and not out.accepted),
         "requested_by": bool(back and not back.accepted),
         "domain_blocking": False,

@@ -158,7 +158,7 @@ class _Renderer:
             "favourited": await store.favourites.get(viewer.id, st.id) is not None,
             "reblogged": await store.statuses.reblog_of(viewer.id, st.id) is not None,
             "muted": False,
-            "bookmarked": False,
+            "bookmarked": await store.bookmarks.has(viewer.id, st.id),
             "filtered": [],
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:

@@ -15,6 +15,8 @@ MODULES = (
     "fedi.api.timelines",
     "fedi.api.notifications",
     "fedi.api.search",
+    "fedi.api.personal",
+    "fedi.api.media",
 )
 
 

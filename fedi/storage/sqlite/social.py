@@ -160,6 +160,19 @@ class SqliteFavourites:
     async def delete(self, fav_id: str) -> None:
         await self.db.execute("DELETE FROM favourites WHERE id = ?", (fav_id,))
 
+    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20):
+        """(favourite id, status id) pairs of an account's favourites, newest first."""
+        from fedi.storage.sqlite.statuses import id_window
+
+        where, params, order = id_window("id", max_id, since_id, min_id)
+        clause = "".join(f" AND {w}" for w in where)
+        rows = await self.db.fetchall(
+            f"SELECT id, status_id FROM favourites WHERE account_id = ?{clause} ORDER BY id {order} LIMIT ?",
+            (account_id, *params, limit),
+        )
+        pairs = [(r[0], r[1]) for r in rows]
+        return pairs[::-1] if order == "ASC" else pairs
+
     async def count(self, status_id: str) -> int:
         return (await self.db.aggregate("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
 

@@ -9,6 +9,8 @@ from fedi.storage.sqlite.accounts import (
 )
 from fedi.storage.sqlite.db import Database, Tx
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
+from fedi.storage.sqlite.media import SqliteMedia
+from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.social import (
     SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
 )
@@ -40,6 +42,11 @@ class SqliteStore:
         self.auth_codes = SqliteAuthCodes(executor)
         self.feeds = SqliteFeeds(executor)
         self.timelines = SqliteTimelines(executor)
+        self.media = SqliteMedia(executor)
+        self.markers = SqliteMarkers(executor)
+        self.bookmarks = SqliteBookmarks(executor)
+        self.mutes = SqliteMutes(executor)
+        self.lists = SqliteLists(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":

@@ -1,0 +1,54 @@
+"""Preferences, markers, bookmarks, favourites, mutes and lists through Mastodon.py."""
+
+import pytest
+from mastodon.errors import MastodonAPIError
+
+from fedi.services import follows, statuses
+from tests.api.conftest import call, client
+
+
+async def test_preferences_markers_and_favourites(fed):
+    inst = await fed.start("pro.test", "professional")
+    await inst.user("alice")
+    api = client(inst, await inst.token("alice"))
+    prefs = await call(api.preferences)
+    assert prefs["posting:default:visibility"] == "private"  # professional default
+    alice = await inst.state.store.accounts.by_handle("alice", None)
+    st = await statuses.create(inst.state, alice, "note to self")
+    await call(api.markers_set, ["home"], [st.id])
+    markers = await call(api.markers_get, ["home", "notifications"])
+    assert markers["home"]["last_read_id"] == st.id and "notifications" not in markers
+    await call(api.markers_set, ["home"], [st.id])
+    assert (await call(api.markers_get, ["home"]))["home"]["version"] == 2
+    await call(api.status_favourite, st.id)
+    assert [s["id"] for s in await call(api.favourites)] == [st.id]
+
+
+async def test_bookmarks_mutes_and_lists(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    await inst.user("ben")
+    api = client(inst, await inst.token("alice"))
+    alice = await inst.state.store.accounts.by_handle("alice", None)
+    ben = await inst.state.store.accounts.by_handle("ben", None)
+    st = await statuses.create(inst.state, ben, "worth keeping")
+    await inst.state.store.bookmarks.add(alice.id, st.id)
+    marked = await call(api.bookmarks)
+    assert [s["id"] for s in marked] == [st.id] and marked[0]["bookmarked"] is True
+
+    rel = await call(api.account_mute, ben.id)
+    assert rel["muting"] is True and rel["muting_notifications"] is True
+    assert [a["username"] for a in await call(api.mutes)] == ["ben"]
+    assert (await call(api.account_unmute, ben.id))["muting"] is False
+
+    lst = await call(api.list_create, "Friends")
+    assert lst["title"] == "Friends" and lst["replies_policy"] == "list"
+    with pytest.raises(MastodonAPIError):  # only accounts you follow
+        await call(api.list_accounts_add, lst["id"], [ben.id])
+    await follows.follow(inst.state, alice, ben)
+    await call(api.list_accounts_add, lst["id"], [ben.id])
+    assert [a["username"] for a in await call(api.list_accounts, lst["id"])] == ["ben"]
+    assert (await call(api.list_update, lst["id"], "Close friends"))["title"] == "Close friends"
+    assert [x["title"] for x in await call(api.lists)] == ["Close friends"]
+    await call(api.list_delete, lst["id"])
+    assert await call(api.lists) == []
