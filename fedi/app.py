@@ -28,6 +28,7 @@ from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
 from fedi.api import routes as api_routes
 from fedi.api.http import cors_middleware
+from fedi.api.ratelimit import LIMITER, rate_limit_middleware
 from fedi.web import pages
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,9 @@ def template_env() -> jinja2.Environment:
 def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                poll_interval: float = 1.0) -> web.Application:
     """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
-    app = web.Application(middlewares=[cors_middleware, errors_middleware], client_max_size=16 * 1024 * 1024)
+    app = web.Application(middlewares=[cors_middleware, errors_middleware, rate_limit_middleware],
+                          client_max_size=16 * 1024 * 1024)
+    app[LIMITER] = {}
     app[TEMPLATES] = template_env()
 
     async def resources(app: web.Application):

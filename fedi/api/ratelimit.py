@@ -1,0 +1,71 @@
+"""Rate limits of the client API: per access token, or per client address without one.
+
+Fixed five-minute windows of 300 requests, as Mastodon's defaults, announced on every
+response with X-RateLimit-Limit / -Remaining / -Reset; past the limit, 429.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import time
+from datetime import datetime, timezone
+
+from aiohttp import web
+
+from fedi.api.http import bearer
+
+WINDOW = 300.0
+LIMIT = 300
+MAX_KEYS = 100_000
+LIMITER = web.AppKey("rate_limiter", dict)
+
+
+def client_address(request: web.Request) -> str:
+    remote = request.remote or ""
+    forwarded = request.headers.get("X-Forwarded-For")
+    try:
+        behind_proxy = ipaddress.ip_address(remote).is_loopback
+    except ValueError:
+        behind_proxy = False
+    if forwarded and behind_proxy:  # a reverse proxy on this machine tells us the real client
+        return forwarded.split(",")[-1].strip()
+    return remote
+
+
+def _key(request: web.Request) -> str:
+    token = bearer(request)
+    if token:
+        return "t:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+    return "ip:" + client_address(request)
+
+
+@web.middleware
+async def rate_limit_middleware(request: web.Request, handler):
+    if not request.path.startswith("/api/") or request.method == "OPTIONS" \
+            or request.path.startswith("/api/v1/streaming"):
+        return await handler(request)
+    buckets = request.app[LIMITER]
+    now = time.time()
+    key = _key(request)
+    start, count = buckets.get(key, (now, 0))
+    if now - start >= WINDOW:
+        start, count = now, 0
+    count += 1
+    if len(buckets) >= MAX_KEYS and key not in buckets:
+        buckets.clear()
+    buckets[key] = (start, count)
+    reset = datetime.fromtimestamp(start + WINDOW, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    headers = {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Remaining": str(max(0, LIMIT - count)),
+               "X-RateLimit-Reset": reset}
+    if count > LIMIT:
+        return web.Response(text=json.dumps({"error": "Too many requests"}), status=429,
+                            content_type="application/json", headers=headers)
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        exc.headers.update(headers)
+        raise
+    response.headers.update(headers)
+    return response
