@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -41,7 +41,7 @@ class Idempotency:
         while key in self.entries:
             try:
                 return await asyncio.shield(self.entries[key][1])
-            except Exception:  # noqa: BLE001 - the first attempt failed: this one tries itself
+            except Exception:  # noqa: BLE001, S112 - the first attempt failed: try again
                 continue
         future = asyncio.get_running_loop().create_future()
         self.entries[key] = (now + self.ttl, future)
@@ -335,9 +335,17 @@ async def unpin(request: web.Request) -> web.Response:
 
 
 async def bookmark(request: web.Request) -> web.Response:
-    """Bookmarks are not stored yet: the post comes back as it is."""
     state, me = await _writer(request, "write:bookmarks")
-    return ok(await _render(state, await _target(state, _id(request), me), me))
+    st = await _target(state, _id(request), me)
+    await state.store.bookmarks.add(me.id, st.id)
+    return ok(await _render(state, st, me))
+
+
+async def unbookmark(request: web.Request) -> web.Response:
+    state, me = await _writer(request, "write:bookmarks")
+    st = await _target(state, _id(request), me)
+    await state.store.bookmarks.remove(me.id, st.id)
+    return ok(await _render(state, st, me))
 
 
 async def favourited_by(request: web.Request) -> web.Response:
@@ -367,5 +375,5 @@ def setup(app: web.Application) -> None:
         route(app, "GET", f"{base}/{{id}}/{suffix}", handler)
     for suffix, handler in (("favourite", favourite), ("unfavourite", unfavourite), ("reblog", reblog),
                             ("unreblog", unreblog), ("pin", pin_handler), ("unpin", unpin),
-                            ("bookmark", bookmark), ("unbookmark", bookmark)):
+                            ("bookmark", bookmark), ("unbookmark", unbookmark)):
         route(app, "POST", f"{base}/{{id}}/{suffix}", handler)

@@ -10,6 +10,8 @@ from fedi.appkeys import STATE
 from fedi.models import Account, Status
 from fedi.services.visibility import can_view
 
+LIST_SCAN = 400  # home feed entries looked at for one page of a list
+
 
 async def visible_statuses(state, ids: list[str], viewer: Account | None) -> list[Status]:
     """The statuses with these ids, in order, that `viewer` may see (for a boost, the post too)."""
@@ -72,9 +74,41 @@ async def hashtag(request: web.Request) -> web.Response:
     return await respond(request, ids, viewer)
 
 
+def _in_list(st: Status, owner: Account, members: set[str], replies_policy: str) -> bool:
+    """A member's post or boost; replies as the list's replies_policy says (as Mastodon:
+    replies to the list's owner always, to members with `list`, to anyone with `followed`)."""
+    if st.account_id not in members:
+        return False
+    to = st.in_reply_to_account_id
+    if st.reblog_of_id or to is None or to in (st.account_id, owner.id):
+        return True
+    return replies_policy == "followed" or (replies_policy == "list" and to in members)
+
+
+async def list_statuses(state, owner: Account, row, args: dict) -> list[Status]:
+    """A page of a list: the owner's home feed (members are followed) kept to its members,
+    looking at up to LIST_SCAN feed entries."""
+    members = set(await state.store.lists.members(row["id"]))
+    ids = await state.store.feeds.page(owner.id, **{**args, "limit": LIST_SCAN})
+    ascending = bool(args["min_id"] and not args["since_id"])
+    picked = []
+    for status_id in ids[::-1] if ascending else ids:
+        if len(picked) >= args["limit"]:
+            break
+        found = await visible_statuses(state, [status_id], owner)
+        if found and _in_list(found[0], owner, members, row["replies_policy"]):
+            picked.append(found[0])
+    return picked[::-1] if ascending else picked
+
+
 async def list_timeline(request: web.Request) -> web.Response:
-    (await authenticate(request, "read:lists")).user()
-    raise error(404, "Record not found")
+    me = (await authenticate(request, "read:lists")).user()
+    state = request.app[STATE]
+    row = await state.store.lists.get(request.match_info["list_id"])
+    if row is None or row["account_id"] != me.id:
+        raise error(404, "Record not found")
+    items = await list_statuses(state, me, row, page_args(await params(request)))
+    return ok(await entities.statuses(state, items, me), headers=link_header(request, [s.id for s in items]))
 
 
 def setup(app: web.Application) -> None:
