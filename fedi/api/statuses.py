@@ -214,13 +214,13 @@ async def pin(state, me: Account, st: Status) -> None:
     await state.store.pins.add(me.id, st.id)
 
 
-def history_entry(doc: dict) -> dict:
-    """A StatusEdit made from a rendered status (only the current version is kept)."""
+def history_entry(doc: dict, content: str, spoiler_text: str, sensitive: bool, created_at: str) -> dict:
+    """A StatusEdit: one version of a status, shown with the author of the rendered status."""
     return {
-        "content": doc["content"],
-        "spoiler_text": doc["spoiler_text"],
-        "sensitive": doc["sensitive"],
-        "created_at": doc["edited_at"] or doc["created_at"],
+        "content": content,
+        "spoiler_text": spoiler_text,
+        "sensitive": bool(sensitive),
+        "created_at": created_at,
         "account": doc["account"],
         "media_attachments": doc["media_attachments"],
         "emojis": doc["emojis"],
@@ -274,8 +274,14 @@ async def edit(request: web.Request) -> web.Response:
 
 async def history(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
-    doc = await _render(state, await _visible(state, _id(request), viewer), viewer)
-    return ok([history_entry(doc)])
+    st = await _visible(state, _id(request), viewer)
+    doc = await _render(state, st, viewer)
+    versions, since = [], doc["created_at"]
+    for row in await state.store.statuses.edits(st.id):  # earlier versions, oldest first
+        versions.append(history_entry(doc, row["content"], row["summary"], row["sensitive"], since))
+        since = entities.iso(row["created_at"])
+    versions.append(history_entry(doc, doc["content"], doc["spoiler_text"], doc["sensitive"], since))
+    return ok(versions)
 
 
 async def source(request: web.Request) -> web.Response:
@@ -356,10 +362,10 @@ async def favourited_by(request: web.Request) -> web.Response:
 
 
 async def reblogged_by(request: web.Request) -> web.Response:
-    """Who boosted a post: the store cannot list them yet, so the list is empty."""
     state, viewer = await _reader(request)
-    await _target(state, _id(request), viewer)
-    return ok([])
+    st = await _target(state, _id(request), viewer)
+    limit = number(await params(request), "limit", 40, 1, 80)
+    return ok(await _accounts(state, await state.store.statuses.rebloggers(st.id, limit), limit))
 
 
 def setup(app: web.Application) -> None:

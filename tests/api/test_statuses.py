@@ -128,7 +128,7 @@ async def test_favourite_and_reblog_counts_and_flags(site):
     seen = await call(site.api["carol"].status, post["id"])
     assert (seen["favourites_count"], seen["reblogs_count"], seen["favourited"], seen["reblogged"]) == (1, 1, False, False)
     assert [a["acct"] for a in await call(bob.status_favourited_by, post["id"])] == ["bob"]
-    assert await call(bob.status_reblogged_by, post["id"]) == []
+    assert [a["acct"] for a in await call(bob.status_reblogged_by, post["id"])] == ["bob"]
 
     undone = await call(bob.status_unreblog, post["id"])
     assert undone["id"] == post["id"] and undone["reblogged"] is False and undone["reblogs_count"] == 0
@@ -158,6 +158,8 @@ async def test_edit_history_and_source(site):
     assert edited["edited_at"] is not None and edited["spoiler_text"] == "cw"
 
     history = await call(alice.status_history, post["id"])
+    assert len(history) == 2 and "first draft" in history[0]["content"] and history[0]["spoiler_text"] == ""
+    assert history[0]["created_at"] == post["created_at"]
     assert "second draft" in history[-1]["content"] and history[-1]["account"]["acct"] == "alice"
     assert history[-1]["media_attachments"] == [] and history[-1]["emojis"] == []
     source = await call(alice.status_source, post["id"])

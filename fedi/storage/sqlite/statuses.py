@@ -85,6 +85,19 @@ class SqliteStatuses:
         )
         return await self._hydrate(row)
 
+    async def rebloggers(self, status_id: str, limit: int = 40) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT account_id FROM statuses WHERE reblog_of_id = ? ORDER BY id DESC LIMIT ?", (status_id, limit)
+        )
+        return [r[0] for r in rows]
+
+    async def edits(self, status_id: str) -> list:
+        """Earlier versions, oldest first: rows of (content, summary, sensitive, created_at = replaced at)."""
+        return await self.db.fetchkeyed(
+            "SELECT content, summary, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id",
+            (status_id,),
+        )
+
     async def replies_count(self, uri: str) -> int:
         return (await self.db.aggregate("SELECT count(*) FROM statuses WHERE in_reply_to_uri = ?", (uri,)))[0]
 
