@@ -10,16 +10,13 @@ from urllib.parse import unquote_plus, urlsplit
 from aiohttp import web
 
 from fedi.api.http import ok, params, route
+from fedi.api.ratelimit import client_address
 from fedi.appkeys import STATE
 from fedi.services import oauth
 from fedi.web.pages import CSP, render
 
 CSRF_COOKIE = "fedi_oauth_csrf"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache", "Referrer-Policy": "no-referrer"}
-
-
-def _client_ip(request: web.Request) -> str:
-    return request.remote or "unknown"
 
 
 def _form_action(req: oauth.AuthRequest | None) -> str:
@@ -91,7 +88,7 @@ async def authorize_post(request: web.Request) -> web.Response:
         return _refused(request, exc)
     login = str(p.get("username") or "")
     try:
-        account = await oauth.login(state, _client_ip(request), login, p.get("password"))
+        account = await oauth.login(state, client_address(request), login, p.get("password"))
     except oauth.OAuthError as exc:
         return await _form(request, req, exc.status, exc.message, login)
     if account is None:
@@ -125,7 +122,7 @@ async def token(request: web.Request) -> web.Response:
     p = await params(request)
     client_id, client_secret = _client_credentials(request, p)
     try:
-        issued = await oauth.grant(request.app[STATE], p, client_id, client_secret, _client_ip(request))
+        issued = await oauth.grant(request.app[STATE], p, client_id, client_secret, client_address(request))
     except oauth.OAuthError as exc:
         return _oauth_error(exc)
     return ok(issued, headers=NO_STORE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -64,7 +65,8 @@ async def create_local(state: State, username: str, email: str, password: str, *
         raise Conflict(f"username {username!r} is already taken")
     if await store.users.by_email(email):
         raise Conflict(f"e-mail {email!r} is already registered")
-    private_pem, public_pem = keys.generate_keypair()
+    private_pem, public_pem = await asyncio.to_thread(keys.generate_keypair)
+    password_hash = await asyncio.to_thread(hash_password, password)
     now = time.time()
     professional = state.config.professional
     account = Account(
@@ -78,7 +80,7 @@ async def create_local(state: State, username: str, email: str, password: str, *
         created_at=now, updated_at=now,
     )
     user = User(
-        account_id=account.id, email=email, password_hash=hash_password(password),
+        account_id=account.id, email=email, password_hash=password_hash,
         private_key_pem=private_pem, admin=admin, approved=approved,
         default_visibility="private" if professional else "public", created_at=now,
     )
@@ -100,13 +102,19 @@ async def local_account(state: State, username: str) -> Account:
     return account
 
 
+_DUMMY_HASH = hash_password("an unknown account still costs one hash")
+
+
 async def authenticate(state: State, login: str, password: str) -> Account | None:
     store = state.store
     user = await store.users.by_email(login)
     if user is None:
         account = await store.accounts.by_handle(login, None)
         user = await store.users.get(account.id) if account else None
-    if user is None or not check_password(password, user.password_hash):
+    # Hash even for an unknown login, so timing does not tell which accounts exist;
+    # scrypt is deliberately slow, so it runs off the event loop.
+    stored = user.password_hash if user else _DUMMY_HASH
+    if not await asyncio.to_thread(check_password, password, stored) or user is None:
         return None
     account = await store.accounts.get(user.account_id)
     return None if account is None or account.suspended else account

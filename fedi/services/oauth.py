@@ -50,7 +50,7 @@ class OAuthError(ServiceError):
 class AuthorizeError(OAuthError):
     """An authorization request error; `request` is set once the redirect URI is known to be safe."""
 
-    def __init__(self, error: str, description: str, request: "AuthRequest | None" = None):
+    def __init__(self, error: str, description: str, request: AuthRequest | None = None):
         super().__init__(error, description, 400)
         self.request = request
 
