@@ -363,16 +363,18 @@ async def instance_v2(state) -> dict:
 # --------------------------------------------------------------------------- statuses (re-exported)
 
 async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
-                 cache: AccountCache | None = None) -> dict | None:
+                 cache: AccountCache | None = None, context: str = "home") -> dict | None:
     from fedi.api import entities_status
 
-    return await entities_status.status(state, st, viewer, source_requested=source_requested, cache=cache)
+    return await entities_status.status(state, st, viewer, source_requested=source_requested, cache=cache,
+                                        context=context)
 
 
-async def statuses(state, items: list[Status], viewer: Account | None) -> list[dict]:
+async def statuses(state, items: list[Status], viewer: Account | None, *,
+                   context: str = "home") -> list[dict]:
     from fedi.api import entities_status
 
-    return await entities_status.statuses(state, items, viewer)
+    return await entities_status.statuses(state, items, viewer, context=context)
 
 
 def context(ancestors: list[dict], descendants: list[dict]) -> dict:

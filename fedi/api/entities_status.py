@@ -8,6 +8,7 @@ from fedi import SOFTWARE_NAME
 from fedi.activitypub.html import html_to_text
 from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
 from fedi.models import Account, Status
+from fedi.services import filters
 
 PINNABLE = ("public", "unlisted", "private")
 MEDIA_KINDS = ("image", "video", "audio")
@@ -51,12 +52,15 @@ def status_tag(state, name: str) -> dict:
 class _Renderer:
     """Renders statuses for one reader, sharing account lookups and the reader's pins."""
 
-    def __init__(self, state, viewer: Account | None, cache: AccountCache | None = None):
+    def __init__(self, state, viewer: Account | None, cache: AccountCache | None = None,
+                 context: str = "home"):
         self.state = state
         self.viewer = viewer
         self.cache = cache or AccountCache(state)
         self.originals: dict[str, Status | None] = {}
         self._pins: set[str] | None = None
+        self.context = context  # the filter context (home, notifications, public, thread, account)
+        self.filter_cache: dict = {}
 
     async def load(self, items: list[Status]) -> None:
         store = self.state.store
@@ -159,7 +163,7 @@ class _Renderer:
             "reblogged": await store.statuses.reblog_of(viewer.id, st.id) is not None,
             "muted": False,
             "bookmarked": await store.bookmarks.has(viewer.id, st.id),
-            "filtered": [],
+            "filtered": await filters.matches(self.state, viewer.id, st, self.context, self.filter_cache),
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:
             flags["pinned"] = st.id in await self.pins()
@@ -168,21 +172,22 @@ class _Renderer:
     @staticmethod
     def _flags_of(inner: dict) -> dict:
         """A boost wrapper shows the reader's relation to the boosted post (never `pinned`)."""
-        return {k: inner[k] for k in ("favourited", "reblogged", "muted", "bookmarked")} | {"filtered": []}
+        return {k: inner[k] for k in ("favourited", "reblogged", "muted", "bookmarked", "filtered")}
 
 
 async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
-                 cache: AccountCache | None = None) -> dict | None:
+                 cache: AccountCache | None = None, context: str = "home") -> dict | None:
     """A Status as `viewer` sees it (None: anonymous). None if its author, or the post a
     boost points at, is gone. `source_requested` fills `text` with the plain source."""
-    renderer = _Renderer(state, viewer, cache)
+    renderer = _Renderer(state, viewer, cache, context)
     await renderer.load([st])
     return await renderer.render(st, source_requested=source_requested)
 
 
-async def statuses(state, items: list[Status], viewer: Account | None) -> list[dict]:
+async def statuses(state, items: list[Status], viewer: Account | None, *,
+                   context: str = "home") -> list[dict]:
     """Several statuses in order, sharing lookups; those that cannot be rendered are left out."""
-    renderer = _Renderer(state, viewer)
+    renderer = _Renderer(state, viewer, context=context)
     await renderer.load(items)
     out = []
     for st in items:

@@ -11,12 +11,15 @@ MODULES = (
     "fedi.api.oauth",
     "fedi.api.apps",
     "fedi.api.accounts",
+    "fedi.api.streaming",
     "fedi.api.statuses",
     "fedi.api.timelines",
     "fedi.api.notifications",
     "fedi.api.search",
     "fedi.api.personal",
     "fedi.api.media",
+    "fedi.api.filters",
+    "fedi.api.conversations",
 )
 
 

@@ -8,15 +8,18 @@ from fedi.api import entities
 from fedi.api.http import authenticate, error, flag, link_header, ok, page_args, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
+from fedi.services import filters
 from fedi.services.visibility import can_view
 
 LIST_SCAN = 400  # home feed entries looked at for one page of a list
 
 
-async def visible_statuses(state, ids: list[str], viewer: Account | None) -> list[Status]:
-    """The statuses with these ids, in order, that `viewer` may see (for a boost, the post too)."""
+async def visible_statuses(state, ids: list[str], viewer: Account | None,
+                           context: str = "home") -> list[Status]:
+    """The statuses with these ids, in order, that `viewer` may see (for a boost, the post too),
+    minus those the viewer's filters hide in this context."""
     store = state.store
-    out = []
+    out, cache = [], {}
     for status_id in ids:
         st = await store.statuses.get(status_id)
         if st is None or not await can_view(store, st, viewer):
@@ -25,15 +28,19 @@ async def visible_statuses(state, ids: list[str], viewer: Account | None) -> lis
             original = await store.statuses.get(st.reblog_of_id)
             if original is None or not await can_view(store, original, viewer):
                 continue
+        if viewer is not None and await filters.hidden(state, viewer.id, st, context, cache):
+            continue
         out.append(st)
     return out
 
 
-async def respond(request: web.Request, ids: list[str], viewer: Account | None) -> web.Response:
+async def respond(request: web.Request, ids: list[str], viewer: Account | None,
+                  context: str = "home") -> web.Response:
     """A page of statuses; the Link header follows the page's ids, whatever was dropped."""
     state = request.app[STATE]
-    items = await visible_statuses(state, ids, viewer)
-    return ok(await entities.statuses(state, items, viewer), headers=link_header(request, ids))
+    items = await visible_statuses(state, ids, viewer, context)
+    return ok(await entities.statuses(state, items, viewer, context=context),
+              headers=link_header(request, ids))
 
 
 def _locality(p: dict) -> bool | None:
@@ -62,7 +69,7 @@ async def public(request: web.Request) -> web.Response:
     p = await params(request)
     ids = await request.app[STATE].store.timelines.public(
         local=_locality(p), only_media=flag(p, "only_media"), **page_args(p))
-    return await respond(request, ids, viewer)
+    return await respond(request, ids, viewer, "public")
 
 
 async def hashtag(request: web.Request) -> web.Response:
@@ -71,7 +78,7 @@ async def hashtag(request: web.Request) -> web.Response:
     tag = request.match_info["hashtag"].lstrip("#")
     ids = await request.app[STATE].store.timelines.public(
         local=_locality(p), only_media=flag(p, "only_media"), tag=tag, **page_args(p))
-    return await respond(request, ids, viewer)
+    return await respond(request, ids, viewer, "public")
 
 
 def _in_list(st: Status, owner: Account, members: set[str], replies_policy: str) -> bool:

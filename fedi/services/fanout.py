@@ -89,8 +89,10 @@ def announce_status(state: State, status: Status, readers: list[str], event: str
                 bus.publish(f"hashtag:local:{tag.lower()}", event, payload)
 
 
-def announce_deletion(state: State, status_id: str) -> None:
-    state.events.publish("*", "delete", {"status_id": status_id})
+async def announce_deletion(state: State, tx, status: Status) -> None:
+    """After the status is gone, tell the streams that could have shown it (read before deleting)."""
+    readers = await tx.feeds.readers(status.id)
+    tx.on_commit(lambda: announce_status(state, status, readers, "delete"))
 
 
 async def notify(state: State, tx, account_id: str, type_: str, from_account_id: str,

@@ -175,9 +175,9 @@ async def delete(state: State, author: Account, status: Status) -> str | None:
 
     async def write(tx):
         inboxes, local_ids = await _audience(state, tx, author, status.visibility, mentioned)
+        await fanout.announce_deletion(state, tx, status)
         await tx.activities.delete_for_status(status.id)
         await tx.statuses.delete(status.id)
-        tx.on_commit(lambda: fanout.announce_deletion(state, status.id))
         await record(tx, author, activity, status.visibility, object_uri=status.uri)
         await fanout.publish(state, tx, author, activity, inboxes=inboxes, local_ids=local_ids)
 
@@ -268,9 +268,9 @@ async def unreblog(state: State, account: Account, status: Status) -> str | None
     activity = render.activity("Undo", _new_activity_uri(state), account.uri, _strip(announce))
 
     async def extra(tx):
+        await fanout.announce_deletion(state, tx, boost)
         await tx.activities.delete(boost.id)
         await tx.statuses.delete(boost.id)
-        tx.on_commit(lambda: fanout.announce_deletion(state, boost.id))
 
     return await _react(state, account, status, activity, boost.visibility, extra, to_followers=True)
 

@@ -131,8 +131,11 @@ async def on_delete(state: State, activity: dict, actor: Account) -> None:
         return  # never seen it, or already gone
     if status.account_id != actor.id:
         raise Ignored("delete by someone other than the author")
-    await state.store.statuses.delete(status.id)
-    fanout.announce_deletion(state, status.id)
+    async def write(tx):
+        await fanout.announce_deletion(state, tx, status)
+        await tx.statuses.delete(status.id)
+
+    await state.store.atomic(write)
 
 
 async def resolve_status(state: State, uri: str) -> Status:

@@ -75,8 +75,11 @@ async def undo_announce(state: State, inner: dict, actor: Account) -> None:
     boost = await state.store.statuses.by_uri(id_of(inner) or "")
     if boost is None or boost.account_id != actor.id or not boost.reblog_of_id:
         raise Ignored("no such announce")
-    await state.store.statuses.delete(boost.id)
-    fanout.announce_deletion(state, boost.id)
+    async def write(tx):
+        await fanout.announce_deletion(state, tx, boost)
+        await tx.statuses.delete(boost.id)
+
+    await state.store.atomic(write)
 
 
 async def _featured_status(state: State, activity: dict, actor: Account) -> Status:

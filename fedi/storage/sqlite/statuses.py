@@ -262,6 +262,10 @@ class SqliteFeeds:
                 "INSERT OR IGNORE INTO feeds (account_id, status_id) VALUES (?, ?)", rows
             )
 
+    async def readers(self, status_id: str) -> list[str]:
+        rows = await self.db.fetchkeyed("SELECT account_id FROM feeds WHERE status_id = ?", (status_id,))
+        return [r[0] for r in rows]
+
     async def remove_account_from(self, account_id: str, author_id: str) -> None:
         """Drop an author's statuses from one reader's feed (after an unfollow or a block)."""
         await self.db.execute(

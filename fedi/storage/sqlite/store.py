@@ -7,8 +7,10 @@ from typing import Any, Awaitable, Callable
 from fedi.storage.sqlite.accounts import (
     SqliteAccounts, SqliteApps, SqliteAuthCodes, SqliteTokens, SqliteUsers,
 )
+from fedi.storage.sqlite.conversations import SqliteConversations
 from fedi.storage.sqlite.db import Database, Tx
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
+from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.social import (
@@ -47,6 +49,8 @@ class SqliteStore:
         self.bookmarks = SqliteBookmarks(executor)
         self.mutes = SqliteMutes(executor)
         self.lists = SqliteLists(executor)
+        self.filters = SqliteFilters(executor)
+        self.conversations = SqliteConversations(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":

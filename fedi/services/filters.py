@@ -1,0 +1,293 @@
+"""Keyword filters (Mastodon's v2 filters): managing them and matching statuses.
+
+A filter is a titled group of keywords that applies in some contexts (home,
+notifications, public, thread, account) until it expires. A status matches when a
+keyword occurs in its plain text, content warning or media descriptions (case-
+insensitively; a whole-word keyword only between word boundaries). `warn` filters
+mark a status's `filtered`; `hide` filters also drop it from timelines (`hidden`).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+
+from fedi.activitypub.html import html_to_text
+from fedi.models import Status
+from fedi.services.errors import NotFound, ServiceError
+
+CONTEXTS = ("home", "notifications", "public", "thread", "account")
+ACTIONS = ("warn", "hide")
+MAX_TITLE = 256
+MAX_KEYWORD = 512
+KEEP = object()  # "leave expires_at as it is" (an update that does not send expires_in)
+
+
+def _iso(ts: float | None) -> str | None:
+    """A Mastodon Datetime, as `fedi.api.entities.iso` writes it."""
+    if ts is None:
+        return None
+    dt = datetime.fromtimestamp(ts, UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+# --------------------------------------------------------------------------- entities
+
+def keyword_entity(kw: dict) -> dict:
+    return {"id": kw["id"], "keyword": kw["keyword"], "whole_word": bool(kw["whole_word"])}
+
+
+def filter_entity(row: dict, keywords: list[dict] | None = None) -> dict:
+    """A Filter; without `keywords`, the short form a FilterResult carries (as Mastodon sends it)."""
+    doc = {
+        "id": row["id"],
+        "title": row["title"],
+        "context": list(row["context"]),
+        "expires_at": _iso(row["expires_at"]),
+        "filter_action": row["filter_action"],
+    }
+    if keywords is not None:
+        doc["keywords"] = [keyword_entity(k) for k in keywords]
+        doc["statuses"] = []
+    return doc
+
+
+async def render(state, row: dict) -> dict:
+    return filter_entity(row, await state.store.filters.keywords([row["id"]]))
+
+
+async def render_all(state, account_id: str) -> list[dict]:
+    rows = await state.store.filters.of(account_id)
+    keywords = await state.store.filters.keywords([r["id"] for r in rows])
+    return [filter_entity(r, [k for k in keywords if k["filter_id"] == r["id"]]) for r in rows]
+
+
+# --------------------------------------------------------------------------- validation
+
+def _title(value) -> str:
+    title = str(value or "").strip()
+    if not title:
+        raise ServiceError("Validation failed: Title can't be blank")
+    if len(title) > MAX_TITLE:
+        raise ServiceError(f"Validation failed: Title is too long (maximum is {MAX_TITLE} characters)")
+    return title
+
+
+def _context(values) -> list[str]:
+    context = list(dict.fromkeys(str(v) for v in values or ()))
+    if not context:
+        raise ServiceError("Validation failed: Context can't be blank")
+    bad = [c for c in context if c not in CONTEXTS]
+    if bad:
+        raise ServiceError(f"Validation failed: Context contains invalid values ({', '.join(bad)})")
+    return context
+
+
+def _action(value) -> str:
+    action = str(value or "warn")
+    if action not in ACTIONS:
+        raise ServiceError(f"Validation failed: Filter action must be one of {', '.join(ACTIONS)}")
+    return action
+
+
+def _expires_at(expires_in) -> float | None:
+    if expires_in is None or expires_in == "":
+        return None
+    try:
+        seconds = int(expires_in)
+    except (TypeError, ValueError):
+        raise ServiceError("Validation failed: Expires in must be a number of seconds") from None
+    if seconds < 0:
+        raise ServiceError("Validation failed: Expires in must not be negative")
+    return time.time() + seconds
+
+
+def _truthy(value, default: bool = True) -> bool:
+    """A boolean sent as JSON, or as form text ("1", "true", "0", "false", ...)."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "t", "on", "yes")
+
+
+def _keyword(value) -> str:
+    keyword = str(value or "").strip()
+    if not keyword:
+        raise ServiceError("Validation failed: Keyword can't be blank")
+    if len(keyword) > MAX_KEYWORD:
+        raise ServiceError(f"Validation failed: Keyword is too long (maximum is {MAX_KEYWORD} characters)")
+    return keyword
+
+
+# --------------------------------------------------------------------------- filters
+
+async def own(state, account_id: str, filter_id: str) -> dict:
+    row = await state.store.filters.get(filter_id)
+    if row is None or row["account_id"] != account_id:
+        raise NotFound("Record not found")
+    return row
+
+
+async def create(state, account_id: str, *, title, context, filter_action=None, expires_in=None,
+                 keywords: list[dict] = ()) -> dict:
+    """A new filter with its keywords (each {keyword, whole_word}; `_destroy`ed ones skipped)."""
+    fields = (_title(title), _context(context), _action(filter_action), _expires_at(expires_in))
+    added = [(_keyword(k.get("keyword")), _truthy(k.get("whole_word")))
+             for k in keywords if not _truthy(k.get("_destroy"), False)]
+
+    async def write(tx):
+        filter_id = await tx.filters.create(account_id, *fields)
+        for keyword, whole_word in added:
+            await tx.filters.add_keyword(filter_id, keyword, whole_word)
+        return filter_id
+
+    return await render(state, await state.store.filters.get(await state.store.atomic(write)))
+
+
+async def update(state, account_id: str, filter_id: str, *, title=None, context=None, filter_action=None,
+                 expires_in=KEEP, keywords: list[dict] = ()) -> dict:
+    """Change the fields given; keywords with an id are changed (or removed with `_destroy`),
+    those without one are added."""
+    row = await own(state, account_id, filter_id)
+    changes = {}
+    if title is not None:
+        changes["title"] = _title(title)
+    if context is not None:
+        changes["context"] = _context(context)
+    if filter_action is not None:
+        changes["filter_action"] = _action(filter_action)
+    if expires_in is not KEEP:
+        changes["expires_at"] = _expires_at(expires_in)
+    current = {k["id"]: k for k in await state.store.filters.keywords([row["id"]])}
+    ops = []
+    for attrs in keywords:
+        kid = str(attrs["id"]) if attrs.get("id") not in (None, "") else None
+        if kid is not None and kid not in current:
+            raise NotFound("Record not found")
+        destroy = _truthy(attrs.get("_destroy"), False)
+        if kid is not None and destroy:
+            ops.append(("delete", kid, None, None))
+        elif kid is not None:
+            old = current[kid]
+            ops.append(("update", kid, _keyword(attrs.get("keyword", old["keyword"])),
+                        _truthy(attrs.get("whole_word"), old["whole_word"])))
+        elif not destroy:
+            ops.append(("add", None, _keyword(attrs.get("keyword")), _truthy(attrs.get("whole_word"))))
+
+    async def write(tx):
+        await tx.filters.update(row["id"], **changes)
+        for op, kid, keyword, whole_word in ops:
+            if op == "delete":
+                await tx.filters.delete_keyword(kid)
+            elif op == "update":
+                await tx.filters.update_keyword(kid, keyword, whole_word)
+            else:
+                await tx.filters.add_keyword(row["id"], keyword, whole_word)
+
+    await state.store.atomic(write)
+    return await render(state, await state.store.filters.get(row["id"]))
+
+
+async def delete(state, account_id: str, filter_id: str) -> None:
+    row = await own(state, account_id, filter_id)
+    await state.store.filters.delete(row["id"])
+
+
+# --------------------------------------------------------------------------- keywords
+
+async def own_keyword(state, account_id: str, keyword_id: str) -> dict:
+    kw = await state.store.filters.get_keyword(keyword_id)
+    if kw is None:
+        raise NotFound("Record not found")
+    await own(state, account_id, kw["filter_id"])
+    return kw
+
+
+async def add_keyword(state, account_id: str, filter_id: str, keyword, whole_word=None) -> dict:
+    row = await own(state, account_id, filter_id)
+    keyword_id = await state.store.filters.add_keyword(row["id"], _keyword(keyword), _truthy(whole_word))
+    return keyword_entity(await state.store.filters.get_keyword(keyword_id))
+
+
+async def update_keyword(state, account_id: str, keyword_id: str, keyword=None, whole_word=None) -> dict:
+    kw = await own_keyword(state, account_id, keyword_id)
+    await state.store.filters.update_keyword(
+        kw["id"], _keyword(kw["keyword"] if keyword is None else keyword),
+        _truthy(whole_word, kw["whole_word"]))
+    return keyword_entity(await state.store.filters.get_keyword(kw["id"]))
+
+
+async def delete_keyword(state, account_id: str, keyword_id: str) -> None:
+    kw = await own_keyword(state, account_id, keyword_id)
+    await state.store.filters.delete_keyword(kw["id"])
+
+
+# --------------------------------------------------------------------------- matching
+
+def pattern(keyword: str, whole_word: bool) -> re.Pattern:
+    """Case-insensitive; a whole-word keyword needs a word boundary at each end that is a
+    word character (so "#tag" or "c++" still match as whole words)."""
+    body = re.escape(keyword)
+    if whole_word:
+        if re.match(r"\w", keyword):
+            body = r"\b" + body
+        if re.search(r"\w$", keyword):
+            body += r"\b"
+    return re.compile(body, re.IGNORECASE)
+
+
+async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dict, str, set, list]]:
+    """The viewer's unexpired filters with keywords, compiled once per cache."""
+    key = ("filters", viewer_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    store = state.store.filters
+    rows = await store.of(viewer_id, active_at=time.time())
+    keywords = await store.keywords([r["id"] for r in rows]) if rows else []
+    compiled = []
+    for row in rows:
+        mine = [(k["keyword"], pattern(k["keyword"], k["whole_word"]))
+                for k in keywords if k["filter_id"] == row["id"]]
+        if mine:
+            compiled.append((filter_entity(row), row["filter_action"], set(row["context"]), mine))
+    if cache is not None:
+        cache[key] = compiled
+    return compiled
+
+
+def searchable_text(status: Status) -> str:
+    parts = [status.summary or "", html_to_text(status.content)]
+    parts += [str(a.get("description") or a.get("name") or "") for a in status.attachments or []
+              if isinstance(a, dict)]
+    return "\n".join(p for p in parts if p)
+
+
+async def matches(state, viewer_id: str, status: Status, context: str,
+                  cache: dict | None = None) -> list[dict]:
+    """FilterResults ({filter, keyword_matches, status_matches}) of the viewer's filters for
+    `context` that match the status (a boost is judged by the post it boosts). Pass the
+    same `cache` dict for every status of one response."""
+    compiled = await _compiled(state, viewer_id, cache)
+    if not compiled:
+        return []
+    if status.reblog_of_id:
+        status = await state.store.statuses.get(status.reblog_of_id)
+        if status is None:
+            return []
+    text = searchable_text(status)
+    results = []
+    for entity, _action_, contexts, keywords in compiled:
+        if context not in contexts:
+            continue
+        found = [keyword for keyword, rx in keywords if rx.search(text)]
+        if found:
+            results.append({"filter": dict(entity), "keyword_matches": found, "status_matches": None})
+    return results
+
+
+async def hidden(state, viewer_id: str, status: Status, context: str, cache: dict | None = None) -> bool:
+    """Whether a `hide` filter of the viewer drops this status from a `context` timeline."""
+    return any(r["filter"]["filter_action"] == "hide"
+               for r in await matches(state, viewer_id, status, context, cache))
