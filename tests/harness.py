@@ -102,6 +102,7 @@ class Federation:
             "database": {"path": str(self.tmp_path / f"{name}.sqlite3")},
             "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
             "delivery": {"timeout": 3.0, **sections.pop("delivery", {})},
+            "media": {"dir": str(self.tmp_path / f"{name}-media"), **sections.pop("media", {})},
             **sections,
         }
         return from_dict(data)

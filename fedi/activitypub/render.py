@@ -10,6 +10,8 @@ from fedi.models import Account, Status
 from fedi.urls import Urls
 
 CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSION_CONTEXT]
+# What an attachment carries on the wire; other stored keys are for local rendering only.
+AS_ATTACHMENT_KEYS = ("type", "url", "mediaType", "name", "blurhash", "width", "height", "focalPoint")
 
 
 def iso(ts: float | None) -> str | None:
@@ -115,7 +117,8 @@ def note(status: Status, author: Account, urls: Urls, *, mentioned: list[Account
         "cc": cc,
         "tag": tags,
         "attachment": [
-            {k: v for k, v in att.items() if v is not None} for att in status.attachments
+            {k: v for k, v in att.items() if v is not None and k in AS_ATTACHMENT_KEYS}
+            for att in status.attachments
         ],
         "replies": urls.replies(author.username, status.id),
         "conversation": status.conversation,

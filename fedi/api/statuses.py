@@ -111,18 +111,16 @@ def _visibility(p: dict) -> str | None:
 
 
 def _refuse_unsupported(p: dict) -> None:
-    if listed(p, "media_ids"):
-        raise error(422, "media attachments are not supported yet")
     if p.get("poll") or any(k.startswith("poll[") for k in p):
         raise error(422, "polls are not supported yet")
     if p.get("scheduled_at"):
         raise error(422, "scheduled posts are not supported yet")
 
 
-def _text(p: dict, default: str | None = None) -> str:
+def _text(p: dict, default: str | None = None, *, media: bool = False) -> str:
     value = p.get("status")
     body = default if value is None and default is not None else str(value or "")
-    if not body.strip():
+    if not body.strip() and not media:
         raise error(422, "Validation failed: Text can't be blank")
     return body
 
@@ -142,7 +140,8 @@ async def _reply_target(state, me: Account, p: dict) -> Status | None:
 async def _post_options(state, me: Account, p: dict) -> dict:
     _refuse_unsupported(p)
     return {
-        "body": _text(p),
+        "body": _text(p, media=bool(listed(p, "media_ids"))),
+        "media_ids": [str(i) for i in listed(p, "media_ids")],
         "visibility": _visibility(p),
         "in_reply_to": await _reply_target(state, me, p),
         "summary": str(p.get("spoiler_text") or ""),

@@ -10,7 +10,7 @@ from fedi.activitypub.audience import normalize
 from fedi.activitypub.html import sanitize_summary
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Favourite, Status
-from fedi.services import fanout, remote
+from fedi.services import fanout, media, remote
 from fedi.services.errors import Forbidden, NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 from fedi.services.visibility import can_view
@@ -68,10 +68,11 @@ async def _note_doc(state: State, status: Status, author: Account) -> dict:
 async def create(state: State, author: Account, body: str, *, visibility: str | None = None,
                  in_reply_to: Status | None = None, summary: str = "", sensitive: bool = False,
                  language: str | None = None, html_content: str | None = None,
-                 recipients: list[Account] = ()) -> Status:
+                 recipients: list[Account] = (), media_ids: list[str] = ()) -> Status:
     body = (body or "").strip()
-    if not body and not html_content:
-        raise ServiceError("a post needs text")
+    attachments = await media.attachments_for(state, author, list(media_ids)) if media_ids else []
+    if not body and not html_content and not attachments:
+        raise ServiceError("a post needs text or media")
     if len(body) > MAX_CHARS:
         raise ServiceError(f"text is longer than {MAX_CHARS} characters")
     user = await state.store.users.get(author.id)
@@ -102,6 +103,7 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
         conversation=(in_reply_to.conversation if in_reply_to else None)
         or f"{state.urls.base}/contexts/{status_id}",
         created_at=now, mention_ids=[m.id for m in mentioned], tags=text.extract_hashtags(body)[:30],
+        attachments=attachments,
     )
     note = render.note(status, author, state.urls, mentioned=mentioned)
     activity = render.activity("Create", f"{status.uri}/activity", author.uri, note,
@@ -109,6 +111,8 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
 
     async def write(tx):
         await tx.statuses.insert(status)
+        if attachments:
+            await media.attach(state, [a["id"] for a in attachments], status.id, store=tx)
         await fanout.to_home_timelines(state, tx, status, author)
         await record(tx, author, activity, visibility, status_id=status.id, object_uri=status.uri)
         inboxes, local_ids = await _audience(state, tx, author, visibility, mentioned)

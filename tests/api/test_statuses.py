@@ -64,7 +64,7 @@ async def test_posting_errors(site):
     status, body, _ = await req(site, "POST", "/api/v1/statuses", token, data={"status": "  "})
     assert (status, body) == (422, {"error": "Validation failed: Text can't be blank"})
     status, body, _ = await req(site, "POST", "/api/v1/statuses/", token, json={"status": "x", "media_ids": ["1"]})
-    assert status == 422 and "media" in body["error"]
+    assert status == 422 and body["error"] == "Media with ID 1 not found"
     status, body, _ = await req(site, "POST", "/api/v1/statuses", token,
                                 json={"status": "x", "poll": {"options": ["a", "b"], "expires_in": 600}})
     assert (status, body) == (422, {"error": "polls are not supported yet"})

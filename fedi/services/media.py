@@ -1,0 +1,328 @@
+"""Media uploads: sniff, re-encode without metadata, thumbnail, blurhash; attach to statuses.
+
+Only images (JPEG, PNG, GIF, WebP; animations kept) are accepted. The client's content type and
+file name are never trusted: Pillow decides what the file is, and every stored file is
+a fresh encoding made here, so EXIF, XMP and comments (GPS positions, camera serials)
+never reach the disk. The CPU-heavy work runs in worker threads, a few uploads at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import blurhash
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from fedi.ids import new_id
+from fedi.models import Account
+from fedi.services.errors import NotFound, ServiceError
+from fedi.services.state import State
+from fedi.storage.interfaces import MediaAttachment
+
+Media = MediaAttachment
+
+MAX_IMAGE_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 16_777_216  # per frame, like Mastodon's image_matrix_limit
+MAX_ANIMATION_PIXELS = 2 * MAX_PIXELS  # summed over the frames of an animation
+MAX_DESCRIPTION = 1500
+MAX_ATTACHMENTS = 4
+PROCESSING_SLOTS = 2  # uploads decoded at once (each may hold ~100 MB of pixels)
+THUMB_SIZE = 640
+BLURHASH_SIZE = 32  # the blurhash is computed on a copy at most this big
+BLURHASH_COMPONENTS = (4, 3)
+# Pillow format -> (content type, extension). Only these plugins are ever tried.
+FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
+NAME_BYTES = 24  # -> 32 URL-safe characters
+NAME_PATTERN = r"[A-Za-z0-9_-]{32}\.(?:jpg|png|gif|webp)"
+# What survives re-encoding from the decoder's info: nothing personal (the ICC colour
+# profile is passed on explicitly).
+KEEP_INFO = ("transparency", "duration", "loop", "background")
+NO_METADATA = {"exif": b"", "xmp": b"", "comment": b""}
+
+
+@dataclass
+class _Encoded:
+    original: bytes
+    content_type: str
+    ext: str
+    width: int
+    height: int
+    thumb: bytes
+    thumb_type: str
+    thumb_ext: str
+    thumb_width: int
+    thumb_height: int
+    blurhash: str
+
+
+# --------------------------------------------------------------------------- parameters
+
+def media_dir(state: State) -> Path:
+    return state.config.resolve_path(state.config.media.dir)
+
+
+def file_url(state: State, name: str | None) -> str | None:
+    return f"{state.urls.base}/media/{name}" if name else None
+
+
+def parse_focus(value) -> tuple[float, float] | None:
+    """'x,y' with both in [-1, 1] (None when not given)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        parts = value.split(",") if isinstance(value, str) else list(value)
+        x, y = (float(v) for v in parts)
+    except (TypeError, ValueError):
+        raise ServiceError("Focus must be two numbers, x,y") from None
+    if not all(math.isfinite(v) and -1.0 <= v <= 1.0 for v in (x, y)):
+        raise ServiceError("Focus coordinates must be between -1.0 and 1.0")
+    return x, y
+
+
+def clean_description(value) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ServiceError("Description must be text")
+    value = value.strip()
+    if len(value) > MAX_DESCRIPTION:
+        raise ServiceError(f"Description is too long (maximum is {MAX_DESCRIPTION} characters)")
+    return value or None
+
+
+# --------------------------------------------------------------------------- image work (thread)
+
+def _has_alpha(img: Image.Image) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (
+        img.mode == "P" and "transparency" in img.info)
+
+
+def _strip(img: Image.Image) -> Image.Image:
+    img.info = {k: img.info[k] for k in KEEP_INFO if k in img.info}
+    return img
+
+
+def _save(img: Image.Image, fmt: str, icc: bytes | None, **options) -> bytes:
+    """Encode with no EXIF, XMP or comment (given explicitly, so nothing is carried over)."""
+    if fmt in ("JPEG", "WEBP"):
+        options.setdefault("quality", 90)
+    if icc and fmt != "GIF":
+        options["icc_profile"] = icc
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **NO_METADATA, **options)
+    return buf.getvalue()
+
+
+def _blurhash(img: Image.Image) -> str:
+    small = img.convert("RGB")
+    small.thumbnail((BLURHASH_SIZE, BLURHASH_SIZE), Image.Resampling.BILINEAR)
+    raw, width = small.tobytes(), small.width
+    rows = [[raw[(y * width + x) * 3:(y * width + x) * 3 + 3] for x in range(width)]
+            for y in range(small.height)]
+    return blurhash.encode(rows, *BLURHASH_COMPONENTS)
+
+
+def _process(data: bytes) -> _Encoded:
+    """Sniff, check and re-encode an upload (runs in a worker thread)."""
+    unsupported = "File type is not supported (JPEG, PNG, GIF or WebP images only)"
+    try:
+        img = Image.open(io.BytesIO(data), formats=list(FORMATS))
+    except Image.DecompressionBombError:
+        raise ServiceError(f"Image is too large (at most {MAX_PIXELS} pixels)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ServiceError(unsupported) from None
+    with img:
+        if img.format not in FORMATS:
+            raise ServiceError(unsupported)
+        if img.width < 1 or img.height < 1 or img.width * img.height > MAX_PIXELS:
+            raise ServiceError(f"Image is too large (at most {MAX_PIXELS} pixels)")
+        frames = getattr(img, "n_frames", 1)
+        if frames * img.width * img.height > MAX_ANIMATION_PIXELS:
+            raise ServiceError("Animation is too large")
+        try:
+            return _encode(img, img.format, frames)
+        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
+            raise ServiceError("The image could not be processed (damaged or unsupported)") from None
+
+
+def _encode(img: Image.Image, fmt: str, frames: int) -> _Encoded:
+    content_type, ext = FORMATS[fmt]
+    # An RGB colour profile stays with the pixels; a grey or CMYK one would not fit the RGB
+    # copies made here, so those images go without.
+    icc = img.info.get("icc_profile") if img.mode in ("RGB", "RGBA", "P", "PA") else None
+    if frames > 1:
+        # Animated GIF/WebP: re-encoded frame by frame, straight from the decoder.
+        original = _save(img, fmt, icc, save_all=True, loop=img.info.get("loop", 0))
+        img.seek(0)
+        out = img.copy()
+    else:
+        out = ImageOps.exif_transpose(img)  # a copy, turned upright
+        if fmt == "JPEG" and out.mode not in ("RGB", "L"):
+            out = out.convert("RGB")
+        original = _save(_strip(out), fmt, icc)
+    still = out.convert("RGBA" if _has_alpha(out) else "RGB")
+    thumb = still.copy()
+    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
+    thumb_fmt = "PNG" if fmt == "GIF" else fmt  # a still in the original's own kind
+    thumb_type, thumb_ext = FORMATS[thumb_fmt]
+    return _Encoded(
+        original=original, content_type=content_type, ext=ext, width=out.width, height=out.height,
+        thumb=_save(_strip(thumb), thumb_fmt, icc), thumb_type=thumb_type, thumb_ext=thumb_ext,
+        thumb_width=thumb.width, thumb_height=thumb.height, blurhash=_blurhash(still),
+    )
+
+
+def _new_name(ext: str) -> str:
+    return f"{secrets.token_urlsafe(NAME_BYTES)}.{ext}"
+
+
+def _write(directory: Path, files: dict[str, bytes]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for name, content in files.items():
+            with open(directory / name, "xb") as fh:
+                written.append(name)
+                fh.write(content)
+    except BaseException:
+        _remove(directory, written)
+        raise
+
+
+def _remove(directory: Path, names) -> None:
+    for name in names:
+        if name:
+            (directory / name).unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- services
+
+async def upload(state: State, account: Account, data: bytes, content_type: str, filename: str,
+                 description: str | None, focus: str | None) -> MediaAttachment:
+    """Store an uploaded image. `content_type` and `filename` are the client's claims,
+    kept out of every decision: the bytes alone say what the file is."""
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ServiceError("File is too large")
+    if not data:
+        raise ServiceError("File is empty")
+    description = clean_description(description)
+    point = parse_focus(focus)
+    slots = state.extras.setdefault("media.processing", asyncio.Semaphore(PROCESSING_SLOTS))
+    async with slots:
+        enc = await asyncio.to_thread(_process, data)
+    name, thumb_name = _new_name(enc.ext), _new_name(enc.thumb_ext)
+    directory = media_dir(state)
+    await asyncio.to_thread(_write, directory, {name: enc.original, thumb_name: enc.thumb})
+    media = MediaAttachment(
+        id=new_id(), account_id=account.id, kind="image", content_type=enc.content_type,
+        file_name=name, size=len(enc.original), width=enc.width, height=enc.height,
+        thumb_name=thumb_name, thumb_content_type=enc.thumb_type, thumb_width=enc.thumb_width,
+        thumb_height=enc.thumb_height, description=description,
+        focus_x=point[0] if point else None, focus_y=point[1] if point else None,
+        blurhash=enc.blurhash, created_at=time.time(),
+    )
+    try:
+        await state.store.media.insert(media)
+    except BaseException:
+        await asyncio.to_thread(_remove, directory, (name, thumb_name))
+        raise
+    return media
+
+
+async def get_own(state: State, account: Account, media_id: str) -> MediaAttachment:
+    media = await state.store.media.get(str(media_id))
+    if media is None or media.account_id != account.id:
+        raise NotFound("Record not found")
+    return media
+
+
+async def update(state: State, account: Account, media_id: str, description: str | None,
+                 focus: str | None) -> MediaAttachment:
+    """Change the description (\"\" clears it) and/or focus of media not yet posted."""
+    media = await get_own(state, account, media_id)
+    if media.attached:
+        raise NotFound("Record not found")  # as Mastodon: only unattached media are editable here
+    changes = {}
+    if description is not None:
+        changes["description"] = clean_description(description)
+    point = parse_focus(focus)
+    if point is not None:
+        changes["focus_x"], changes["focus_y"] = point
+    if changes:
+        await state.store.media.update(media.id, **changes)
+        for key, value in changes.items():
+            setattr(media, key, value)
+    return media
+
+
+def attachment_dict(state: State, media: MediaAttachment) -> dict:
+    """What a Status stores (and federates) for one local attachment."""
+    att = {
+        "type": "Image" if media.kind == "image" else "Document",
+        "url": file_url(state, media.file_name),
+        "mediaType": media.content_type,
+        "name": media.description or "",
+        "blurhash": media.blurhash,
+        "width": media.width,
+        "height": media.height,
+        # Kept for client API rendering; never federated (see render.AS_ATTACHMENT_KEYS).
+        "id": media.id,
+        "preview_url": file_url(state, media.thumb_name) if media.thumb_name else None,
+        "meta": _meta(media),
+    }
+    if media.focus is not None:
+        att["focalPoint"] = [media.focus_x, media.focus_y]
+    return att
+
+
+def _meta(media: MediaAttachment) -> dict:
+    meta: dict = {}
+    for key, w, h in (("original", media.width, media.height), ("small", media.thumb_width, media.thumb_height)):
+        if w and h:
+            meta[key] = {"width": w, "height": h, "size": f"{w}x{h}", "aspect": w / h}
+    if media.focus is not None:
+        meta["focus"] = {"x": media.focus_x, "y": media.focus_y}
+    return meta
+
+
+async def attachments_for(state: State, account: Account, media_ids: list[str]) -> list[dict]:
+    """Attachment dicts for a new status, in the order given; 422 unless every id is the
+    account's own, not yet attached media, and there are at most four."""
+    ids = list(dict.fromkeys(str(i) for i in media_ids if str(i).strip()))
+    if len(ids) > MAX_ATTACHMENTS:
+        raise ServiceError(f"Cannot attach more than {MAX_ATTACHMENTS} files")
+    found = await state.store.media.get_many(ids)
+    missing = [i for i in ids if i not in found or found[i].account_id != account.id]
+    if missing:
+        raise ServiceError(f"Media with ID {', '.join(missing)} not found")
+    used = [i for i in ids if found[i].attached]
+    if used:
+        raise ServiceError(f"Media with ID {', '.join(used)} is already attached to a status")
+    return [attachment_dict(state, found[i]) for i in ids]
+
+
+async def attach(state: State, media_ids, status_id: str, *, store=None) -> int:
+    """Mark the media as attached to the status (pass `store` inside a transaction)."""
+    store = store or state.store
+    return await store.media.attach([str(i) for i in media_ids], status_id)
+
+
+async def served_file(state: State, name: str) -> tuple[Path, str] | None:
+    """(path, content type) of a stored original or thumbnail, by its generated name."""
+    media = await state.store.media.by_file_name(name)
+    if media is None:
+        return None
+    ctype = media.content_type if name == media.file_name else media.thumb_content_type
+    path = media_dir(state) / name
+    return (path, ctype) if ctype else None

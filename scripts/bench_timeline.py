@@ -1,0 +1,762 @@
+"""Home timeline: GET /api/v1/timelines/home?limit=20 at 100k and 1M statuses.
+
+For each size N a database is built in a temporary directory. The schema comes
+from fedi's own migrations (the store is opened once, and the reader account is
+created with services.accounts.create_local); everything else is bulk-inserted
+straight into SQLite with executemany in one transaction, with
+PRAGMA synchronous=OFF on the build connection only:
+
+  accounts   1 local reader + 5,000 authors (every fourth one local)
+  follows    the reader follows 500 of the authors (about 125 local, 375 remote);
+             every author follows 10 others; 200 authors follow the reader
+  statuses   N, spread over 180 days, time-sortable ids (fedi.ids.new_id(at=...)):
+             about 80% posts (80% public, 10% unlisted, 10% private),
+             10% replies to a recent status, 10% boosts of a recent public post;
+             the reader wrote 50 of them
+  mentions, status_tags, favourites (about N/10), bookmarks of the reader
+  feeds      the reader's home feed rows, as fan-out writes them: every status by
+             a followed author or by the reader (about N/10 rows)
+
+Then the real app (fedi.app.create_app, job workers off) serves each database
+on 127.0.0.1; all sizes are built and served before measuring. A load
+generator in a separate process (a minimal keep-alive HTTP/1.1 client, so that
+client CPU is not charged to the server) sends:
+
+  latency     --requests sequential requests (concurrency 1) per size for the
+              first page, and as many for a deep page (max_id taken from the
+              10th page, i.e. 200 statuses down). The sizes take turns in
+              --rounds rounds, so that a change in the machine's state affects
+              them alike (on a VM the cost of a hop to an aiosqlite thread moves
+              between about 16 and 90 us, and a page makes about 150 such hops).
+              "server" is timed by a middleware placed outermost in the app's
+              chain (handler and fedi's middlewares; not HTTP parsing or
+              writing); "client" is the full round trip.
+  throughput  requests/s for --duration seconds at --concurrency (16) for the
+              home timeline, and for a hello-world aiohttp app served by the
+              same process (the baseline, measured before and after; the mean
+              is used); the ratio is home / hello.
+
+fedi's client API rate limit (300 requests per 5 minutes per token) is reset
+before every request by the timing middleware; its cost is still measured.
+
+Finally, in-process and without HTTP, the first page is broken down: the feed
+query, loading the statuses (timelines.visible_statuses), rendering the
+entities and json.dumps. Every SQL statement issued on that path is counted and
+timed as the request waits for it (a statement run through Database.aggregate
+or fetchall waits for an aiosqlite reader thread), and timed again on a plain
+connection in the benchmark's thread ("us SQLite": the statement alone).
+With --profile, cProfile prints the top functions of that path at the largest N.
+
+The load average printed with each round includes the benchmark's own
+processes (server, reader threads, load generator).
+
+Target (spec): p50 <= 5 ms server-side, flat from 100k to 1M statuses
+(here: p50 at the largest N at most FLAT_LIMIT x p50 at the smallest).
+
+Run:  python scripts/bench_timeline.py [--sizes 100000,1000000] [--requests 500]
+      [--rounds 10] [--duration 3] [--concurrency 16] [--profile]     (about 90 s)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import json
+import multiprocessing as mp
+import os
+import pstats
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_common as bc
+
+P50_TARGET_MS = 5.0
+FLAT_LIMIT = 1.2
+HOME = "/api/v1/timelines/home"
+PAGE = 20
+AUTHORS = 5000
+FOLLOWED = 500
+DAYS = 180
+FILLER = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
+    "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco."
+)
+
+
+# --------------------------------------------------------------------------- database
+
+
+def _remote_host(a: int) -> str:
+    return f"h{a % 700}.remote.test"
+
+
+def build_database(path: str, base: str, reader: dict, n: int, seed: int = 1) -> dict:
+    """Bulk-insert the workload into a migrated database at `path`. Returns counts."""
+    from fedi.ids import new_id
+
+    rnd = random.Random(seed)
+    now = time.time()
+    t0 = now - DAYS * 86400
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("PRAGMA cache_size=-1000000")  # 1 GB of page cache for the build only
+    conn.execute("BEGIN")
+
+    # accounts ---------------------------------------------------------------
+    ids, uris, local = [], [], []
+    rows = []
+    for a in range(AUTHORS):
+        aid = new_id(at=t0 - 86400 + a)
+        is_local = a % 4 == 0
+        name = f"u{a}"
+        if is_local:
+            uri, url, domain = f"{base}/users/{name}", f"{base}/@{name}", None
+            inbox, shared = f"{uri}/inbox", f"{base}/inbox"
+            published = None
+        else:
+            host = _remote_host(a)
+            uri, url, domain = f"https://{host}/users/{name}", f"https://{host}/@{name}", host
+            inbox, shared = f"{uri}/inbox", f"https://{host}/inbox"
+            published = "2023-01-01T00:00:00Z"
+        rows.append((aid, uri, name, domain, f"User {a}", f"<p>Bio of user {a}</p>", url, inbox, shared,
+                     f"{uri}/outbox", f"{uri}/followers", f"{uri}/following", f"{uri}#main-key",
+                     published, None if is_local else now, t0 - 86400, t0 - 86400))
+        ids.append(aid)
+        uris.append(uri)
+        local.append(is_local)
+    conn.executemany(
+        "INSERT INTO accounts (id, uri, username, domain, display_name, note, url, inbox_url, "
+        "shared_inbox_url, outbox_url, followers_url, following_url, public_key_id, published, "
+        "fetched_at, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    rid = reader["id"]
+
+    # follows ----------------------------------------------------------------
+    followed = set(rnd.sample(range(AUTHORS), FOLLOWED))
+    pairs = {(rid, ids[a]) for a in followed}
+    for a in range(AUTHORS):
+        for b in rnd.sample(range(AUTHORS), 10):
+            if b != a:
+                pairs.add((ids[a], ids[b]))
+    for a in rnd.sample(range(AUTHORS), 200):
+        pairs.add((ids[a], rid))
+    conn.executemany(
+        "INSERT INTO follows (id, follower_id, target_id, state, uri, created_at) VALUES (?,?,?,?,?,?)",
+        [(new_id(at=t0), f, t, "accepted", f"https://follows.test/{k}", t0) for k, (f, t) in enumerate(pairs)])
+    followed_ids = {ids[a] for a in followed}
+
+    # statuses (generated while executemany consumes them) -------------------
+    feeds, mentions, tags, favourites, bookmarks = [], [], [], [], []
+    recent: deque = deque(maxlen=5000)        # (id, uri, account_id) of recent originals
+    recent_public: deque = deque(maxlen=5000)
+    reader_every = max(1, n // 50)
+    step = (now - 60 - t0) / n
+    counts = Counter()
+
+    def statuses():
+        for k in range(n):
+            t = t0 + (k + rnd.random()) * step
+            sid = new_id(at=t)
+            if k % reader_every == reader_every // 2:
+                author, auri, is_local = rid, reader["uri"], True
+            else:
+                a = rnd.randrange(AUTHORS)
+                author, auri, is_local = ids[a], uris[a], local[a]
+            uri = f"{auri}/statuses/{sid}"
+            url = f"{base}/@{auri.rsplit('/', 1)[1]}/{sid}" if is_local else uri
+            kind = rnd.random()
+            reply_uri = reply_id = reply_account = reblog = None
+            content, visibility = "", "public"
+            if kind < 0.10 and recent_public:
+                reblog = rnd.choice(recent_public)[0]
+                uri += "/activity"
+                counts["boosts"] += 1
+            else:
+                if kind < 0.20 and recent:
+                    reply_id, reply_uri, reply_account = rnd.choice(recent)
+                    mentions.append((sid, reply_account))
+                    counts["replies"] += 1
+                elif rnd.random() < 0.05:
+                    mentions.append((sid, rid if rnd.random() < 0.2 else ids[rnd.randrange(AUTHORS)]))
+                v = rnd.random()
+                visibility = "public" if v < 0.8 else "unlisted" if v < 0.9 else "private"
+                content = f"<p>Status {k}. {FILLER[: 80 + k % 80]}</p>"
+                if rnd.random() < 0.1:
+                    tag = f"tag{rnd.randrange(50)}"
+                    tags.append((sid, tag))
+                    content += f'<p><a href="{base}/tags/{tag}" class="mention hashtag">#{tag}</a></p>'
+                recent.append((sid, uri, author))
+                if visibility == "public":
+                    recent_public.append((sid, uri, author))
+            if rnd.random() < 0.1 and recent:
+                fav_status = rnd.choice(recent)[0]
+                fav_by = ids[rnd.randrange(AUTHORS)]
+                favourites.append((new_id(at=t), fav_by, fav_status, f"https://likes.test/{k}", t))
+            if author in followed_ids or author == rid:
+                feeds.append((rid, sid))
+                if reblog is None and rnd.random() < 0.05:
+                    favourites.append((new_id(at=t), rid, sid, f"{reader['uri']}#likes/{k}", t))
+                if rnd.random() < 0.02:
+                    bookmarks.append((new_id(at=t), rid, sid))
+            yield (sid, uri, url, author, int(is_local), reply_uri, reply_id, reply_account, reblog, content,
+                   visibility, "en", t, t)
+
+    conn.executemany(
+        "INSERT INTO statuses (id, uri, url, account_id, local, in_reply_to_uri, in_reply_to_id, "
+        "in_reply_to_account_id, reblog_of_id, content, visibility, language, published, created_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", statuses())
+    conn.executemany("INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?,?)", mentions)
+    conn.executemany("INSERT OR IGNORE INTO status_tags (status_id, name) VALUES (?,?)", tags)
+    conn.executemany("INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at) "
+                     "VALUES (?,?,?,?,?)", favourites)
+    conn.executemany("INSERT INTO bookmarks (id, account_id, status_id) VALUES (?,?,?)", bookmarks)
+    conn.executemany("INSERT INTO feeds (account_id, status_id) VALUES (?,?)", feeds)
+    conn.execute("COMMIT")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return {"statuses": n, "feed_rows": len(feeds), "follows": len(pairs), "favourites": len(favourites),
+            "mentions": len(mentions), **counts}
+
+
+async def prepare(tmp: str, base: str, n: int) -> tuple[str, dict, dict, float]:
+    """Migrated database with the reader (through the store), then the bulk workload."""
+    from fedi.services.accounts import create_local
+    from fedi.services.state import State
+    from fedi.storage.interfaces import open_store
+    from fedi.urls import Urls
+
+    path = os.path.join(tmp, f"fedi-{n}.sqlite3")
+    config = bc.make_config(base, path)
+    start = time.perf_counter()
+    store = await open_store(path)
+    try:
+        state = State(config=config, store=store, urls=Urls(base))
+        acc = await create_local(state, "reader", "reader@bench.test", "benchmark-password")
+    finally:
+        await store.close()
+    reader = {"id": acc.id, "uri": acc.uri}
+    info = await asyncio.to_thread(build_database, path, base, reader, n)
+    elapsed = time.perf_counter() - start
+    info["db_mb"] = sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp)
+                        if f.startswith(f"fedi-{n}.")) / 1e6
+    return path, reader, info, elapsed
+
+
+# --------------------------------------------------------------------------- load generator (child process)
+
+
+def client_main(conn) -> None:
+    asyncio.run(_client(conn))
+
+
+async def _client(conn) -> None:
+    loop = asyncio.get_running_loop()
+    conn.send(("ready",))
+    while True:
+        msg = await loop.run_in_executor(None, conn.recv)
+        if msg[0] == "quit":
+            return
+        if msg[0] == "latency":
+            _, port, request, count = msg
+            conn.send(await _latency(port, request, count))
+        elif msg[0] == "throughput":
+            _, port, request, concurrency, duration = msg
+            conn.send(await _throughput(port, request, concurrency, duration))
+
+
+async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
+    """One keep-alive HTTP/1.1 request; returns the status. Bodies are read, not parsed."""
+    writer.write(request)
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    low = head.lower()
+    i = low.find(b"\r\ncontent-length:")
+    if i < 0:
+        raise RuntimeError("response without Content-Length")
+    length = int(head[i + 17: low.index(b"\r\n", i + 2)])
+    await reader.readexactly(length)
+    return status
+
+
+async def _latency(port: int, request: bytes, count: int):
+    reader, writer = await asyncio.open_connection(bc.LOOPBACK, port)
+    times, statuses = [], Counter()
+    try:
+        for _ in range(count):
+            start = time.perf_counter()
+            status = await _exchange(reader, writer, request)
+            times.append(time.perf_counter() - start)
+            statuses[status] += 1
+    finally:
+        writer.close()
+    return times, dict(statuses)
+
+
+async def _throughput(port: int, request: bytes, concurrency: int, duration: float):
+    statuses = Counter()
+    done = 0
+    conns = [await asyncio.open_connection(bc.LOOPBACK, port) for _ in range(concurrency)]
+    deadline = time.perf_counter() + duration
+
+    async def worker(reader, writer):
+        nonlocal done
+        while time.perf_counter() < deadline:
+            statuses[await _exchange(reader, writer, request)] += 1
+            done += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker(r, w) for r, w in conns))
+    elapsed = time.perf_counter() - start
+    for _, w in conns:
+        w.close()
+    return done, elapsed, dict(statuses)
+
+
+class Client:
+    """The parent's handle on the load generator."""
+
+    def __init__(self):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=client_main, args=(child,), daemon=True)
+        self.proc.start()
+        assert self.conn.recv()[0] == "ready"
+
+    async def call(self, *msg):
+        self.conn.send(msg)
+        return await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+
+    def close(self):
+        try:
+            self.conn.send(("quit",))
+        finally:
+            self.proc.join(timeout=10)
+            if self.proc.is_alive():
+                self.proc.terminate()
+
+
+def get_request(port: int, path: str, token: str | None = None) -> bytes:
+    auth = f"Authorization: Bearer {token}\r\n" if token else ""
+    return (f"GET {path} HTTP/1.1\r\nHost: {bc.LOOPBACK}:{port}\r\n{auth}"
+            "Accept: application/json\r\n\r\n").encode()
+
+
+# --------------------------------------------------------------------------- servers
+
+
+class Recorder:
+    """Server-side durations of home timeline requests, collected by a middleware."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+
+    def take(self) -> list[float]:
+        samples, self.samples = self.samples, []
+        return samples
+
+
+def timing_middleware(recorder: Recorder):
+    from aiohttp import web
+
+    from fedi.api.ratelimit import LIMITER
+
+    @web.middleware
+    async def timing(request, handler):
+        request.app[LIMITER].clear()  # the run exceeds 300 requests per 5 minutes by design
+        start = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            if request.path == HOME:
+                recorder.samples.append(time.perf_counter() - start)
+
+    return timing
+
+
+async def start_fedi(config, port: int, recorder: Recorder) -> bc.Instance:
+    from aiohttp import web
+
+    from fedi.app import create_app
+
+    app = create_app(config, run_workers=False)
+    app.middlewares.insert(0, timing_middleware(recorder))  # outermost: covers fedi's middlewares
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
+    return bc.Instance(app=app, web_runner=runner, port=port)
+
+
+async def start_hello(port: int):
+    from aiohttp import web
+
+    async def hello(request):
+        return web.Response(text="Hello, world")
+
+    app = web.Application()
+    app.router.add_get("/", hello)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
+    return runner
+
+
+# --------------------------------------------------------------------------- in-process breakdown
+
+
+def _normalize(sql: str) -> str:
+    sql = re.sub(r"\s+", " ", sql).strip()
+    sql = re.sub(r"IN \((\?,?\s*)+\)", "IN (?...)", sql)
+    return sql
+
+
+class SqlTally:
+    """Counts and times every read the store issues (instance attributes shadow the methods).
+
+    Keeps the statements with their parameters, so that their cost inside SQLite alone
+    (without the wait for a reader thread) can be measured afterwards.
+    """
+
+    KINDS = ("fetchone", "fetchkeyed", "aggregate", "fetchall")
+
+    def __init__(self, db):
+        self.db = db
+        self.stats: dict = defaultdict(lambda: [0, 0.0])
+        self.seen: dict = defaultdict(list)
+
+    def __enter__(self):
+        for kind in self.KINDS:
+            original = getattr(self.db, kind)
+
+            async def wrapped(sql, params=(), _original=original, _kind=kind):
+                start = time.perf_counter()
+                try:
+                    return await _original(sql, params)
+                finally:
+                    key = (_kind, _normalize(sql))
+                    entry = self.stats[key]
+                    entry[0] += 1
+                    entry[1] += time.perf_counter() - start
+                    if len(self.seen[key]) < 200:
+                        self.seen[key].append((sql, tuple(params)))
+
+            setattr(self.db, kind, wrapped)
+        return self
+
+    def __exit__(self, *exc):
+        for kind in self.KINDS:
+            delattr(self.db, kind)
+
+    def sqlite_us(self, path: str) -> dict:
+        """Median execution time of each statement on a plain connection in this thread."""
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA query_only=ON")
+        out = {}
+        try:
+            for key, calls in self.seen.items():
+                for sql, params in calls:  # warm the page cache as the request had it
+                    conn.execute(sql, params).fetchall()
+                times = []
+                for sql, params in calls:
+                    start = time.perf_counter()
+                    conn.execute(sql, params).fetchall()
+                    times.append(time.perf_counter() - start)
+                out[key] = statistics.median(times) * 1e6
+        finally:
+            conn.close()
+        return out
+
+
+async def one_path(state, reader, max_id=None) -> tuple[float, float, float, float]:
+    """The home handler's work without HTTP: feed query, load, render, JSON."""
+    from fedi.api import entities
+    from fedi.api.timelines import visible_statuses
+
+    t0 = time.perf_counter()
+    ids = await state.store.feeds.page(reader.id, max_id=max_id, limit=PAGE)
+    t1 = time.perf_counter()
+    items = await visible_statuses(state, ids, reader)
+    t2 = time.perf_counter()
+    docs = await entities.statuses(state, items, reader)
+    t3 = time.perf_counter()
+    json.dumps(docs, ensure_ascii=False)
+    t4 = time.perf_counter()
+    return t1 - t0, t2 - t1, t3 - t2, t4 - t3
+
+
+async def breakdown(state, reader, rounds: int) -> dict:
+    parts = [[], [], [], []]
+    for _ in range(rounds):
+        for i, v in enumerate(await one_path(state, reader)):
+            parts[i].append(v)
+    tally_rounds = max(10, rounds // 4)
+    with SqlTally(state.store.database) as tally:
+        for _ in range(tally_rounds):
+            await one_path(state, reader)
+    exec_us = tally.sqlite_us(state.store.database.path)
+    sql = sorted(({"kind": k[0], "sql": k[1], "calls": c / tally_rounds, "ms": t / tally_rounds * 1e3,
+                   "exec_us": exec_us.get(k, float("nan"))} for k, (c, t) in tally.stats.items()),
+                 key=lambda e: -e["ms"])
+    return {"feed_ms": statistics.median(parts[0]) * 1e3, "load_ms": statistics.median(parts[1]) * 1e3,
+            "render_ms": statistics.median(parts[2]) * 1e3, "json_ms": statistics.median(parts[3]) * 1e3,
+            "sql": sql}
+
+
+async def profile_path(state, reader, rounds: int, top: int = 25) -> str:
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(rounds):
+        await one_path(state, reader)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- one size
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (nearest rank) in milliseconds."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))] * 1e3
+
+
+@dataclass
+class Site:
+    """One size: its database, its running instance and the requests sent to it."""
+
+    n: int
+    tmp: str
+    inst: bc.Instance
+    recorder: Recorder
+    reader: object
+    home_req: bytes
+    deep_req: bytes
+    deep_path: str
+    info: dict
+    samples: dict = field(default_factory=lambda: defaultdict(list))
+
+    @property
+    def port(self) -> int:
+        return self.inst.port
+
+
+async def setup_site(args, tmp: str, n: int) -> Site:
+    """Build the database for N statuses, serve it, and find the deep page."""
+    import aiohttp
+
+    from fedi.services.accounts import create_token
+
+    port = bc.free_port()
+    base = f"http://{bc.LOOPBACK}:{port}"
+    path, reader_info, info, build_s = await prepare(tmp, base, n)
+    info["build_s"] = build_s
+    print(f"N={n:,}: built in {build_s:.1f} s ({info['db_mb']:,.0f} MB; {info['feed_rows']:,} feed rows, "
+          f"{info['follows']:,} follows, {info['favourites']:,} favourites, {info.get('replies', 0):,} replies, "
+          f"{info.get('boosts', 0):,} boosts)", flush=True)
+    recorder = Recorder()
+    inst = await start_fedi(bc.make_config(base, path), port, recorder)
+    state = inst.state
+    reader = await state.store.accounts.get(reader_info["id"])
+    token = await create_token(state, reader, "read")
+    first = f"{HOME}?limit={PAGE}"
+    url = base + first
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+        for _ in range(10):  # follow the `next` links of ten pages
+            async with session.get(url) as resp:
+                assert resp.status == 200, (resp.status, await resp.text())
+                body = await resp.json()
+                assert len(body) == PAGE, len(body)
+                url = str(resp.links["next"]["url"])
+    deep = url[len(base):]
+    recorder.take()
+    return Site(n=n, tmp=tmp, inst=inst, recorder=recorder, reader=reader,
+                home_req=get_request(port, first, token), deep_req=get_request(port, deep, token),
+                deep_path=deep, info=info)
+
+
+async def stop_site(site: Site) -> None:
+    await bc.stop_instance(site.inst)
+    for f in os.listdir(site.tmp):
+        if f.startswith(f"fedi-{site.n}."):
+            os.remove(os.path.join(site.tmp, f))
+
+
+async def latency_round(client: Client, site: Site, count: int) -> None:
+    """`count` sequential requests for the first page, then for the deep page."""
+    for page, request in (("first", site.home_req), ("deep", site.deep_req)):
+        site.recorder.take()
+        times, statuses = await client.call("latency", site.port, request, count)
+        site.samples[f"{page}_client"] += times
+        site.samples[f"{page}_server"] += site.recorder.take()
+        for status, k in statuses.items():
+            site.samples["statuses"].append((page, status, k))
+
+
+def summarize(site: Site, hop_us: list[float]) -> dict:
+    s = site.samples
+    r = {"n": site.n, **site.info, "deep_path": site.deep_path, "hop_us": bc.median(hop_us)}
+    for page, key in (("first", ""), ("deep", "d")):
+        for q in (50, 95, 99):
+            r[f"{key or 'p'}{q}"] = pct(s[f"{page}_server"], q)
+        r[f"{key}c50"] = pct(s[f"{page}_client"], 50)
+    return r
+
+
+def print_sql(result: dict, top: int) -> None:
+    sql = result["breakdown"]["sql"]
+    total_calls = sum(e["calls"] for e in sql)
+    total_ms = sum(e["ms"] for e in sql)
+    print(f"\nSQL per first-page render at N={result['n']:,} (in-process, mean of the tallied renders): "
+          f"{total_calls:.0f} statements, {total_ms:.2f} ms of waiting for them")
+    rows = []
+    for e in sql[:top]:
+        rows.append([e["sql"][:84], e["kind"], e["calls"], e["ms"], e["ms"] / e["calls"] * 1e3,
+                     e["exec_us"]])
+    bc.print_table(["statement", "via", "per page", "ms per page", "us each", "us SQLite"], rows)
+    by_kind: dict = defaultdict(lambda: [0.0, 0.0])
+    for e in sql:
+        by_kind[e["kind"]][0] += e["calls"]
+        by_kind[e["kind"]][1] += e["ms"]
+    print("  by method: " + "; ".join(f"{k} {c:.0f} calls {t:.2f} ms" for k, (c, t) in sorted(by_kind.items())))
+
+
+async def main_async(args) -> int:
+    logs = bc.LogCounter()
+    print(f"machine: {bc.machine_summary()}")
+    print(f"workload: reader follows {FOLLOWED} of {AUTHORS:,} authors; page of {PAGE}; "
+          f"{args.requests} sequential requests per page and size in {args.rounds} interleaved rounds; "
+          f"throughput {args.duration:.0f} s at concurrency {args.concurrency}", flush=True)
+    started = time.perf_counter()
+    client = Client()
+    hello_port = bc.free_port()
+    hello = await start_hello(hello_port)
+    hello_req = get_request(hello_port, "/")
+    results, sites = [], []
+    try:
+        with tempfile.TemporaryDirectory(prefix="fedi-bench-timeline-") as tmp:
+            try:
+                for n in args.sizes:
+                    sites.append(await setup_site(args, tmp, n))
+                for site in sites:  # warm-up, not counted
+                    await client.call("latency", site.port, site.home_req, args.warmup)
+                    await client.call("latency", site.port, site.deep_req, args.warmup // 2)
+                # Latency: the sizes take turns, so that a change in the machine's state
+                # (the cost of a thread hop moves a lot on a VM) affects them alike.
+                hops = []
+                per_round = max(1, args.requests // args.rounds)
+                for rnd in range(args.rounds):
+                    hops.append(await bc.sqlite_round_trip_us())
+                    line = []
+                    for site in sites:
+                        before = len(site.samples["first_server"])
+                        await latency_round(client, site, per_round)
+                        line.append(f"N={site.n:,} {pct(site.samples['first_server'][before:], 50):.2f}")
+                    print(f"  round {rnd + 1} (load average {bc.load_average()}, aiosqlite round trip "
+                          f"{hops[-1]:.0f} us): first page server p50 ms: {', '.join(line)}", flush=True)
+                hello_times, _ = await client.call("latency", hello_port, hello_req, args.requests)
+                results = [summarize(site, hops) for site in sites]
+                for r in results:
+                    r["hello_c50"] = pct(hello_times, 50)
+
+                # Throughput: hello world before and after each size.
+                for site, r in zip(sites, results):
+                    h1, h1_s, st_h1 = await client.call("throughput", hello_port, hello_req,
+                                                        args.concurrency, args.duration)
+                    site.recorder.take()
+                    cpu0 = time.process_time()
+                    done, done_s, st = await client.call("throughput", site.port, site.home_req,
+                                                         args.concurrency, args.duration)
+                    cpu = time.process_time() - cpu0
+                    under_load = site.recorder.take()
+                    h2, h2_s, st_h2 = await client.call("throughput", hello_port, hello_req,
+                                                        args.concurrency, args.duration)
+                    r.update({"rps": done / done_s, "hello_rps": (h1 / h1_s + h2 / h2_s) / 2,
+                              "tp_p50": pct(under_load, 50), "cpu_ms": cpu / max(1, done) * 1e3})
+                    r["ratio"] = r["rps"] / r["hello_rps"]
+                    for status, k in {**st, **st_h1, **st_h2}.items():
+                        site.samples["statuses"].append(("throughput", status, k))
+                    print(f"  throughput N={site.n:,}: home {r['rps']:,.0f} req/s at concurrency "
+                          f"{args.concurrency} (server p50 under load {r['tp_p50']:.0f} ms, {r['cpu_ms']:.1f} ms "
+                          f"CPU per request, all threads), hello world {h1 / h1_s:,.0f} / {h2 / h2_s:,.0f} req/s "
+                          f"before / after, ratio {r['ratio']:.4f}", flush=True)
+
+                for site, r in zip(sites, results):
+                    bd = await breakdown(site.inst.state, site.reader, args.breakdown_rounds)
+                    r["breakdown"] = bd
+                    print(f"  in-process path N={site.n:,} (median of {args.breakdown_rounds}): feed query "
+                          f"{bd['feed_ms']:.3f} ms, load statuses {bd['load_ms']:.2f} ms, render entities "
+                          f"{bd['render_ms']:.2f} ms, json.dumps {bd['json_ms']:.2f} ms", flush=True)
+                if args.profile:
+                    print(await profile_path(sites[-1].inst.state, sites[-1].reader, args.profile_rounds))
+            finally:
+                for site in sites:
+                    await stop_site(site)
+    finally:
+        await hello.cleanup()
+        client.close()
+
+    print("\nsummary (server-side = timed by an outermost middleware; client = full round trip; ms):")
+    bc.print_table(
+        ["N statuses", "p50", "p95", "p99", "client p50", "deep p50", "deep p95", "deep p99",
+         f"req/s (c{args.concurrency})", "hello req/s", "x hello"],
+        [[r["n"], r["p50"], r["p95"], r["p99"], r["c50"], r["d50"], r["d95"], r["d99"], r["rps"],
+          r["hello_rps"], f"{r['ratio']:.4f}"] for r in results],
+    )
+    lo, hi = results[0], results[-1]
+    flat, flat_deep = hi["p50"] / lo["p50"], hi["d50"] / lo["d50"]
+    print(f"  hello world round trip p50 (client, concurrency 1): {lo['hello_c50']:.2f} ms; "
+          f"aiosqlite round trip (median of the rounds): {lo['hop_us']:.0f} us")
+    print(f"  flatness p50({hi['n']:,}) / p50({lo['n']:,}): first page {flat:.2f}, deep page {flat_deep:.2f} "
+          f"(flat: <= {FLAT_LIMIT})")
+    met = all(r["p50"] <= P50_TARGET_MS for r in results)
+    per_size = ", ".join(f"{r['p50']:.2f} ms at {r['n']:,}" for r in results)
+    print(f"  target p50 <= {P50_TARGET_MS:.0f} ms server-side: {'met' if met else 'MISSED'} ({per_size}); "
+          f"flat: {'met' if flat <= FLAT_LIMIT else 'MISSED'}")
+    print("  in-process split of the first page (ms): " + "; ".join(
+        f"N={r['n']:,}: feed query {r['breakdown']['feed_ms']:.3f}, load {r['breakdown']['load_ms']:.2f}, "
+        f"render {r['breakdown']['render_ms']:.2f}, json {r['breakdown']['json_ms']:.2f}" for r in results))
+    for r in results:
+        print_sql(r, args.sql_top)
+    print(f"\nlog records: {bc.summarize_logs(logs.take())}")
+    print(f"total time {time.perf_counter() - started:.0f} s")
+    bad = [(site.n, page, status, k) for site in sites for page, status, k in site.samples["statuses"]
+           if status != 200]
+    if bad:
+        print(f"  WARNING: responses other than 200: {bad}")
+    return 1 if bad else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[100_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=500, help="sequential requests per page")
+    parser.add_argument("--rounds", type=int, default=10, help="interleaved latency rounds")
+    parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per throughput measurement")
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--breakdown-rounds", type=int, default=100)
+    parser.add_argument("--sql-top", type=int, default=14)
+    parser.add_argument("--profile", action="store_true", help="cProfile the path at the largest N")
+    parser.add_argument("--profile-rounds", type=int, default=100)
+    args = parser.parse_args()
+    return asyncio.run(main_async(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
