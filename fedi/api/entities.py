@@ -83,10 +83,8 @@ def _role(admin: bool) -> dict:
 async def account(state, acc: Account, *, source: bool = False) -> dict:
     """An Account; with `source`, the owner's CredentialAccount (adds `source` and `role`)."""
     store = state.store
-    followers, following = await store.follows.counts(acc.id)
-    statuses_count = await store.statuses.count(acc.id)
-    latest = await store.statuses.by_account(acc.id, visibilities=ALL_VISIBILITIES, limit=1)
-    last_status = latest.items[0].published if latest.items else None
+    statuses_count, followers, following, last_status = (await store.accounts.stats([acc.id])).get(
+        acc.id, (0, 0, 0, None))
     created = (parse_time(acc.published) if not acc.local and acc.published else None) or acc.created_at
     indexable = bool(acc.discoverable) and acc.local and not state.config.professional
     suspended = bool(acc.suspended)

@@ -61,6 +61,9 @@ class _Renderer:
         self._pins: set[str] | None = None
         self.context = context  # the filter context (home, notifications, public, thread, account)
         self.filter_cache: dict = {}
+        # Per-page counts and reader flags, fetched in a few keyed queries (see _load_counts).
+        self.counts: dict[str, tuple[int, int, int]] = {}
+        self.flags: dict[str, tuple[bool, bool, bool]] = {}
 
     async def load(self, items: list[Status]) -> None:
         store = self.state.store
@@ -72,6 +75,24 @@ class _Renderer:
         await self.cache.load(
             [st.account_id for st in every] + [m for st in every for m in (st.mention_ids or [])]
         )
+        await self._load_counts([st for st in every if not st.reblog_of_id])
+
+    async def _load_counts(self, posts: list[Status]) -> None:
+        posts = [st for st in posts if st.id not in self.counts]
+        if not posts:
+            return
+        store, ids = self.state.store, [st.id for st in posts]
+        reblogs = await store.statuses.reblog_counts(ids)
+        favs = await store.favourites.counts(ids)
+        replies = await store.statuses.replies_counts([st.uri for st in posts])
+        for st in posts:
+            self.counts[st.id] = (reblogs.get(st.id, 0), favs.get(st.id, 0), replies.get(st.uri, 0))
+        if self.viewer is not None:
+            faved = await store.favourites.of(self.viewer.id, ids)
+            boosted = await store.statuses.reblogged(self.viewer.id, ids)
+            marked = await store.bookmarks.of(self.viewer.id, ids)
+            for i in ids:
+                self.flags[i] = (i in faved, i in boosted, i in marked)
 
     async def original(self, status_id: str) -> Status | None:
         if status_id not in self.originals:
@@ -131,7 +152,8 @@ class _Renderer:
         }
 
     async def _full(self, st: Status, author: dict, source_requested: bool) -> dict:
-        store = self.state.store
+        await self._load_counts([st])
+        counts = self.counts[st.id]
         doc = self._base(st, author, reblog=None)
         mentioned = [await self.cache.get(m) for m in (st.mention_ids or [])]
         doc.update({
@@ -142,9 +164,9 @@ class _Renderer:
                                   if isinstance(a, dict)],
             "mentions": [mention(a) for a in mentioned if a is not None],
             "tags": [status_tag(self.state, t) for t in (st.tags or [])],
-            "reblogs_count": await store.statuses.reblog_count(st.id),
-            "favourites_count": await store.favourites.count(st.id),
-            "replies_count": await store.statuses.replies_count(st.uri),
+            "reblogs_count": counts[0],
+            "favourites_count": counts[1],
+            "replies_count": counts[2],
             "in_reply_to_id": st.in_reply_to_id,
             "in_reply_to_account_id": st.in_reply_to_account_id,
             "language": st.language,
@@ -157,12 +179,14 @@ class _Renderer:
         return doc
 
     async def _viewer_flags(self, st: Status) -> dict:
-        store, viewer = self.state.store, self.viewer
+        viewer = self.viewer
+        await self._load_counts([st])
+        favourited, reblogged, bookmarked = self.flags[st.id]
         flags = {
-            "favourited": await store.favourites.get(viewer.id, st.id) is not None,
-            "reblogged": await store.statuses.reblog_of(viewer.id, st.id) is not None,
+            "favourited": favourited,
+            "reblogged": reblogged,
             "muted": False,
-            "bookmarked": await store.bookmarks.has(viewer.id, st.id),
+            "bookmarked": bookmarked,
             "filtered": await filters.matches(self.state, viewer.id, st, self.context, self.filter_cache),
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:

@@ -54,6 +54,18 @@ class SqliteAccounts:
         )
         return [to_record(Account, r) for r in rows]
 
+    async def stats(self, ids) -> dict[str, tuple[int, int, int, float | None]]:
+        """(statuses, followers, following, last status time) by account id."""
+        ids = list(set(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT account_id, statuses_count, followers_count, following_count, last_status_at "
+            f"FROM account_stats WHERE account_id IN ({marks})", ids,
+        )
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
     async def one_on_domain(self, domain: str) -> Account | None:
         row = await self.db.fetchone("SELECT * FROM accounts WHERE domain = ? LIMIT 1", (domain.lower(),))
         return to_record(Account, row)

@@ -319,12 +319,15 @@ def migration_files() -> list[tuple[int, str, str]]:
 
 
 def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements; sqlite3.complete_statement understands
+    trigger bodies (BEGIN ... END;), so a statement ends only where SQLite says so."""
     statements, buf = [], []
     for line in script.splitlines():
-        stripped = line.split("--", 1)[0] if not line.lstrip().startswith("--") else ""
-        buf.append(stripped)
+        if line.lstrip().startswith("--"):
+            continue
+        buf.append(line)
         joined = "\n".join(buf).strip()
-        if joined.endswith(";") and sqlite3.complete_statement(joined):
+        if joined and sqlite3.complete_statement(joined):
             statements.append(joined)
             buf = []
     rest = "\n".join(buf).strip()

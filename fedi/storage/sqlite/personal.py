@@ -46,6 +46,12 @@ class SqliteBookmarks:
         )
         return row is not None
 
+    async def of(self, account_id: str, ids: list[str]) -> set[str]:
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})", (account_id, *ids))
+        return {r[0] for r in rows}
+
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20):
         """(bookmark id, status id) pairs, newest first."""
         where, params, order = id_window("id", max_id, since_id, min_id)

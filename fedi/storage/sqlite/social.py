@@ -22,7 +22,7 @@ class SqliteFollows:
         return to_record(Follow, await self.db.fetchone("SELECT * FROM follows WHERE uri = ?", (uri,)))
 
     async def insert(self, follow: Follow) -> None:
-        sql, params = insert_sql("follows", to_row(follow), "INSERT OR REPLACE")
+        sql, params = insert_sql("follows", to_row(follow))
         await self.db.execute(sql, params)
 
     async def set_state(self, follow_id: str, state: str) -> None:
@@ -172,6 +172,19 @@ class SqliteFavourites:
         )
         pairs = [(r[0], r[1]) for r in rows]
         return pairs[::-1] if order == "ASC" else pairs
+
+    async def counts(self, ids: list[str]) -> dict[str, int]:
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT status_id, count(*) FROM favourites WHERE status_id IN ({marks}) GROUP BY status_id", ids)
+        return {r[0]: r[1] for r in rows}
+
+    async def of(self, account_id: str, ids: list[str]) -> set[str]:
+        """Which of these statuses the account has favourited."""
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})", (account_id, *ids))
+        return {r[0] for r in rows}
 
     async def count(self, status_id: str) -> int:
         return (await self.db.aggregate("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
