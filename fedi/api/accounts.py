@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.web_request import FileField
 
 from fedi.api import entities
 from fedi.api.http import (
@@ -11,6 +12,7 @@ from fedi.api.http import (
 from fedi.appkeys import STATE
 from fedi.models import Account
 from fedi.services import follows, profile, remote
+from fedi.services.media import MAX_IMAGE_BYTES
 from fedi.services.visibility import can_view, visible_to
 
 MAX_FIELDS = 4
@@ -61,6 +63,13 @@ async def update_credentials(request: web.Request) -> web.Response:
     fields = _fields(p)
     if fields is not None:
         changes["fields"] = fields
+    for key in ("avatar", "header"):
+        upload = p.get(key)
+        if isinstance(upload, FileField):
+            upload.file.seek(0)
+            data = upload.file.read(MAX_IMAGE_BYTES + 1)
+            changes[f"{key}_url"] = await profile.image_url(state, account, data, upload.content_type,
+                                                            upload.filename)
     privacy = p.get("source[privacy]")
     if privacy is None and isinstance(p.get("source"), dict):
         privacy = p["source"].get("privacy")

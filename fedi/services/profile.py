@@ -41,6 +41,14 @@ def render_field_value(value: str, tag_url) -> str:
     return html
 
 
+async def image_url(state: State, account: Account, data: bytes, content_type: str, filename: str) -> str:
+    """Store an avatar or header image (checked and re-encoded like any upload); its URL."""
+    from fedi.services import media
+
+    stored = await media.upload(state, account, data, content_type, filename, None, None)
+    return media.file_url(state, stored.file_name)
+
+
 async def set_default_visibility(state: State, account: Account, visibility: str) -> None:
     from fedi.activitypub.audience import normalize
 

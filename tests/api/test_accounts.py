@@ -108,3 +108,24 @@ async def test_search_hashtags_and_errors(fed):
             assert r.status == 401 and (await r.json())["error"]
         async with s.get(f"{inst.base}/api/v1/accounts/999999") as r:
             assert r.status == 404 and r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_avatar_and_header_upload(fed):
+    import io
+
+    from PIL import Image
+
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    api = client(inst, await inst.token("alice"))
+    buf = io.BytesIO()
+    Image.new("RGB", (120, 120), (10, 120, 200)).save(buf, "PNG")
+    me = await call(api.account_update_credentials, avatar=buf.getvalue(), avatar_mime_type="image/png",
+                    header=buf.getvalue(), header_mime_type="image/png")
+    assert me["avatar"].startswith(f"{inst.base}/media/") and me["header"].startswith(f"{inst.base}/media/")
+    async with aiohttp.ClientSession() as s:
+        async with s.get(me["avatar"]) as r:
+            assert r.status == 200 and r.headers["Content-Type"] == "image/png"
+    # and the actor document federates it as its icon
+    code, actor = await inst.get_json("/users/alice")
+    assert actor["icon"]["url"] == me["avatar"] and actor["image"]["url"] == me["header"]
