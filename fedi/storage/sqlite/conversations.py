@@ -7,7 +7,7 @@ is its oldest such status's id; groups sort by their newest status's id.
 
 from __future__ import annotations
 
-from fedi.storage.sqlite.statuses import id_window
+from fedi.storage.sqlite.paging import id_window
 
 KEY = "coalesce(s.conversation, s.uri)"
 

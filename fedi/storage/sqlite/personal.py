@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from fedi.ids import new_id
-from fedi.storage.sqlite.statuses import id_window
+from fedi.storage.sqlite.paging import keyset
 
 
 class SqliteMarkers:
@@ -54,14 +54,9 @@ class SqliteBookmarks:
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20):
         """(bookmark id, status id) pairs, newest first."""
-        where, params, order = id_window("id", max_id, since_id, min_id)
-        clause = "".join(f" AND {w}" for w in where)
-        rows = await self.db.fetchall(
-            f"SELECT id, status_id FROM bookmarks WHERE account_id = ?{clause} ORDER BY id {order} LIMIT ?",
-            (account_id, *params, limit),
-        )
-        pairs = [(r[0], r[1]) for r in rows]
-        return pairs[::-1] if order == "ASC" else pairs
+        rows = await keyset(self.db.fetchall, "SELECT id, status_id FROM bookmarks", ["account_id = ?"],
+                            [account_id], "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
 
 
 class SqliteMutes:
@@ -87,15 +82,10 @@ class SqliteMutes:
         return row
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=40):
-        where, params, order = id_window("id", max_id, since_id, min_id)
-        clause = "".join(f" AND {w}" for w in where)
-        rows = await self.db.fetchall(
-            f"SELECT id, target_id FROM mutes WHERE account_id = ? AND (expires_at IS NULL OR expires_at > ?)"
-            f"{clause} ORDER BY id {order} LIMIT ?",
-            (account_id, time.time(), *params, limit),
-        )
-        pairs = [(r[0], r[1]) for r in rows]
-        return pairs[::-1] if order == "ASC" else pairs
+        rows = await keyset(self.db.fetchall, "SELECT id, target_id FROM mutes",
+                            ["account_id = ?", "(expires_at IS NULL OR expires_at > ?)"], [account_id, time.time()],
+                            "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
 
 
 class SqliteLists:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fedi.models import Block, Favourite, Follow, Notification, Page
+from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
 
 
@@ -57,17 +58,10 @@ class SqliteFollows:
     async def account_page(self, account_id: str, *, followers: bool, state: str = "accepted",
                            max_id=None, since_id=None, min_id=None, limit=40) -> list[tuple[str, str]]:
         """(follow id, other account id) pairs, newest first, paged by follow id."""
-        from fedi.storage.sqlite.statuses import id_window
-
         mine, other = ("target_id", "follower_id") if followers else ("follower_id", "target_id")
-        where, params, order = id_window("id", max_id, since_id, min_id)
-        clause = "".join(f" AND {w}" for w in where)
-        rows = await self.db.fetchall(
-            f"SELECT id, {other} FROM follows WHERE {mine} = ? AND state = ?{clause} ORDER BY id {order} LIMIT ?",
-            (account_id, state, *params, limit),
-        )
-        pairs = [(r[0], r[1]) for r in rows]
-        return pairs[::-1] if order == "ASC" else pairs
+        rows = await keyset(self.db.fetchall, f"SELECT id, {other} FROM follows", [f"{mine} = ?", "state = ?"],
+                            [account_id, state], "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
 
     async def followers_page(self, account_id: str, max_id: str | None = None, limit: int = 40) -> Page:
         return await self._page("target_id", "follower_id", account_id, max_id, limit)
@@ -162,16 +156,9 @@ class SqliteFavourites:
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20):
         """(favourite id, status id) pairs of an account's favourites, newest first."""
-        from fedi.storage.sqlite.statuses import id_window
-
-        where, params, order = id_window("id", max_id, since_id, min_id)
-        clause = "".join(f" AND {w}" for w in where)
-        rows = await self.db.fetchall(
-            f"SELECT id, status_id FROM favourites WHERE account_id = ?{clause} ORDER BY id {order} LIMIT ?",
-            (account_id, *params, limit),
-        )
-        pairs = [(r[0], r[1]) for r in rows]
-        return pairs[::-1] if order == "ASC" else pairs
+        rows = await keyset(self.db.fetchall, "SELECT id, status_id FROM favourites", ["account_id = ?"],
+                            [account_id], "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
 
     async def counts(self, ids: list[str]) -> dict[str, int]:
         marks = ",".join("?" for _ in ids)
@@ -236,11 +223,7 @@ class SqliteNotifications:
 
     async def page(self, account_id: str, *, types=None, exclude_types=None, from_account_id=None,
                    max_id=None, since_id=None, min_id=None, limit=40) -> list[Notification]:
-        from fedi.storage.sqlite.statuses import id_window
-
-        where, params, order = id_window("id", max_id, since_id, min_id)
-        where = ["account_id = ?", *where]
-        params = [account_id, *params]
+        where, params = ["account_id = ?"], [account_id]
         if types:
             where.append(f"type IN ({','.join('?' for _ in types)})")
             params += list(types)
@@ -250,12 +233,9 @@ class SqliteNotifications:
         if from_account_id:
             where.append("from_account_id = ?")
             params.append(from_account_id)
-        rows = await self.db.fetchall(
-            f"SELECT * FROM notifications WHERE {' AND '.join(where)} ORDER BY id {order} LIMIT ?",
-            (*params, limit),
-        )
-        items = [to_record(Notification, r) for r in rows]
-        return items[::-1] if order == "ASC" else items
+        rows = await keyset(self.db.fetchall, "SELECT * FROM notifications", where, params, "id",
+                            max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [to_record(Notification, r) for r in rows]
 
     async def list(self, account_id: str, max_id: str | None = None, limit: int = 40) -> list[Notification]:
         params: list = [account_id]

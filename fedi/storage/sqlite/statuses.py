@@ -6,6 +6,7 @@ import json
 import time
 
 from fedi.models import Activity, Page, Status
+from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
@@ -249,26 +250,6 @@ class SqliteInbox:
         )
 
 
-def id_window(column: str, max_id: str | None, since_id: str | None, min_id: str | None):
-    """WHERE fragments and ORDER for Mastodon-style paging over a time-sortable id column.
-
-    max_id: strictly older; since_id: strictly newer (newest first); min_id: strictly newer,
-    taking the slice right after it (oldest first, reversed by the caller).
-    """
-    where, params = [], []
-    if max_id:
-        where.append(f"{column} < ?")
-        params.append(max_id)
-    if since_id:
-        where.append(f"{column} > ?")
-        params.append(since_id)
-    if min_id:
-        where.append(f"{column} > ?")
-        params.append(min_id)
-    order = "ASC" if min_id and not since_id else "DESC"
-    return where, params, order
-
-
 class SqliteFeeds:
     """Precomputed home timelines."""
 
@@ -294,14 +275,10 @@ class SqliteFeeds:
         )
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
-        where, params, order = id_window("status_id", max_id, since_id, min_id)
-        clause = "".join(f" AND {w}" for w in where)
-        rows = await self.db.fetchkeyed(
-            f"SELECT status_id FROM feeds WHERE account_id = ?{clause} ORDER BY status_id {order} LIMIT ?",
-            (account_id, *params, limit),
-        )
-        ids = [r[0] for r in rows]
-        return ids[::-1] if order == "ASC" else ids
+        rows = await keyset(self.db.fetchkeyed, "SELECT status_id FROM feeds", ["account_id = ?"],
+                            [account_id], "status_id", max_id=max_id, since_id=since_id, min_id=min_id,
+                            limit=limit)
+        return [r[0] for r in rows]
 
 
 class SqliteTimelines:
@@ -312,46 +289,32 @@ class SqliteTimelines:
 
     async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
                      max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
-        where, params, order = id_window("s.id", max_id, since_id, min_id)
-        where = ["s.visibility = 'public'", "s.reblog_of_id IS NULL", *where]
-        join = ""
+        conditions, params = ["s.visibility = 'public'", "s.reblog_of_id IS NULL"], []
         if local is not None:
-            where.append("s.local = ?")
+            conditions.append("s.local = ?")
             params.append(int(local))
+        return await self._ids(conditions, params, only_media=only_media, tag=tag, max_id=max_id,
+                               since_id=since_id, min_id=min_id, limit=limit)
+
+    async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
+                   **paging) -> list[str]:
+        select = "SELECT s.id FROM statuses s"
         if only_media:
-            where.append("s.attachments != '[]'")
+            conditions.append("s.attachments != '[]'")
         if tag:
-            join = " JOIN status_tags t ON t.status_id = s.id"
-            where.append("t.name = ?")
+            select += " JOIN status_tags t ON t.status_id = s.id"
+            conditions.append("t.name = ?")
             params.append(tag.lower())
-        rows = await self.db.fetchall(
-            f"SELECT s.id FROM statuses s{join} WHERE {' AND '.join(where)} ORDER BY s.id {order} LIMIT ?",
-            (*params, limit),
-        )
-        ids = [r[0] for r in rows]
-        return ids[::-1] if order == "ASC" else ids
+        return [r[0] for r in await keyset(self.db.fetchall, select, conditions, params, "s.id", **paging)]
 
     async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
                       only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
                       limit=20) -> list[str]:
-        where, params, order = id_window("s.id", max_id, since_id, min_id)
         marks = ",".join("?" for _ in visibilities)
-        where = ["s.account_id = ?", f"s.visibility IN ({marks})", *where]
-        params = [account_id, *visibilities, *params]
-        join = ""
+        conditions = ["s.account_id = ?", f"s.visibility IN ({marks})"]
         if exclude_replies:
-            where.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
+            conditions.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
         if exclude_reblogs:
-            where.append("s.reblog_of_id IS NULL")
-        if only_media:
-            where.append("s.attachments != '[]'")
-        if tag:
-            join = " JOIN status_tags t ON t.status_id = s.id"
-            where.append("t.name = ?")
-            params.append(tag.lower())
-        rows = await self.db.fetchall(
-            f"SELECT s.id FROM statuses s{join} WHERE {' AND '.join(where)} ORDER BY s.id {order} LIMIT ?",
-            (*params, limit),
-        )
-        ids = [r[0] for r in rows]
-        return ids[::-1] if order == "ASC" else ids
+            conditions.append("s.reblog_of_id IS NULL")
+        return await self._ids(conditions, [account_id, *visibilities], only_media=only_media, tag=tag,
+                               max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
