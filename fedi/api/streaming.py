@@ -77,6 +77,7 @@ class Connection:
     routes: dict[str, list[Channel]] = field(default_factory=dict)  # bus stream -> channels
     recent: dict[tuple, float] = field(default_factory=dict)
     close_code: int = WSCloseCode.OK
+    lists: set[str] = field(default_factory=set)  # the viewer's own list ids
 
     @property
     def viewer(self):
@@ -98,7 +99,11 @@ class Connection:
                 raise StreamError(400, "Missing tag name parameter")
             return Channel(name, shown.lower(), shown)
         if name == "list":
-            raise StreamError(404, "Lists are not supported by this server")
+            if self.viewer is None:
+                raise StreamError(401, "This stream requires an authenticated user")
+            if not tag or str(tag) not in self.lists:
+                raise StreamError(404, "Record not found")
+            return Channel(name, str(tag), str(tag))
         raise StreamError(400, "Unknown stream type")
 
     def add(self, channel: Channel) -> None:
@@ -168,11 +173,13 @@ async def still_valid(conn: Connection) -> bool:
     return auth is not None
 
 
-def open_connection(request: web.Request, auth: Auth | None, raw: str | None) -> Connection:
+async def open_connection(request: web.Request, auth: Auth | None, raw: str | None) -> Connection:
     state = request.app[STATE]
     account_id = auth.account.id if auth and auth.account else None
     sub = state.events.subscribe((), account_id)
     conn = Connection(state, auth, hash_token(raw) if raw else None, sub)
+    if account_id:
+        conn.lists = {row["id"] for row in await state.store.lists.of(account_id)}
     request.app[OPEN].add(conn)
     return conn
 
@@ -300,12 +307,12 @@ async def sse(request: web.Request) -> web.StreamResponse:
         name += ":media"
     raw = bearer(request)
     auth = await identify(request.app[STATE], raw)
-    conn = open_connection(request, auth, raw)
+    conn = await open_connection(request, auth, raw)
     resp = web.StreamResponse(headers={**CORS_HEADERS, "Content-Type": "text/event-stream",
                                        "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
     try:
         try:
-            conn.add(conn.channel(name, request.query.get("tag")))
+            conn.add(conn.channel(name, request.query.get("tag") or request.query.get("list")))
         except StreamError as exc:
             raise error(exc.status, exc.message) from None
         await resp.prepare(request)
@@ -337,7 +344,7 @@ def client_message(conn: Connection, text: str) -> None:
         msg = json.loads(text)
         if not isinstance(msg, dict) or msg.get("type") not in ("subscribe", "unsubscribe"):
             raise StreamError(400, "Unknown message type")
-        channel = conn.channel(str(msg.get("stream") or ""), msg.get("tag"))
+        channel = conn.channel(str(msg.get("stream") or ""), msg.get("tag") or msg.get("list"))
     except (ValueError, StreamError) as exc:
         problem = exc if isinstance(exc, StreamError) else StreamError(400, "Invalid JSON")
         body = {"error": problem.message, "status": problem.status}
@@ -362,12 +369,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     if not ws.can_prepare(request):
         raise error(404, "Streaming is served over WebSocket on this host")
     auth = await identify(request.app[STATE], raw)
-    conn = open_connection(request, auth, raw)
+    conn = await open_connection(request, auth, raw)
     reader = None
     try:
         if request.query.get("stream"):
             try:
-                conn.add(conn.channel(request.query["stream"], request.query.get("tag")))
+                conn.add(conn.channel(request.query["stream"],
+                                      request.query.get("tag") or request.query.get("list")))
             except StreamError as exc:
                 raise error(exc.status, exc.message) from None
         await ws.prepare(request)

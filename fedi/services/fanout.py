@@ -73,13 +73,17 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account) -
     """Write the status into its readers' home feeds and announce it to live streams."""
     readers = await home_readers(tx, author, status.visibility, status.mention_ids)
     await tx.feeds.add(status.id, readers)
-    tx.on_commit(lambda: announce_status(state, status, readers, "update"))
+    lists = await tx.lists.containing(author.id, readers) if readers else []
+    tx.on_commit(lambda: announce_status(state, status, readers, "update", lists))
 
 
-def announce_status(state: State, status: Status, readers: list[str], event: str) -> None:
+def announce_status(state: State, status: Status, readers: list[str], event: str,
+                    lists: list[str] = ()) -> None:
     bus, payload = state.events, {"status_id": status.id}
     for reader in dict.fromkeys(readers):
         bus.publish(f"user:{reader}", event, payload)
+    for list_id in lists:
+        bus.publish(f"list:{list_id}", event, payload)
     if status.visibility == "public" and not status.reblog_of_id:
         bus.publish("public", event, payload)
         bus.publish("public:local" if status.local else "public:remote", event, payload)

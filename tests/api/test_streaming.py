@@ -247,6 +247,27 @@ async def test_errors_and_health(fed):
     async with s.get(f"{base}/hashtag") as r:
         assert r.status == 400
     async with s.get(f"{base}/list?list=1") as r:
-        assert r.status == 404
+        assert r.status == 401  # lists belong to a signed-in user
     async with s.get(f"{base}/hashtag/local?tag=x") as r:
         assert r.status == 200 and r.headers["Access-Control-Allow-Origin"] == "*"
+
+
+async def test_list_stream_over_websocket(fed):
+    inst = await fed.start("personal.test")
+    alice = await inst.user("alice")
+    ben = await inst.user("ben")
+    carol = await inst.user("carol")
+    token = await inst.token("ben")
+    await follows.follow(inst.state, ben, alice)
+    await follows.follow(inst.state, ben, carol)
+    list_id = await inst.state.store.lists.create(ben.id, "Work", "list", False)
+    await inst.state.store.lists.add_accounts(list_id, [alice.id])
+    async with inst.session.ws_connect(f"{inst.base}/api/v1/streaming", protocols=[token]) as ws:
+        await ws.send_json({"type": "subscribe", "stream": "list", "list": list_id})
+        await listening(inst, f"list:{list_id}")
+        await statuses.create(inst.state, carol, "not on the list", visibility="public")
+        on_list = await statuses.create(inst.state, alice, "on the list", visibility="public")
+        msg = await ws.receive_json(timeout=5)
+        assert msg["stream"] == ["list", list_id] and json.loads(msg["payload"])["id"] == on_list.id
+        await ws.send_json({"type": "subscribe", "stream": "list", "list": "999"})
+        assert (await ws.receive_json(timeout=5))["status"] == 404  # not ben's list

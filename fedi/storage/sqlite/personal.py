@@ -126,6 +126,15 @@ class SqliteLists:
             "DELETE FROM list_accounts WHERE list_id = ? AND account_id = ?", [(list_id, a) for a in account_ids]
         )
 
+    async def containing(self, account_id: str, owner_ids: list[str]) -> list[str]:
+        """Ids of the lists, owned by any of these readers, that include the account."""
+        marks = ",".join("?" for _ in owner_ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT l.id FROM list_accounts la JOIN lists l ON l.id = la.list_id "
+            f"WHERE la.account_id = ? AND l.account_id IN ({marks})", (account_id, *owner_ids),
+        )
+        return [r[0] for r in rows]
+
     async def members(self, list_id: str) -> list[str]:
         rows = await self.db.fetchall("SELECT account_id FROM list_accounts WHERE list_id = ?", (list_id,))
         return [r[0] for r in rows]
