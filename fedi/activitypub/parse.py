@@ -250,4 +250,31 @@ def note_fields(doc: dict) -> dict:
         "attachments": attachments,
         "conversation": doc.get("conversation") if isinstance(doc.get("conversation"), str) else None,
         "object_type": first_type(doc) or "Note",
+        "poll": question_poll(doc),
     }
+
+
+MAX_POLL_OPTIONS = 20
+
+
+def question_poll(doc: dict) -> dict | None:
+    """Options, tallies, closing time and kind of a Question's poll; None for anything else."""
+    if first_type(doc) != "Question":
+        return None
+    multiple = doc.get("anyOf") is not None and doc.get("oneOf") is None
+    options, counts = [], []
+    for item in as_list(doc.get("anyOf") if multiple else doc.get("oneOf"))[:MAX_POLL_OPTIONS]:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        options.append(html.sanitize_text(item["name"], 200))
+        replies = item.get("replies") if isinstance(item.get("replies"), dict) else {}
+        total = replies.get("totalItems")
+        counts.append(total if isinstance(total, int) and total >= 0 else 0)
+    if not options:
+        return None
+    voters = doc.get("votersCount")
+    voters = voters if isinstance(voters, int) and voters >= 0 else (0 if multiple else sum(counts))
+    end = parse_time(doc.get("endTime")) or parse_time(doc.get("closed") if isinstance(doc.get("closed"), str)
+                                                       else None)
+    return {"options": options, "counts": counts, "multiple": multiple, "expires_at": end,
+            "voters_count": voters}

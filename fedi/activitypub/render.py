@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from fedi.activitypub.audience import addressing
@@ -94,8 +95,8 @@ def instance_actor(urls: Urls, public_key_pem: str, name: str) -> dict:
 
 
 def note(status: Status, author: Account, urls: Urls, *, mentioned: list[Account],
-         in_reply_to_account: Account | None = None) -> dict:
-    """A local status as a Note (without @context)."""
+         in_reply_to_account: Account | None = None, poll: dict | None = None) -> dict:
+    """A local status as a Note, or a Question if it has a poll (without @context)."""
     followers = urls.followers(author.username)
     to, cc = addressing(status.visibility, followers, [m.uri for m in mentioned])
     tags = [
@@ -129,6 +130,23 @@ def note(status: Status, author: Account, urls: Urls, *, mentioned: list[Account
         doc["contentMap"] = {status.language: status.content}
     if status.edited_at:
         doc["updated"] = iso(status.edited_at)
+    if poll is not None:
+        doc.update(question_fields(poll))
+    return doc
+
+
+def question_fields(poll: dict, now: float | None = None) -> dict:
+    """What makes a Note a Question: its options with their tallies, and when it closes."""
+    counts = list(poll.get("counts") or []) + [0] * len(poll["options"])
+    options = [{"type": "Note", "name": title, "replies": {"type": "Collection", "totalItems": counts[i]}}
+               for i, title in enumerate(poll["options"])]
+    doc = {"type": "Question", "anyOf" if poll.get("multiple") else "oneOf": options,
+           "votersCount": poll.get("voters_count") or 0}
+    expires_at = poll.get("expires_at")
+    if expires_at is not None:
+        doc["endTime"] = iso(expires_at)
+        if expires_at <= (now if now is not None else time.time()):
+            doc["closed"] = iso(expires_at)
     return doc
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fedi import SOFTWARE_NAME
 from fedi.activitypub.html import html_to_text
+from fedi.api import polls
 from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
 from fedi.models import Account, Status
 from fedi.services import filters
@@ -64,6 +65,8 @@ class _Renderer:
         # Per-page counts and reader flags, fetched in a few keyed queries (see _load_counts).
         self.counts: dict[str, tuple[int, int, int]] = {}
         self.flags: dict[str, tuple[bool, bool, bool]] = {}
+        self.polls: dict[str, dict] = {}  # status id → its poll, for the posts that have one
+        self.own_votes: dict[str, list[int]] = {}
 
     async def load(self, items: list[Status]) -> None:
         store = self.state.store
@@ -87,6 +90,10 @@ class _Renderer:
         replies = await store.statuses.replies_counts([st.uri for st in posts])
         for st in posts:
             self.counts[st.id] = (reblogs.get(st.id, 0), favs.get(st.id, 0), replies.get(st.uri, 0))
+        found = await store.polls.get_many(ids)
+        self.polls.update(found)
+        if self.viewer is not None and found:
+            self.own_votes.update(await store.polls.votes_of(self.viewer.id, list(found)))
         if self.viewer is not None:
             faved = await store.favourites.of(self.viewer.id, ids)
             boosted = await store.statuses.reblogged(self.viewer.id, ids)
@@ -172,6 +179,8 @@ class _Renderer:
             "language": st.language,
             "edited_at": iso(st.edited_at),
         })
+        if st.id in self.polls:
+            doc["poll"] = polls.entity(st, self.polls[st.id], self.viewer, self.own_votes.get(st.id))
         if source_requested:
             doc["text"] = st.source if st.source is not None else html_to_text(st.content)
         if st.local:

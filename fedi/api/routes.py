@@ -20,6 +20,7 @@ MODULES = (
     "fedi.api.media",
     "fedi.api.filters",
     "fedi.api.conversations",
+    "fedi.api.polls",
 )
 
 

@@ -14,6 +14,7 @@ from fedi.api.http import authenticate, error, flag, listed, number, ok, params,
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
+from fedi.services import polls
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
@@ -110,9 +111,9 @@ def _visibility(p: dict) -> str | None:
     return value
 
 
-def _refuse_unsupported(p: dict) -> None:
-    if p.get("poll") or any(k.startswith("poll[") for k in p):
-        raise error(422, "polls are not supported yet")
+def _refuse_unsupported(p: dict, *, poll_allowed: bool = False) -> None:
+    if not poll_allowed and (p.get("poll") or any(k.startswith("poll[") for k in p)):
+        raise error(422, "editing polls is not supported yet")
     if p.get("scheduled_at"):
         raise error(422, "scheduled posts are not supported yet")
 
@@ -137,9 +138,20 @@ async def _reply_target(state, me: Account, p: dict) -> Status | None:
     return st
 
 
+def _poll(p: dict) -> dict | None:
+    """The poll of a new post, sent as JSON (poll: {...}) or as form fields (poll[options][]=...)."""
+    poll = p.get("poll") if isinstance(p.get("poll"), dict) else {
+        key[5:].split("]", 1)[0]: value for key, value in p.items() if key.startswith("poll[")}
+    if not poll:
+        return None
+    return polls.validated(listed(poll, "options"), poll.get("expires_in"),
+                           multiple=flag(poll, "multiple"), hide_totals=flag(poll, "hide_totals"))
+
+
 async def _post_options(state, me: Account, p: dict) -> dict:
-    _refuse_unsupported(p)
+    _refuse_unsupported(p, poll_allowed=True)
     return {
+        "poll": _poll(p),
         "body": _text(p, media=bool(listed(p, "media_ids"))),
         "media_ids": [str(i) for i in listed(p, "media_ids")],
         "visibility": _visibility(p),

@@ -10,6 +10,7 @@ from fedi.federation.http import (
     ap_response, error, fetch_required, signed_fetcher, wants_activitypub,
 )
 from fedi.web import pages
+from fedi.services import polls
 from fedi.services.visibility import can_view, can_view_as_server
 
 PAGE_SIZE = 20
@@ -92,7 +93,8 @@ async def get_outbox(request: web.Request) -> web.Response:
 
 async def _note_for(state, status, author):
     mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
-    return render.note(status, author, state.urls, mentioned=mentioned)
+    return render.note(status, author, state.urls, mentioned=mentioned,
+                       poll=await polls.note_poll(state, status))
 
 
 async def get_featured(request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ from fedi.activitypub.audience import normalize
 from fedi.activitypub.html import sanitize_summary
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Favourite, Status
-from fedi.services import fanout, media, remote
+from fedi.services import fanout, media, polls, remote
 from fedi.services.errors import Forbidden, NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 from fedi.services.visibility import can_view
@@ -62,14 +62,18 @@ async def _audience(state: State, tx, author: Account, visibility: str, mentione
 
 async def _note_doc(state: State, status: Status, author: Account) -> dict:
     mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
-    return render.note(status, author, state.urls, mentioned=mentioned)
+    return render.note(status, author, state.urls, mentioned=mentioned,
+                       poll=await polls.note_poll(state, status))
 
 
 async def create(state: State, author: Account, body: str, *, visibility: str | None = None,
                  in_reply_to: Status | None = None, summary: str = "", sensitive: bool = False,
                  language: str | None = None, html_content: str | None = None,
-                 recipients: list[Account] = (), media_ids: list[str] = ()) -> Status:
+                 recipients: list[Account] = (), media_ids: list[str] = (), poll: dict | None = None) -> Status:
+    """Post as `author`; `poll` is one checked by `polls.validated`."""
     body = (body or "").strip()
+    if poll is not None and media_ids:
+        raise ServiceError("Validation failed: a post cannot have both a poll and media")
     attachments = await media.attachments_for(state, author, list(media_ids)) if media_ids else []
     if not body and not html_content and not attachments:
         raise ServiceError("a post needs text or media")
@@ -105,12 +109,14 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
         created_at=now, mention_ids=[m.id for m in mentioned], tags=text.extract_hashtags(body)[:30],
         attachments=attachments,
     )
-    note = render.note(status, author, state.urls, mentioned=mentioned)
+    note = render.note(status, author, state.urls, mentioned=mentioned, poll=poll)
     activity = render.activity("Create", f"{status.uri}/activity", author.uri, note,
                                to=note["to"], cc=note["cc"], published=now)
 
     async def write(tx):
         await tx.statuses.insert(status)
+        if poll is not None:
+            await polls.store(tx, status.id, poll)
         if attachments:
             await media.attach(state, [a["id"] for a in attachments], status.id, store=tx)
         await fanout.to_home_timelines(state, tx, status, author)
@@ -148,7 +154,8 @@ async def edit(state: State, author: Account, status: Status, body: str, *, summ
     status.edited_at = time.time()
     status.tags = text.extract_hashtags(body)[:30]
     mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
-    note = render.note(status, author, state.urls, mentioned=mentioned)
+    note = render.note(status, author, state.urls, mentioned=mentioned,
+                       poll=await polls.note_poll(state, status))
     activity = render.activity("Update", _new_activity_uri(state), author.uri, note,
                                to=note["to"], cc=note["cc"], published=status.edited_at)
 

@@ -9,7 +9,7 @@ from fedi.activitypub.parse import first_type, host_of, id_of, note_fields, same
 from fedi.activitypub.vocab import NOTE_TYPES
 from fedi.ids import new_id
 from fedi.models import Account, Status
-from fedi.services import fanout, remote
+from fedi.services import fanout, polls, remote
 from fedi.services.errors import ServiceError, Unavailable
 from fedi.services.inbound.common import Ignored, embedded, local_recipients, object_id
 from fedi.services.state import State
@@ -68,11 +68,16 @@ async def ingest_note(state: State, doc: dict, author: Account | None) -> tuple[
         if existing is None:
             raise Unavailable(f"{uri} could not be stored")
         return existing, False
+    if f["poll"] is not None:
+        await polls.store(state.store, status.id, f["poll"])
     return status, True
 
 
 async def on_create(state: State, activity: dict, actor: Account) -> None:
     obj = await _trusted_object(state, activity, actor)
+    is_vote = polls.is_vote(obj) and id_of(obj.get("attributedTo")) == actor.uri
+    if is_vote and await polls.count_remote_vote(state, obj, actor):
+        return
     if first_type(obj) not in NOTE_TYPES:
         raise Ignored(f"Create of {first_type(obj) or 'unknown'} is not stored")
     if id_of(obj.get("attributedTo")) != actor.uri and not same_origin(id_of(obj), actor.uri):
@@ -103,6 +108,10 @@ async def on_update_note(state: State, activity: dict, actor: Account) -> None:
     if status.account_id != actor.id:
         raise Ignored("update by someone other than the author")
     f = note_fields(obj)
+    if f["poll"] is not None:
+        await polls.store(state.store, status.id, f["poll"])
+        if f["content"] == status.content and f["summary"] == status.summary and not f["updated"]:
+            return  # only the tallies changed
     status.content, status.summary, status.sensitive = f["content"], f["summary"], f["sensitive"]
     status.language = f["language"] or status.language
     status.attachments, status.tags = f["attachments"], f["tags"]

@@ -13,6 +13,7 @@ from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
+from fedi.storage.sqlite.polls import SqlitePolls
 from fedi.storage.sqlite.social import (
     SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
 )
@@ -51,6 +52,7 @@ class SqliteStore:
         self.lists = SqliteLists(executor)
         self.filters = SqliteFilters(executor)
         self.conversations = SqliteConversations(executor)
+        self.polls = SqlitePolls(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
