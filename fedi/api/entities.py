@@ -385,3 +385,27 @@ def tag(state, name: str, *, following: bool | None = None) -> dict:
     if following is not None:
         doc["following"] = following
     return doc
+
+
+def scheduled_status(record: dict) -> dict:
+    """A ScheduledStatus: a post kept for later, with the parameters it will be made with."""
+    p = record["params"]
+    return {
+        "id": record["id"],
+        "scheduled_at": iso(record["scheduled_at"]),
+        "params": {
+            "text": p.get("text") or "",
+            "poll": p.get("poll"),
+            "media_ids": p.get("media_ids") or None,
+            "sensitive": p.get("sensitive"),
+            "spoiler_text": p.get("spoiler_text"),
+            "visibility": p.get("visibility") or "public",
+            "in_reply_to_id": p.get("in_reply_to_id"),
+            "language": p.get("language"),
+            "application_id": None,
+            "scheduled_at": None,
+            "idempotency": p.get("idempotency"),
+            "with_rate_limit": False,
+        },
+        "media_attachments": [],
+    }

@@ -17,6 +17,7 @@ MODULES = (
     "fedi.api.notifications",
     "fedi.api.search",
     "fedi.api.personal",
+    "fedi.api.scheduled",
     "fedi.api.media",
     "fedi.api.filters",
     "fedi.api.conversations",

@@ -14,7 +14,7 @@ from fedi.api.http import authenticate, error, flag, listed, number, ok, params,
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
-from fedi.services import polls
+from fedi.services import polls, scheduled
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
@@ -112,10 +112,11 @@ def _visibility(p: dict) -> str | None:
 
 
 def _refuse_unsupported(p: dict, *, poll_allowed: bool = False) -> None:
+    """What an edit cannot change."""
     if not poll_allowed and (p.get("poll") or any(k.startswith("poll[") for k in p)):
         raise error(422, "editing polls is not supported yet")
-    if p.get("scheduled_at"):
-        raise error(422, "scheduled posts are not supported yet")
+    if not poll_allowed and p.get("scheduled_at"):
+        raise error(422, "a published post cannot be scheduled")
 
 
 def _text(p: dict, default: str | None = None, *, media: bool = False) -> str:
@@ -245,9 +246,30 @@ async def _accounts(state, ids: list[str], limit: int) -> list[dict]:
 
 # --------------------------------------------------------------------------- handlers
 
+def _schedule_params(p: dict, options: dict) -> dict:
+    """The post parameters kept with a scheduled post (JSON-serialisable)."""
+    poll = p.get("poll") if isinstance(p.get("poll"), dict) else None
+    if poll is None and options["poll"] is not None:
+        poll = {k[5:].split("]", 1)[0]: v for k, v in p.items() if k.startswith("poll[")}
+    if poll is not None:
+        poll = {"options": listed(poll, "options"), "expires_in": poll.get("expires_in"),
+                "multiple": flag(poll, "multiple"), "hide_totals": flag(poll, "hide_totals")}
+    return {
+        "text": options["body"], "visibility": options["visibility"], "media_ids": options["media_ids"],
+        "in_reply_to_id": options["in_reply_to"].id if options["in_reply_to"] else None,
+        "spoiler_text": options["summary"], "sensitive": options["sensitive"],
+        "language": options["language"], "poll": poll,
+    }
+
+
 async def create(request: web.Request) -> web.Response:
     state, me = await _writer(request)
-    options = await _post_options(state, me, await params(request))
+    p = await params(request)
+    options = await _post_options(state, me, p)
+    if p.get("scheduled_at"):
+        record = await scheduled.schedule(state, me, _schedule_params(p, options),
+                                          scheduled.parse_time(p["scheduled_at"]))
+        return ok(entities.scheduled_status(record))
 
     async def make() -> str:
         return (await svc.create(state, me, **options)).id

@@ -15,15 +15,38 @@ class SqliteJobs:
         self.db = db
 
     async def enqueue(self, queue: str, payload: dict, *, dedup_key: str | None = None,
-                      host: str | None = None, run_at: float | None = None) -> bool:
-        """Add a job. False when a job with the same dedup key exists (a replay)."""
+                      host: str | None = None, run_at: float | None = None, returning_id: bool = False):
+        """Add a job. False when a job with the same dedup key exists (a replay);
+        with `returning_id`, the new job's id instead of True."""
         now = time.time()
+        job_id = new_id()
         changed = await self.db.execute(
             "INSERT OR IGNORE INTO jobs (id, queue, dedup_key, host, payload, next_attempt_at, created_at) "
             "VALUES (?,?,?,?,?,?,?)",
-            (new_id(), queue, dedup_key, host, json.dumps(payload), run_at or now, now),
+            (job_id, queue, dedup_key, host, json.dumps(payload), run_at or now, now),
         )
+        if returning_id:
+            return job_id if changed else None
         return changed > 0
+
+    async def get(self, job_id: str) -> dict | None:
+        row = await self.db.fetchone("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        if row is None:
+            return None
+        return {**dict(row), "payload": json.loads(row["payload"])}
+
+    async def owned(self, queue: str, account_id: str) -> list[dict]:
+        """Pending jobs of a queue whose payload names this account, soonest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM jobs WHERE queue = ? AND state = 'pending' "
+            "AND json_extract(payload, '$.account_id') = ? ORDER BY next_attempt_at", (queue, account_id),
+        )
+        return [{**dict(r), "payload": json.loads(r["payload"])} for r in rows]
+
+    async def reschedule(self, job_id: str, at: float) -> None:
+        await self.db.execute(
+            "UPDATE jobs SET next_attempt_at = ? WHERE id = ? AND state = 'pending'", (at, job_id)
+        )
 
     async def enqueue_many(self, queue: str, items: list[tuple[dict, str | None]]) -> None:
         """items: (payload, host) pairs."""
