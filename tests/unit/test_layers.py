@@ -16,7 +16,7 @@ import pytest
 import fedi
 
 ROOT = Path(fedi.__file__).resolve().parent
-FACES = ("fedi.federation", "fedi.web", "fedi.app")
+FACES = ("fedi.federation", "fedi.api", "fedi.web", "fedi.app")
 
 RULES = {
     # package: forbidden import prefixes
