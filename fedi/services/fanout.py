@@ -99,6 +99,14 @@ async def announce_deletion(state: State, tx, status: Status) -> None:
     tx.on_commit(lambda: announce_status(state, status, readers, "delete"))
 
 
+async def notify_edit(state: State, tx, status: Status) -> None:
+    """Local accounts that boosted a post hear that it was edited (Mastodon's `update`)."""
+    for account_id in await tx.statuses.rebloggers(status.id, limit=1000):
+        booster = await tx.accounts.get(account_id)
+        if booster is not None and booster.local:
+            await notify(state, tx, account_id, "update", status.account_id, status.id)
+
+
 async def notify(state: State, tx, account_id: str, type_: str, from_account_id: str,
                  status_id: str | None = None) -> None:
     if account_id == from_account_id:

@@ -161,6 +161,7 @@ async def edit(state: State, author: Account, status: Status, body: str, *, summ
 
     async def write(tx):
         await tx.statuses.update_content(status)
+        await fanout.notify_edit(state, tx, status)
         readers = await fanout.home_readers(tx, author, status.visibility, status.mention_ids)
         tx.on_commit(lambda: fanout.announce_status(state, status, readers, "status.update"))
         await record(tx, author, activity, status.visibility, status_id=status.id, object_uri=status.uri)

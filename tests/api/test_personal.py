@@ -52,3 +52,18 @@ async def test_bookmarks_mutes_and_lists(fed):
     assert [x["title"] for x in await call(api.lists)] == ["Close friends"]
     await call(api.list_delete, lst["id"])
     assert await call(api.lists) == []
+
+
+async def test_editing_a_boosted_post_notifies_the_booster(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    await inst.user("ben")
+    ben_api = client(inst, await inst.token("ben"))
+    alice = await inst.state.store.accounts.by_handle("alice", None)
+    ben = await inst.state.store.accounts.by_handle("ben", None)
+    st = await statuses.create(inst.state, alice, "first version")
+    await statuses.reblog(inst.state, ben, st)
+    await statuses.edit(inst.state, alice, st, "second version")
+    notes = await call(ben_api.notifications, types=["update"])
+    assert [(n["type"], n["status"]["id"]) for n in notes] == [("update", st.id)]
+    assert "second version" in notes[0]["status"]["content"]

@@ -119,6 +119,7 @@ async def on_update_note(state: State, activity: dict, actor: Account) -> None:
 
     async def write(tx):
         await tx.statuses.update_content(status)
+        await fanout.notify_edit(state, tx, status)
         await fanout.deliver_locally(tx, activity, await local_recipients(state, activity, actor))
         readers = await fanout.home_readers(tx, actor, status.visibility, status.mention_ids)
         tx.on_commit(lambda: fanout.announce_status(state, status, readers, "status.update"))
