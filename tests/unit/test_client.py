@@ -35,14 +35,18 @@ def fixed(text, status=200, headers=None, content_type=AP_CONTENT_TYPE):
     return handler
 
 
+SEEN = web.AppKey("seen", list)
+INBOX = web.AppKey("inbox", list)
+
+
 def make_app() -> web.Application:
     app = web.Application()
-    app["seen"] = []  # (path, Signature header, Cookie header)
-    app["inbox"] = []
+    app[SEEN] = []  # (path, Signature header, Cookie header)
+    app[INBOX] = []
 
     @web.middleware
     async def record(request, handler):
-        request.app["seen"].append(
+        request.app[SEEN].append(
             (request.path, request.headers.get("Signature"), request.headers.get("Cookie"))
         )
         return await handler(request)
@@ -95,7 +99,7 @@ def make_app() -> web.Application:
 
     async def inbox(request):
         body = await request.read()
-        request.app["inbox"].append((body, request.headers.get("Signature")))
+        request.app[INBOX].append((body, request.headers.get("Signature")))
         return web.Response(status=202)
 
     app.router.add_get("/actor", fixed(json.dumps(DOC)))
@@ -198,7 +202,7 @@ async def test_resolved_private_address_refused_at_connect(make_client, server):
     )
     with pytest.raises(RefusedAddress):
         await client.get_json(f"http://evil.test:{server.port}/actor")
-    assert server.app["seen"] == []
+    assert server.app[SEEN] == []
 
 
 async def test_resolved_private_address_allowed_when_configured(make_client, server):
@@ -239,7 +243,7 @@ async def test_redirect_to_private_address_refused(lan_client, server, base, tar
     to = target.format(port=server.port)
     with pytest.raises(RefusedAddress):
         await lan_client.get_json(f"{base}/redirect-to?to={to}")
-    assert [path for path, _, _ in server.app["seen"]] == ["/redirect-to"]
+    assert [path for path, _, _ in server.app[SEEN]] == ["/redirect-to"]
 
 
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://remote.test/x", "gopher://x/"])
@@ -263,7 +267,7 @@ async def test_redirects_followed_and_signed_per_hop(client, server, base):
     assert url == hops[-1]
     assert [c[1] for c in calls] == hops
     assert all(c[0] == "GET" and c[3] is None and c[2]["Accept"] == AP_ACCEPT for c in calls)
-    assert [sig for _, sig, _ in server.app["seen"]] == [f"sig:{h}" for h in hops]
+    assert [sig for _, sig, _ in server.app[SEEN]] == [f"sig:{h}" for h in hops]
     assert doc["headers"]["Signature"] == f"sig:{hops[-1]}"
 
 
@@ -294,7 +298,7 @@ async def test_post_delivers_signed_body(client, server, base):
     assert isinstance(resp, Response)
     assert resp.status == 202
     assert seen == [("POST", f"{base}/inbox", body)]
-    assert server.app["inbox"] == [(body, "sig")]
+    assert server.app[INBOX] == [(body, "sig")]
 
 
 async def test_signer_failure_is_fetch_error(client, base):
@@ -403,7 +407,7 @@ async def test_user_agent_and_no_cookies(client, server, base):
     _, doc = await client.get_json(f"{base}/echo")
     assert doc["headers"]["User-Agent"] == "fedi-test/1.0"
     assert doc["headers"]["Accept"] == AP_ACCEPT
-    assert [cookie for _, _, cookie in server.app["seen"]] == [None, None]
+    assert [cookie for _, _, cookie in server.app[SEEN]] == [None, None]
 
 
 async def test_response_fields(client, base):
