@@ -69,6 +69,7 @@ class Follow:
     uri: str
     note: str = ""
     created_at: float = 0.0
+    notify: bool = False
 
     @property
     def accepted(self) -> bool:

@@ -144,8 +144,10 @@ async def _relationship(request: web.Request, viewer: Account, target: Account) 
 async def follow(request: web.Request) -> web.Response:
     auth = await authenticate(request, "write:follows")
     state, viewer, target = request.app[STATE], auth.user(), await _target(request)
-    note = (await params(request)).get("note") or ""
-    await follows.follow(state, viewer, target, note=str(note))
+    p = await params(request)
+    note = p.get("note") or ""
+    notify = flag(p, "notify") if "notify" in p else None
+    await follows.follow(state, viewer, target, note=str(note), notify=notify)
     return await _relationship(request, viewer, target)
 
 

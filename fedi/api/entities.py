@@ -186,7 +186,7 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
         "id": target.id,
         "following": bool(out and out.accepted),
         "showing_reblogs": out is not None,
-        "notifying": False,
+        "notifying": bool(out and out.notify),
         "languages": None,
         "followed_by": bool(back and back.accepted),
         "blocking": await store.blocks.get(viewer.id, target.id) is not None,

@@ -73,6 +73,9 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account) -
     """Write the status into its readers' home feeds and announce it to live streams."""
     readers = await home_readers(tx, author, status.visibility, status.mention_ids)
     await tx.feeds.add(status.id, readers)
+    if status.visibility in ("public", "unlisted", "private") and not status.reblog_of_id:
+        for follower_id in await tx.follows.notified_followers(author.id):
+            await notify(state, tx, follower_id, "status", author.id, status.id)
     lists = await tx.lists.containing(author.id, readers) if readers else []
     tx.on_commit(lambda: announce_status(state, status, readers, "update", lists))
 

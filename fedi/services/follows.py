@@ -33,7 +33,8 @@ async def _send(state: State, tx, sender: Account, body: dict, visibility: str, 
     await fanout.publish(state, tx, sender, body, inboxes=inboxes, local_ids=local_ids)
 
 
-async def follow(state: State, follower: Account, target: Account, note: str = "") -> Follow:
+async def follow(state: State, follower: Account, target: Account, note: str = "",
+                 notify: bool | None = None) -> Follow:
     if target.id == follower.id:
         raise ServiceError("you cannot follow yourself")
     store = state.store
@@ -41,12 +42,15 @@ async def follow(state: State, follower: Account, target: Account, note: str = "
         raise Forbidden("blocked")
     existing = await store.follows.get(follower.id, target.id)
     if existing is not None:
+        if notify is not None and bool(notify) != existing.notify:
+            await store.follows.set_notify(existing.id, bool(notify))
+            existing.notify = bool(notify)
         return existing
     note = sanitize_text(note, MAX_NOTE) if note else ""
     pending = target.locked or not target.local
     fol = Follow(id=new_id(), follower_id=follower.id, target_id=target.id,
                  state="pending" if pending else "accepted",
-                 uri=state.urls.activity(new_id()), note=note, created_at=time.time())
+                 uri=state.urls.activity(new_id()), note=note, created_at=time.time(), notify=bool(notify))
     body = follow_doc(fol, follower, target)
 
     async def write(tx):

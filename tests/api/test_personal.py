@@ -67,3 +67,19 @@ async def test_editing_a_boosted_post_notifies_the_booster(fed):
     notes = await call(ben_api.notifications, types=["update"])
     assert [(n["type"], n["status"]["id"]) for n in notes] == [("update", st.id)]
     assert "second version" in notes[0]["status"]["content"]
+
+
+async def test_follow_with_notify_sends_status_notifications(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    await inst.user("ben")
+    ben_api = client(inst, await inst.token("ben"))
+    alice = await inst.state.store.accounts.by_handle("alice", None)
+    rel = await call(ben_api.account_follow, alice.id, notify=True)
+    assert rel["following"] is True and rel["notifying"] is True
+    st = await statuses.create(inst.state, alice, "news!")
+    await statuses.create(inst.state, alice, "a private note", visibility="direct")
+    notes = await call(ben_api.notifications, types=["status"])
+    assert [(n["type"], n["status"]["id"]) for n in notes] == [("status", st.id)]
+    rel = await call(ben_api.account_follow, alice.id, notify=False)
+    assert rel["notifying"] is False

@@ -11,7 +11,7 @@ from fedi.models import Account, Block, Favourite, Follow, Host, Notification, S
 JSON_FIELDS = {"fields", "also_known_as", "attachments", "payload", "body"}
 BOOL_FIELDS = {
     "locked", "discoverable", "bot", "suspended", "admin", "approved", "local",
-    "sensitive", "unavailable",
+    "sensitive", "unavailable", "notify",
 }
 
 
