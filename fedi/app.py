@@ -20,7 +20,7 @@ from fedi.federation.dereference import Dereferencer
 from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.services import scheduled
+from fedi.services import poll_lifecycle, scheduled
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.errors import ServiceError
 from fedi.services.fanout import DELIVER_QUEUE
@@ -94,6 +94,10 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                       max_attempts=8),
             QueueSpec(scheduled.QUEUE, scheduled.make_handler(state), concurrency=4, batch=16, lease=60.0,
                       max_attempts=3),
+            QueueSpec(poll_lifecycle.UPDATE_QUEUE, poll_lifecycle.make_update_handler(state), concurrency=4,
+                      batch=16, lease=60.0, max_attempts=3),
+            QueueSpec(poll_lifecycle.END_QUEUE, poll_lifecycle.make_end_handler(state), concurrency=4,
+                      batch=16, lease=60.0, max_attempts=3),
             QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,
                       lease=max(30.0, 3 * config.delivery.timeout), max_attempts=config.delivery.max_attempts),
         ], poll_interval=poll_interval)

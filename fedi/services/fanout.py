@@ -112,7 +112,7 @@ async def notify_edit(state: State, tx, status: Status) -> None:
 
 async def notify(state: State, tx, account_id: str, type_: str, from_account_id: str,
                  status_id: str | None = None) -> None:
-    if account_id == from_account_id:
+    if account_id == from_account_id and type_ != "poll":  # authors do hear that their poll ended
         return
     note = Notification(
         id=new_id(), account_id=account_id, type=type_, from_account_id=from_account_id,

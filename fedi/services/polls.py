@@ -8,7 +8,7 @@ import time
 from fedi.activitypub import render
 from fedi.ids import new_id
 from fedi.models import Account, Status
-from fedi.services import fanout
+from fedi.services import fanout, poll_lifecycle
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
 from fedi.services.visibility import can_view
@@ -39,7 +39,9 @@ def validated(options, expires_in, *, multiple: bool = False, hide_totals: bool 
 
 
 async def store(tx, status_id: str, poll: dict, *, hide_totals: bool | None = None) -> None:
-    """Create or refresh the poll row of a status (inside the caller's transaction)."""
+    """Create or refresh the poll row of a status (inside the caller's transaction), and
+    make sure its end is scheduled."""
+    await poll_lifecycle.schedule_end(tx, status_id, poll.get("expires_at"))
     await tx.polls.put(status_id, poll["options"], multiple=poll["multiple"], expires_at=poll["expires_at"],
                        counts=poll.get("counts"), voters_count=poll.get("voters_count") or 0,
                        hide_totals=poll.get("hide_totals", False) if hide_totals is None else hide_totals)
@@ -78,6 +80,8 @@ async def vote(state: State, voter: Account, status: Status, choices) -> dict:
 
     async def write(tx):
         await tx.polls.add_votes(status.id, voter.id, picked, [n["id"] for n in notes] or None)
+        if status.local:
+            await poll_lifecycle.schedule_update(tx, status.id)
         for doc in notes:
             activity = render.activity("Create", f"{doc['id']}/activity", voter.uri, doc, to=doc["to"])
             inboxes: list[str] = []
@@ -119,6 +123,7 @@ async def count_remote_vote(state: State, doc: dict, voter: Account) -> bool:
         if not poll["multiple"] and (await tx.polls.votes_of(voter.id, [status.id])).get(status.id):
             return
         await tx.polls.add_votes(status.id, voter.id, [choice], [doc.get("id")])
+        await poll_lifecycle.schedule_update(tx, status.id)
 
     await state.store.atomic(write)
     return True

@@ -142,3 +142,39 @@ async def test_local_poll_dereferences_as_a_question(fed):
     code, doc = await inst.get_json(st.uri)
     assert code == 200 and doc["type"] == "Question"
     assert [o["name"] for o in doc["oneOf"]] == ["tea", "coffee"] and doc["endTime"]
+
+
+async def _time_passes(*instances):
+    for inst in instances:
+        await inst.state.store.database.execute("UPDATE jobs SET next_attempt_at = 0 WHERE state = 'pending'")
+        await inst.state.store.database.execute("UPDATE polls SET expires_at = 1 WHERE expires_at > 1")
+
+
+async def test_counts_federate_and_the_end_notifies(fed):
+    one = await fed.start("one.test")
+    two = await fed.start("two.test")
+    await one.user("alice")
+    await two.user("bob")
+    alice = client(one, await one.token("alice"))
+    bob = client(two, await two.token("bob"))
+    found = await call(bob.account_search, f"alice@{one.domain}", resolve=True)
+    await call(bob.account_follow, found[0]["id"])
+    await fed.settle()
+    posted = await _post_poll(alice, ("yes", "no"))
+    await fed.settle()
+    copy = await two.state.store.statuses.by_uri(posted["uri"])
+    await call(bob.poll_vote, copy.id, 1)
+    await fed.settle()
+
+    # a debounced Update(Question) carries alice's tally back to bob's server
+    await one.state.store.database.execute(
+        "UPDATE jobs SET next_attempt_at = 0 WHERE queue = 'poll_update' AND state = 'pending'")
+    await fed.settle()
+    assert (await two.state.store.polls.get(copy.id))["counts"] == [0, 1]
+
+    # the poll ends: alice (author) and bob (voter) are notified on their own servers
+    await _time_passes(one, two)
+    await fed.settle()
+    assert [n["type"] for n in await call(alice.notifications, types=["poll"])] == ["poll"]
+    assert [n["type"] for n in await call(bob.notifications, types=["poll"])] == ["poll"]
+    assert (await call(bob.status, copy.id))["poll"]["expired"] is True

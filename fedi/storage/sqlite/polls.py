@@ -49,6 +49,13 @@ class SqlitePolls:
         rows = await self.db.fetchkeyed(f"SELECT * FROM polls WHERE status_id IN ({marks})", tuple(status_ids))
         return {r["status_id"]: _poll(r) for r in rows}
 
+    async def local_voters(self, status_id: str) -> list[str]:
+        rows = await self.db.fetchkeyed(
+            "SELECT DISTINCT v.account_id FROM poll_votes v JOIN accounts a ON a.id = v.account_id "
+            "WHERE v.status_id = ? AND a.domain IS NULL", (status_id,),
+        )
+        return [r[0] for r in rows]
+
     async def votes_of(self, account_id: str, status_ids: list[str]) -> dict[str, list[int]]:
         """status id → the choices `account_id` made in it (polls not voted in are left out)."""
         if not status_ids:
