@@ -124,8 +124,7 @@ async def _account_list(request: web.Request, *, followers: bool) -> web.Respons
     state, target = request.app[STATE], await _target(request)
     paging = page_args(await params(request))
     pairs = await state.store.follows.account_page(target.id, followers=followers, **paging)
-    accounts = await state.store.accounts.get_many([a for _, a in pairs])
-    body = [await entities.account(state, accounts[a]) for _, a in pairs if a in accounts]
+    body = await entities.accounts_by_id(state, [a for _, a in pairs])
     return ok(body, headers=link_header(request, [f for f, _ in pairs]))
 
 

@@ -150,6 +150,12 @@ async def accounts(state, items: list[Account]) -> list[dict]:
     return [done[acc.id] for acc in items]
 
 
+async def accounts_by_id(state, ids: list[str]) -> list[dict]:
+    """Accounts in the order of `ids`, leaving out any that no longer exist."""
+    found = await state.store.accounts.get_many(ids)
+    return await accounts(state, [found[i] for i in ids if i in found])
+
+
 class AccountCache:
     """Accounts and their rendered entities, shared while rendering a batch."""
 

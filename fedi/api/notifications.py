@@ -57,8 +57,7 @@ async def follow_requests(request: web.Request) -> web.Response:
     state, viewer = request.app[STATE], auth.user()
     paging = page_args(await params(request))
     pairs = await state.store.follows.account_page(viewer.id, followers=True, state="pending", **paging)
-    accounts = await state.store.accounts.get_many([a for _, a in pairs])
-    body = [await entities.account(state, accounts[a]) for _, a in pairs if a in accounts]
+    body = await entities.accounts_by_id(state, [a for _, a in pairs])
     return ok(body, headers=link_header(request, [f for f, _ in pairs]))
 
 

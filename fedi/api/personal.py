@@ -96,8 +96,7 @@ async def mutes(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:mutes")
     state = request.app[STATE]
     pairs = await state.store.mutes.page(auth.user().id, **page_args(await params(request)))
-    accounts = await state.store.accounts.get_many([a for _, a in pairs])
-    body = [await entities.account(state, accounts[a]) for _, a in pairs if a in accounts]
+    body = await entities.accounts_by_id(state, [a for _, a in pairs])
     return ok(body, headers=link_header(request, [k for k, _ in pairs]))
 
 
