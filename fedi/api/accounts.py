@@ -187,8 +187,13 @@ async def relationships(request: web.Request) -> web.Response:
 
 
 async def familiar_followers(request: web.Request) -> web.Response:
-    await authenticate(request, "read:follows")
-    return ok([{"id": str(i), "accounts": []} for i in listed(await params(request), "id")])
+    auth = await authenticate(request, "read:follows")
+    state, viewer = request.app[STATE], auth.user()
+    out = []
+    for target_id in [str(i) for i in listed(await params(request), "id")][:40]:
+        ids = await state.store.follows.familiar_followers(viewer.id, target_id)
+        out.append({"id": target_id, "accounts": await entities.accounts_by_id(state, ids)})
+    return ok(out)
 
 
 async def search(request: web.Request) -> web.Response:

@@ -36,7 +36,7 @@ async def params(request: web.Request) -> dict:
     for key in request.query:
         values = request.query.getall(key)
         merged[key] = values if key.endswith("[]") else values[-1]
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.can_read_body:
+    if request.can_read_body:  # any method: some clients send GET parameters as a JSON body
         ctype = request.content_type
         if ctype == "application/json":
             try:

@@ -129,3 +129,16 @@ async def test_avatar_and_header_upload(fed):
     # and the actor document federates it as its icon
     code, actor = await inst.get_json("/users/alice")
     assert actor["icon"]["url"] == me["avatar"] and actor["image"]["url"] == me["header"]
+
+
+async def test_familiar_followers_are_the_mutuals(fed):
+    from fedi.services import follows
+
+    inst = await fed.start("personal.test")
+    alice, ben, carol, dan = [await inst.user(n) for n in ("alice", "ben", "carol", "dan")]
+    await follows.follow(inst.state, alice, ben)      # alice follows ben ...
+    await follows.follow(inst.state, ben, carol)      # ... who follows carol
+    await follows.follow(inst.state, dan, carol)      # dan follows carol, but alice does not follow dan
+    api = client(inst, await inst.token("alice"))
+    result = await call(api.account_familiar_followers, [carol.id])
+    assert [(r["id"], [a["username"] for a in r["accounts"]]) for r in result] == [(carol.id, ["ben"])]

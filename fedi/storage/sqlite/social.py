@@ -26,6 +26,15 @@ class SqliteFollows:
         sql, params = insert_sql("follows", to_row(follow))
         await self.db.execute(sql, params)
 
+    async def familiar_followers(self, viewer_id: str, target_id: str, limit: int = 40) -> list[str]:
+        """Followers of the target whom the viewer follows."""
+        rows = await self.db.fetchall(
+            "SELECT f1.follower_id FROM follows f1 JOIN follows f2 ON f2.target_id = f1.follower_id "
+            "WHERE f1.target_id = ? AND f1.state = 'accepted' AND f2.follower_id = ? AND f2.state = 'accepted' "
+            "ORDER BY f1.id DESC LIMIT ?", (target_id, viewer_id, limit),
+        )
+        return [r[0] for r in rows]
+
     async def set_notify(self, follow_id: str, notify: bool) -> None:
         await self.db.execute("UPDATE follows SET notify = ? WHERE id = ?", (int(notify), follow_id))
 
