@@ -84,7 +84,8 @@ async def test_vote_errors(site):
     assert (await call(alice.poll, poll_id))["expired"] is True
 
 
-async def test_vote_on_a_remote_poll(fed):
+async def _remote_poll(fed):
+    """alice@one.test posts a yes/no poll; bob@two.test follows her and has its copy."""
     one = await fed.start("one.test")
     two = await fed.start("two.test")
     await one.user("alice")
@@ -94,11 +95,15 @@ async def test_vote_on_a_remote_poll(fed):
     found = await call(bob.account_search, f"alice@{one.domain}", resolve=True)
     await call(bob.account_follow, found[0]["id"])
     await fed.settle()
-
     posted = await _post_poll(alice, ("yes", "no"))
     await fed.settle()
     copy = await two.state.store.statuses.by_uri(posted["uri"])
     assert copy is not None
+    return one, two, alice, bob, posted, copy
+
+
+async def test_vote_on_a_remote_poll(fed):
+    one, two, alice, bob, posted, copy = await _remote_poll(fed)
     seen = await call(bob.status, copy.id)
     assert seen["poll"]["id"] == copy.id
     assert [o["title"] for o in seen["poll"]["options"]] == ["yes", "no"] and seen["poll"]["voted"] is False
@@ -151,18 +156,7 @@ async def _time_passes(*instances):
 
 
 async def test_counts_federate_and_the_end_notifies(fed):
-    one = await fed.start("one.test")
-    two = await fed.start("two.test")
-    await one.user("alice")
-    await two.user("bob")
-    alice = client(one, await one.token("alice"))
-    bob = client(two, await two.token("bob"))
-    found = await call(bob.account_search, f"alice@{one.domain}", resolve=True)
-    await call(bob.account_follow, found[0]["id"])
-    await fed.settle()
-    posted = await _post_poll(alice, ("yes", "no"))
-    await fed.settle()
-    copy = await two.state.store.statuses.by_uri(posted["uri"])
+    one, two, alice, bob, posted, copy = await _remote_poll(fed)
     await call(bob.poll_vote, copy.id, 1)
     await fed.settle()
 

@@ -126,7 +126,7 @@ async def test_kill_9_with_pending_deliveries(tmp_path):
                 return all(a in ids for a in sent) and any(i["type"] == "Like" for i in items)
 
             # The first retry comes after the first backoff step (about 16-26 s).
-            await _eventually(all_arrived, 60)
+            assert await _eventually(all_arrived, 60)
     finally:
         personal.stop()
         pro.stop()

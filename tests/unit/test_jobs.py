@@ -289,9 +289,12 @@ async def test_wake_during_a_claim_is_not_lost(store):
     runner = Runner(RacingStore(), [QueueSpec("q", handler)], poll_interval=30.0)
     await runner.start()
     try:
+        # With a 30 s poll interval, only the wake() made during the claim can run the job this soon.
         await asyncio.wait_for(done.wait(), 1)
     finally:
         await runner.stop()
+    assert done.is_set()
+    assert await store.jobs.pending("q") == 0
 
 
 async def test_clean_stop_hands_interrupted_jobs_back(tmp_path):
