@@ -114,6 +114,40 @@ class Status:
 
 
 @dataclass
+class MediaAttachment:
+    """One uploaded file with its thumbnail (file names are relative to the media dir)."""
+
+    id: str
+    account_id: str
+    content_type: str
+    file_name: str
+    size: int
+    created_at: float
+    kind: str = "image"
+    status_id: str | None = None
+    thumb_name: str | None = None
+    thumb_content_type: str | None = None
+    width: int | None = None
+    height: int | None = None
+    thumb_width: int | None = None
+    thumb_height: int | None = None
+    description: str | None = None
+    focus_x: float | None = None
+    focus_y: float | None = None
+    blurhash: str | None = None
+
+    @property
+    def attached(self) -> bool:
+        return self.status_id is not None
+
+    @property
+    def focus(self) -> tuple[float, float] | None:
+        if self.focus_x is None or self.focus_y is None:
+            return None
+        return self.focus_x, self.focus_y
+
+
+@dataclass
 class Favourite:
     id: str
     account_id: str

@@ -1,7 +1,8 @@
 """Direct-message conversations: /api/v1/conversations.
 
-Conversations are computed from direct statuses (see `SqliteConversations`); read
-state is not tracked, so every conversation is read (`unread` is false).
+Conversations are computed from direct statuses (see `SqliteConversations`). One is
+unread for a reader once a direct status someone else wrote arrives in it, until the
+reader marks it read (or writes in it).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ async def conversation(state, group: dict, viewer: Account, cache: AccountCache)
     people = await state.store.conversations.participants(viewer.id, group["key"])
     await cache.load(people)
     accounts = [await cache.entity(a) for a in people]
-    return {"id": group["id"], "unread": False, "accounts": [a for a in accounts if a is not None],
-            "last_status": last}
+    return {"id": group["id"], "unread": group["unread"],
+            "accounts": [a for a in accounts if a is not None], "last_status": last}
 
 
 async def index(request: web.Request) -> web.Response:
@@ -56,6 +57,8 @@ async def remove(request: web.Request) -> web.Response:
 
 async def read(request: web.Request) -> web.Response:
     state, viewer, group = await _own(request)
+    await state.store.conversations.mark_read(viewer.id, group["key"])
+    group = {**group, "unread": False}
     doc = await conversation(state, group, viewer, AccountCache(state))
     if doc is None:
         raise error(404, "Record not found")

@@ -1,5 +1,5 @@
-"""Media uploads (POST /api/v2/media, /api/v1/media; GET/PUT /api/v1/media/:id) and the
-stored files themselves (GET /media/{name})."""
+"""Media uploads (POST /api/v2/media, /api/v1/media; GET/PUT/DELETE /api/v1/media/:id) and
+the stored files themselves (GET /media/{name})."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from aiohttp.web_request import FileField
 
 from fedi.api.http import authenticate, error, ok, params, route
 from fedi.appkeys import STATE
+from fedi.models import MediaAttachment
 from fedi.services import media as service
-from fedi.storage.interfaces import MediaAttachment
 
 NAME_RE = re.compile(service.NAME_PATTERN)
 FILE_HEADERS = {
@@ -88,6 +88,13 @@ async def update(request: web.Request) -> web.Response:
     return ok(media_entity(state, media))
 
 
+async def remove(request: web.Request) -> web.Response:
+    """Delete an upload not yet posted; an empty object, as Mastodon answers."""
+    account = (await authenticate(request, "write:media")).user()
+    await service.delete_own(request.app[STATE], account, request.match_info["id"])
+    return ok({})
+
+
 async def serve(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     if not NAME_RE.fullmatch(name):
@@ -104,4 +111,5 @@ def setup(app: web.Application) -> None:
     route(app, "POST", "/api/v1/media", create)
     route(app, "GET", "/api/v1/media/{id}", show)
     route(app, "PUT", "/api/v1/media/{id}", update)
+    route(app, "DELETE", "/api/v1/media/{id}", remove)
     app.router.add_get("/media/{name}", serve)

@@ -43,14 +43,21 @@ class Runner:
         self._inflight: dict[str, set[asyncio.Task]] = {s.name: set() for s in specs}
         self._running: dict[asyncio.Task, str] = {}  # task -> job id
         self._stopping = False
+        self.chores: list[Callable[[], Awaitable[object]]] = []  # also run by housekeeping
 
     async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600) -> None:
-        """Drop finished jobs older than `keep_for` (inbox replays are recognised that long)."""
+        """Drop finished jobs older than `keep_for` (inbox replays are recognised that long)
+        and run the chores, every `every` seconds."""
         while not self._stopping:
             try:
                 await self.store.jobs.purge_finished(time.time() - keep_for)
             except Exception:  # noqa: BLE001
                 log.exception("purging finished jobs failed")
+            for chore in self.chores:
+                try:
+                    await chore()
+                except Exception:  # noqa: BLE001
+                    log.exception("housekeeping chore failed")
             await asyncio.sleep(every)
 
     def wake(self, queue: str | None = None) -> None:

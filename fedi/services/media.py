@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import math
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -20,12 +22,12 @@ import blurhash
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fedi.ids import new_id
-from fedi.models import Account
+from fedi.models import Account, MediaAttachment
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
-from fedi.storage.interfaces import MediaAttachment
 
-Media = MediaAttachment
+log = logging.getLogger(__name__)
+Media = MediaAttachment  # the record's short name here
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 16_777_216  # per frame, like Mastodon's image_matrix_limit
@@ -45,6 +47,9 @@ FORMATS = {
 }
 NAME_BYTES = 24  # -> 32 URL-safe characters
 NAME_PATTERN = r"[A-Za-z0-9_-]{32}\.(?:jpg|png|gif|webp)"
+NAME_RE = re.compile(NAME_PATTERN)
+UNATTACHED_FOR = 24 * 3600  # uploads never posted are deleted after a day, as Mastodon does
+CLEANUP_BATCH = 200
 # What survives re-encoding from the decoder's info: nothing personal (the ICC colour
 # profile is passed on explicitly).
 KEEP_INFO = ("transparency", "duration", "loop", "background")
@@ -200,10 +205,21 @@ def _write(directory: Path, files: dict[str, bytes]) -> None:
         raise
 
 
+def _inside(directory: Path, name: str | None) -> Path | None:
+    """The path of a generated file name in the media dir; None for anything else (an
+    empty or foreign name, a path that would leave the directory)."""
+    if not name or not NAME_RE.fullmatch(name):
+        return None
+    root = directory.resolve()
+    path = root / name
+    return path if path.parent == root else None
+
+
 def _remove(directory: Path, names) -> None:
     for name in names:
-        if name:
-            (directory / name).unlink(missing_ok=True)
+        path = _inside(directory, name)
+        if path is not None:
+            path.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- services
@@ -326,3 +342,66 @@ async def served_file(state: State, name: str) -> tuple[Path, str] | None:
     ctype = media.content_type if name == media.file_name else media.thumb_content_type
     path = media_dir(state) / name
     return (path, ctype) if ctype else None
+
+
+# --------------------------------------------------------------------------- deleting
+
+async def _reserved(state: State, account_id: str) -> set[str]:
+    """What keeps the account's unattached media: the ids of those its pending scheduled
+    posts will attach, and the file names of its avatar and header."""
+    from fedi.services.scheduled import QUEUE  # here: scheduled posts are made through this module
+
+    account = await state.store.accounts.get(account_id)
+    profile = (account.avatar_url, account.header_url) if account else ()
+    kept = {url.rsplit("/", 1)[-1] for url in profile if url}
+    for job in await state.store.jobs.owned(QUEUE, account_id):
+        kept.update(str(i) for i in job["payload"].get("params", {}).get("media_ids") or [])
+    return kept
+
+
+async def _remove_files(state: State, media: MediaAttachment) -> None:
+    try:
+        await asyncio.to_thread(_remove, media_dir(state), (media.file_name, media.thumb_name))
+    except OSError:
+        log.warning("could not remove the files of media %s", media.id, exc_info=True)
+
+
+async def delete_own(state: State, account: Account, media_id: str) -> None:
+    """Delete one of the account's uploads with its files; 422 once it is used by a status
+    (or waits in a scheduled post, or is the avatar or header)."""
+    media = await get_own(state, account, media_id)
+    in_use = ServiceError("Media attachment is currently used by a status")
+    if media.attached or {media.id, media.file_name} & await _reserved(state, account.id):
+        raise in_use
+    if not await state.store.media.delete_unattached(media.id):
+        raise in_use  # attached since it was read
+    await _remove_files(state, media)
+
+
+async def cleanup(state: State, *, now: float | None = None) -> int:
+    """Delete uploads left unattached for a day (but avatars, headers and those a scheduled
+    post will attach) and media whose status was deleted: the record first, then its files.
+    Returns how many."""
+    cutoff = (time.time() if now is None else now) - UNATTACHED_FOR
+    store, removed, kept, after = state.store, 0, {}, None
+    while True:
+        batch = await store.media.unattached_before(cutoff, CLEANUP_BATCH, after_id=after)
+        for media in batch:
+            if media.account_id not in kept:
+                kept[media.account_id] = await _reserved(state, media.account_id)
+            if {media.id, media.file_name} & kept[media.account_id]:
+                continue
+            if await store.media.delete_unattached(media.id):
+                await _remove_files(state, media)
+                removed += 1
+        if len(batch) < CLEANUP_BATCH:
+            break
+        after = batch[-1].id
+    while batch := await store.media.of_deleted_statuses(CLEANUP_BATCH):
+        for media in batch:
+            await store.media.delete(media.id)
+            await _remove_files(state, media)
+        removed += len(batch)
+        if len(batch) < CLEANUP_BATCH:
+            break
+    return removed

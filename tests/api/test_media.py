@@ -1,14 +1,19 @@
 """Media uploads through Mastodon.py and raw HTTP: sniffing, re-encoding, thumbnails,
-blurhash, descriptions and focus, the served files' headers, and attaching to statuses."""
+blurhash, descriptions and focus, the served files' headers, attaching to statuses, deleting
+and the cleanup of media left unattached or orphaned."""
 
 import io
+import time
+from datetime import datetime, timedelta, timezone
 
 import aiohttp
 import pytest
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 from PIL import Image
 
+from fedi.models import MediaAttachment
 from fedi.services import media as media_service
+from fedi.services import statuses
 from fedi.services.errors import ServiceError
 from tests.api.conftest import call, client
 
@@ -229,3 +234,120 @@ async def test_attachments_for_and_attach(fed):
     assert [m.id for m in await state.store.media.for_status("12345")] == ids[:2]
     with pytest.raises(ServiceError):  # attached media can no longer be edited here
         await media_service.update(state, alice, ids[0], "new", None)
+
+
+async def delete_raw(inst, token: str | None, media_id: str):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with inst.session.delete(f"{inst.base}/api/v1/media/{media_id}", headers=headers) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+def files_of(m) -> list[str]:
+    return [m["url"].rsplit("/", 1)[1], m["preview_url"].rsplit("/", 1)[1]]
+
+
+async def test_delete_unattached_media(fed):
+    inst = await start(fed)
+    state, media_dir = inst.state, fed.tmp_path / "media"
+    token, bob_token = await inst.token("alice"), await inst.token("bob")
+    alice_api = client(inst, token)
+    m = await call(alice_api.media_post, png(40, 40), mime_type="image/png")
+    assert all((media_dir / name).exists() for name in files_of(m))
+
+    assert (await delete_raw(inst, None, m["id"]))[0] == 401
+    assert (await delete_raw(inst, await inst.token("alice", scopes="read"), m["id"]))[0] == 403
+    assert (await delete_raw(inst, bob_token, m["id"]))[0] == 404  # not bob's
+    assert (await delete_raw(inst, token, "123456"))[0] == 404
+    assert await delete_raw(inst, token, m["id"]) == (200, {})
+    assert not any((media_dir / name).exists() for name in files_of(m))
+    assert await state.store.media.get(m["id"]) is None
+    with pytest.raises(MastodonNotFoundError):
+        await call(alice_api.media, m["id"])
+    assert (await fetch(inst, m["url"]))[0] == 404
+    assert (await delete_raw(inst, token, m["id"]))[0] == 404  # already gone
+
+    # media in use by a status, or waiting in a scheduled post, stay
+    posted = await call(alice_api.media_post, png(40, 40), mime_type="image/png")
+    await call(alice_api.status_post, "with a picture", media_ids=[posted["id"]])
+    status, body = await delete_raw(inst, token, posted["id"])
+    assert status == 422 and body["error"] == "Media attachment is currently used by a status"
+    later = await call(alice_api.media_post, png(40, 40), mime_type="image/png")
+    await call(alice_api.status_post, "later", media_ids=[later["id"]],
+               scheduled_at=datetime.now(timezone.utc) + timedelta(hours=2))
+    assert (await delete_raw(inst, token, later["id"]))[0] == 422
+    assert all((media_dir / name).exists() for name in files_of(posted) + files_of(later))
+
+
+async def test_cleanup_of_unattached_and_orphaned_media(fed):
+    inst = await start(fed)
+    state, media_dir = inst.state, fed.tmp_path / "media"
+    alice = await state.store.accounts.by_handle("alice", None)
+    api = client(inst, await inst.token("alice"))
+
+    def upload():
+        return media_service.upload(state, alice, png(30, 30), "image/png", "a.png", None, None)
+
+    stale, posted, doomed, scheduled_one = [await upload() for _ in range(4)]
+    await statuses.create(state, alice, "kept", media_ids=[posted.id])
+    gone = await statuses.create(state, alice, "deleted soon", media_ids=[doomed.id])
+    await call(api.status_post, "later", media_ids=[scheduled_one.id],
+               scheduled_at=datetime.now(timezone.utc) + timedelta(days=3))
+
+    def on_disk(m) -> bool:
+        return all((media_dir / name).exists() for name in (m.file_name, m.thumb_name))
+
+    assert await media_service.cleanup(state) == 0  # nothing is a day old yet
+    await statuses.delete(state, alice, gone)
+    fresh = await upload()
+    assert await media_service.cleanup(state) == 1  # the deleted status's media
+    assert not on_disk(doomed) and await state.store.media.get(doomed.id) is None
+
+    a_day_later = time.time() + media_service.UNATTACHED_FOR + 60
+    fresh_row = await state.store.media.get(fresh.id)
+    assert await media_service.cleanup(state, now=fresh_row.created_at + 3600) == 0
+    assert await media_service.cleanup(state, now=a_day_later) == 2  # stale and fresh
+    for m in (stale, fresh):
+        assert not on_disk(m) and await state.store.media.get(m.id) is None
+    for m in (posted, scheduled_one):  # attached, or waiting for its scheduled post
+        assert on_disk(m) and await state.store.media.get(m.id) is not None
+    assert await media_service.cleanup(state, now=a_day_later) == 0
+
+
+async def test_cleanup_only_removes_generated_names_in_the_media_dir(fed, tmp_path):
+    inst = await start(fed)
+    state, media_dir = inst.state, fed.tmp_path / "media"
+    alice = await state.store.accounts.by_handle("alice", None)
+    media_dir.mkdir(exist_ok=True)
+    victim = tmp_path / ("v" * 32 + ".png")
+    victim.write_bytes(b"keep me")
+    for i, name in enumerate((f"../{victim.name}", str(victim), "notes.txt")):
+        await state.store.media.insert(MediaAttachment(
+            id=f"9{i}", account_id=alice.id, content_type="image/png", file_name=name, size=1,
+            created_at=0.0, thumb_name=f"../../{victim.name}" if i == 0 else None))
+    (media_dir / "notes.txt").write_bytes(b"not generated")
+    assert await media_service.cleanup(state) == 3
+    assert victim.read_bytes() == b"keep me" and (media_dir / "notes.txt").exists()
+    name = "A" * 32 + ".png"
+    assert media_service._inside(media_dir, name) == media_dir.resolve() / name
+    assert media_service._inside(media_dir, "A" * 32 + ".png/..") is None
+
+
+async def test_avatar_and_header_are_kept(fed):
+    inst = await start(fed)
+    token = await inst.token("alice")
+    api = client(inst, token)
+    me = await call(api.account_update_credentials, avatar=png(80, 80), avatar_mime_type="image/png",
+                    header=png(300, 100), header_mime_type="image/png")
+    names = [me["avatar"].rsplit("/", 1)[1], me["header"].rsplit("/", 1)[1]]
+    rows = [await inst.state.store.media.by_file_name(name) for name in names]
+    assert all(rows)
+    assert (await delete_raw(inst, token, rows[0].id))[0] == 422
+    later = time.time() + media_service.UNATTACHED_FOR + 60
+    assert await media_service.cleanup(inst.state, now=later) == 0
+    for url in (me["avatar"], me["header"]):
+        assert (await fetch(inst, url))[0] == 200
+
+    # a replaced avatar is an unused upload like any other
+    await call(api.account_update_credentials, avatar=png(90, 90), avatar_mime_type="image/png")
+    assert await media_service.cleanup(inst.state, now=later) == 1
+    assert (await fetch(inst, me["avatar"]))[0] == 404 and (await fetch(inst, me["header"]))[0] == 200

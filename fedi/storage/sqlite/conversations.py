@@ -2,7 +2,8 @@
 
 A reader's conversations are the direct statuses they wrote or are mentioned in,
 grouped by the status's `conversation` (its own uri when it has none). A group's id
-is its oldest such status's id; groups sort by their newest status's id.
+is its oldest such status's id; groups sort by their newest status's id. Only the
+read state is stored: `unread_conversations` holds the groups with news for a reader.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def _mine(account_id: str, key: str | None) -> tuple[str, list]:
 
 
 def _group(row) -> dict:
-    return {"key": row[0], "id": row[1], "last_status_id": row[2]}
+    return {"key": row[0], "id": row[1], "last_status_id": row[2], "unread": bool(row[3])}
 
 
 class SqliteConversations:
@@ -40,17 +41,18 @@ class SqliteConversations:
         rows = await self.db.fetchall(
             f"WITH mine AS ({mine}), groups AS (SELECT ckey, min(id) AS first_id, max(id) AS last_id "
             "FROM mine GROUP BY ckey) "
-            "SELECT g.ckey, g.first_id, g.last_id FROM groups g "
+            "SELECT g.ckey, g.first_id, g.last_id, u.account_id IS NOT NULL FROM groups g "
             "LEFT JOIN hidden_conversations h ON h.account_id = ? AND h.conversation = g.ckey "
+            "LEFT JOIN unread_conversations u ON u.account_id = ? AND u.conversation = g.ckey "
             f"WHERE (h.last_status_id IS NULL OR g.last_id > h.last_status_id){clause} "
             f"ORDER BY g.last_id {order} LIMIT ?",
-            (*mine_params, account_id, *params, limit),
+            (*mine_params, account_id, account_id, *params, limit),
         )
         return [_group(r) for r in rows]
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20) -> list[dict]:
-        """{key, id, last_status_id} of the account's conversations, newest last status first,
-        paged by the last status's id."""
+        """{key, id, last_status_id, unread} of the account's conversations, newest last
+        status first, paged by the last status's id."""
         where, params, order = id_window("g.last_id", max_id, since_id, min_id)
         groups = await self._groups(account_id, None, where, params, order, limit)
         return groups[::-1] if order == "ASC" else groups
@@ -87,4 +89,27 @@ class SqliteConversations:
             "INSERT INTO hidden_conversations (account_id, conversation, last_status_id) VALUES (?,?,?) "
             "ON CONFLICT(account_id, conversation) DO UPDATE SET last_status_id = excluded.last_status_id",
             (account_id, key, last_status_id),
+        )
+        await self.mark_read(account_id, key)
+
+    async def arrived(self, status_id: str, reader_ids: list[str]) -> None:
+        """A direct status was stored and delivered to these local readers: its conversation
+        has news for each of them but its author, and none for its author."""
+        row = await self.db.fetchone(f"SELECT {KEY}, s.account_id FROM statuses s WHERE s.id = ?",
+                                     (status_id,))
+        if row is None:
+            return
+        key, author_id = row[0], row[1]
+        await self.mark_read(author_id, key)
+        others = [r for r in dict.fromkeys(reader_ids) if r != author_id]
+        if others:
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO unread_conversations (account_id, conversation) "
+                "VALUES (?, ?)", [(reader, key) for reader in others],
+            )
+
+    async def mark_read(self, account_id: str, key: str) -> None:
+        await self.db.execute(
+            "DELETE FROM unread_conversations WHERE account_id = ? AND conversation = ?",
+            (account_id, key),
         )

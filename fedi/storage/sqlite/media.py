@@ -1,49 +1,16 @@
-"""Uploaded media: the record and its SQLite repository."""
+"""Uploaded media: the SQLite repository (the record lives in fedi.models)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from fedi.models import MediaAttachment
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+
+__all__ = ["KINDS", "MediaAttachment", "SqliteMedia"]
 
 KINDS = ("image", "video", "gifv", "audio", "unknown")
 UPDATABLE = frozenset({
     "status_id", "description", "focus_x", "focus_y", "blurhash",
 })
-
-
-@dataclass
-class MediaAttachment:
-    """One uploaded file with its thumbnail (file names are relative to the media dir)."""
-
-    id: str
-    account_id: str
-    content_type: str
-    file_name: str
-    size: int
-    created_at: float
-    kind: str = "image"
-    status_id: str | None = None
-    thumb_name: str | None = None
-    thumb_content_type: str | None = None
-    width: int | None = None
-    height: int | None = None
-    thumb_width: int | None = None
-    thumb_height: int | None = None
-    description: str | None = None
-    focus_x: float | None = None
-    focus_y: float | None = None
-    blurhash: str | None = None
-
-    @property
-    def attached(self) -> bool:
-        return self.status_id is not None
-
-    @property
-    def focus(self) -> tuple[float, float] | None:
-        if self.focus_x is None or self.focus_y is None:
-            return None
-        return self.focus_x, self.focus_y
 
 
 class SqliteMedia:
@@ -101,3 +68,29 @@ class SqliteMedia:
 
     async def delete(self, media_id: str) -> None:
         await self.db.execute("DELETE FROM media WHERE id = ?", (media_id,))
+
+    async def delete_unattached(self, media_id: str) -> bool:
+        """Delete the record unless it is attached to a status; True if it was deleted."""
+        return bool(await self.db.execute(
+            "DELETE FROM media WHERE id = ? AND status_id IS NULL", (media_id,)))
+
+    async def unattached_before(self, cutoff: float, limit: int = 100,
+                                after_id: str | None = None) -> list[MediaAttachment]:
+        """Uploads created before `cutoff` and never attached to a status, by id (those after
+        `after_id`)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM media WHERE status_id IS NULL AND created_at < ? AND id > ? "
+            "ORDER BY id LIMIT ?",
+            (cutoff, after_id or "", limit),
+        )
+        return [to_record(MediaAttachment, r) for r in rows]
+
+    async def of_deleted_statuses(self, limit: int = 100) -> list[MediaAttachment]:
+        """Media attached to a status that no longer exists."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM media m WHERE m.status_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM statuses s WHERE s.id = m.status_id) "
+            "ORDER BY m.id LIMIT ?",
+            (limit,),
+        )
+        return [to_record(MediaAttachment, r) for r in rows]
