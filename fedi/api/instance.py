@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities_instance
 from fedi.api.http import ok, route
 from fedi.appkeys import STATE
 
 
 async def instance_v1(request: web.Request) -> web.Response:
-    return ok(await entities.instance_v1(request.app[STATE]))
+    return ok(await entities_instance.instance_v1(request.app[STATE]))
 
 
 async def instance_v2(request: web.Request) -> web.Response:
-    return ok(await entities.instance_v2(request.app[STATE]))
+    return ok(await entities_instance.instance_v2(request.app[STATE]))
 
 
 async def peers(request: web.Request) -> web.Response:

@@ -1,11 +1,7 @@
 """Statuses: post, read, edit, delete; favourite, boost, pin, bookmark; a thread's context;
-who favourited or boosted a post."""
+who favourited or boosted a post. Parameters are read here; the rules live in fedi.services."""
 
 from __future__ import annotations
-
-import asyncio
-import time
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
@@ -14,50 +10,13 @@ from fedi.api.http import authenticate, error, flag, listed, number, ok, params,
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
-from fedi.services import polls, scheduled
+from fedi.services import pins, polls, scheduled, threads
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
-PINNABLE = ("public", "unlisted")
-ANCESTORS_LIMIT = 40
-DESCENDANTS_LIMIT = 60
-IDEMPOTENCY_TTL = 3600.0
 NOT_FOUND = "Record not found"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
-
-
-class Idempotency:
-    """(account id, Idempotency-Key) → the status id it created, for an hour. A request
-    repeating a key that is still in flight waits for the first one's outcome."""
-
-    def __init__(self, ttl: float = IDEMPOTENCY_TTL):
-        self.ttl = ttl
-        self.entries: dict[tuple[str, str], tuple[float, asyncio.Future]] = {}
-
-    async def once(self, key: tuple[str, str], make: Callable[[], Awaitable[str]]) -> str:
-        now = time.monotonic()
-        for k in [k for k, (expires, _) in self.entries.items() if expires < now]:
-            del self.entries[k]
-        while key in self.entries:
-            try:
-                return await asyncio.shield(self.entries[key][1])
-            except Exception:  # noqa: BLE001, S112 - the first attempt failed: try again
-                continue
-        future = asyncio.get_running_loop().create_future()
-        self.entries[key] = (now + self.ttl, future)
-        try:
-            result = await make()
-        except BaseException as exc:
-            self.entries.pop(key, None)
-            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-            future.exception()  # retrieved: waiters retry, nobody else needs it
-            raise
-        future.set_result(result)
-        return result
-
-
-IDEMPOTENCY: web.AppKey[Idempotency] = web.AppKey("status_idempotency", Idempotency)
 
 
 # --------------------------------------------------------------------------- lookups
@@ -175,75 +134,6 @@ def _edit_options(p: dict, st: Status) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- context, pins, history
-
-async def _parent(state, st: Status) -> Status | None:
-    if st.in_reply_to_id:
-        return await state.store.statuses.get(st.in_reply_to_id)
-    if st.in_reply_to_uri:
-        return await state.store.statuses.by_uri(st.in_reply_to_uri)
-    return None
-
-
-async def ancestors(state, st: Status, viewer: Account | None) -> list[Status]:
-    """Visible posts up the reply chain, oldest first."""
-    out, seen = [], {st.id}
-    parent = await _parent(state, st)
-    while parent is not None and parent.id not in seen and len(out) < ANCESTORS_LIMIT:
-        if not await can_view(state.store, parent, viewer):
-            break
-        seen.add(parent.id)
-        out.append(parent)
-        parent = await _parent(state, parent)
-    return out[::-1]
-
-
-async def descendants(state, st: Status, viewer: Account | None) -> list[Status]:
-    """Visible replies, breadth-first below `st`."""
-    out, seen, queue = [], {st.id}, [st]
-    while queue and len(out) < DESCENDANTS_LIMIT:
-        current = queue.pop(0)
-        for reply in await state.store.statuses.replies(current.uri, visibilities=VISIBILITIES,
-                                                        limit=DESCENDANTS_LIMIT):
-            if reply.id in seen or not await can_view(state.store, reply, viewer):
-                continue
-            seen.add(reply.id)
-            out.append(reply)
-            queue.append(reply)
-    return out[:DESCENDANTS_LIMIT]
-
-
-async def pin(state, me: Account, st: Status) -> None:
-    if st.account_id != me.id:
-        raise error(422, "Validation failed: Someone else's post cannot be pinned")
-    if st.reblog_of_id:
-        raise error(422, "Validation failed: A boost cannot be pinned")
-    if st.visibility not in PINNABLE:
-        raise error(422, "Validation failed: Only public and unlisted posts can be pinned")
-    pinned = await state.store.pins.list(me.id)
-    if st.id not in pinned and len(pinned) >= entities.MAX_PINNED_STATUSES:
-        raise error(422, "Validation failed: You have already pinned the maximum number of posts")
-    await state.store.pins.add(me.id, st.id)
-
-
-def history_entry(doc: dict, content: str, spoiler_text: str, sensitive: bool, created_at: str) -> dict:
-    """A StatusEdit: one version of a status, shown with the author of the rendered status."""
-    return {
-        "content": content,
-        "spoiler_text": spoiler_text,
-        "sensitive": bool(sensitive),
-        "created_at": created_at,
-        "account": doc["account"],
-        "media_attachments": doc["media_attachments"],
-        "emojis": doc["emojis"],
-    }
-
-
-async def _accounts(state, ids: list[str], limit: int) -> list[dict]:
-    found = await state.store.accounts.get_many(ids[:limit])
-    return await entities.accounts(state, [found[i] for i in ids[:limit] if i in found])
-
-
 # --------------------------------------------------------------------------- handlers
 
 def _schedule_params(p: dict, options: dict) -> dict:
@@ -270,13 +160,8 @@ async def create(request: web.Request) -> web.Response:
         record = await scheduled.schedule(state, me, _schedule_params(p, options),
                                           scheduled.parse_time(p["scheduled_at"]))
         return ok(entities.scheduled_status(record))
-
-    async def make() -> str:
-        return (await svc.create(state, me, **options)).id
-
-    key = request.headers.get("Idempotency-Key")
-    status_id = await request.app[IDEMPOTENCY].once((me.id, key), make) if key else await make()
-    return ok(await _render(state, await state.store.statuses.get(status_id), me))
+    st = await svc.create_once(state, me, request.headers.get("Idempotency-Key"), **options)
+    return ok(await _render(state, st, me))
 
 
 async def show_many(request: web.Request) -> web.Response:
@@ -309,41 +194,41 @@ async def history(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _visible(state, _id(request), viewer)
     doc = await _render(state, st, viewer)
-    versions, since = [], doc["created_at"]
-    for row in await state.store.statuses.edits(st.id):  # earlier versions, oldest first
-        versions.append(history_entry(doc, row["content"], row["summary"], row["sensitive"], since))
-        since = entities.iso(row["created_at"])
-    versions.append(history_entry(doc, doc["content"], doc["spoiler_text"], doc["sensitive"], since))
-    return ok(versions)
+    return ok(entities.status_history(doc, await state.store.statuses.edits(st.id)))
 
 
 async def source(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _visible(state, _id(request), viewer)
-    doc = await _render(state, st, viewer, source_requested=True)
-    return ok({"id": doc["id"], "text": doc["text"] or "", "spoiler_text": doc["spoiler_text"]})
+    return ok(entities.status_source(await _render(state, st, viewer, source_requested=True)))
 
 
 async def context(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _visible(state, _id(request), viewer)
-    up = await entities.statuses(state, await ancestors(state, st, viewer), viewer)
-    down = await entities.statuses(state, await descendants(state, st, viewer), viewer)
-    return ok(entities.context(up, down))
+    up, down = await threads.context(state, st, viewer)
+    return ok(entities.context(await entities.statuses(state, up, viewer),
+                               await entities.statuses(state, down, viewer)))
 
 
-async def favourite(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:favourites")
-    st = await _target(state, _id(request), me)
-    await svc.favourite(state, me, st)
-    return ok(await _render(state, st, me))
+def _action(do, scope: str, lookup=_target):
+    """A handler that applies `do(state, me, status)` and answers with the status."""
+
+    async def handler(request: web.Request) -> web.Response:
+        state, me = await _writer(request, scope)
+        st = await lookup(state, _id(request), me)
+        await do(state, me, st)
+        return ok(await _render(state, st, me))
+
+    return handler
 
 
-async def unfavourite(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:favourites")
-    st = await _target(state, _id(request), me)
-    await svc.unfavourite(state, me, st)
-    return ok(await _render(state, st, me))
+async def _bookmark(state, me: Account, st: Status) -> None:
+    await state.store.bookmarks.add(me.id, st.id)
+
+
+async def _unbookmark(state, me: Account, st: Status) -> None:
+    await state.store.bookmarks.remove(me.id, st.id)
 
 
 async def reblog(request: web.Request) -> web.Response:
@@ -352,57 +237,31 @@ async def reblog(request: web.Request) -> web.Response:
     return ok(await _render(state, boost, me))
 
 
-async def unreblog(request: web.Request) -> web.Response:
-    state, me = await _writer(request)
-    st = await _target(state, _id(request), me)
-    await svc.unreblog(state, me, st)
-    return ok(await _render(state, st, me))
-
-
-async def pin_handler(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:accounts")
-    st = await _visible(state, _id(request), me)
-    await pin(state, me, st)
-    return ok(await _render(state, st, me))
-
-
-async def unpin(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:accounts")
-    st = await _visible(state, _id(request), me)
-    await state.store.pins.remove(me.id, st.id)
-    return ok(await _render(state, st, me))
-
-
-async def bookmark(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:bookmarks")
-    st = await _target(state, _id(request), me)
-    await state.store.bookmarks.add(me.id, st.id)
-    return ok(await _render(state, st, me))
-
-
-async def unbookmark(request: web.Request) -> web.Response:
-    state, me = await _writer(request, "write:bookmarks")
-    st = await _target(state, _id(request), me)
-    await state.store.bookmarks.remove(me.id, st.id)
-    return ok(await _render(state, st, me))
+favourite = _action(svc.favourite, "write:favourites")
+unfavourite = _action(svc.unfavourite, "write:favourites")
+unreblog = _action(svc.unreblog, "write:statuses")
+pin = _action(pins.pin, "write:accounts", _visible)
+unpin = _action(pins.unpin, "write:accounts", _visible)
+bookmark = _action(_bookmark, "write:bookmarks")
+unbookmark = _action(_unbookmark, "write:bookmarks")
 
 
 async def favourited_by(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _target(state, _id(request), viewer)
-    ids = (await state.store.favourites.accounts_for(st.id))[::-1]
-    return ok(await _accounts(state, ids, number(await params(request), "limit", 40, 1, 80)))
+    limit = number(await params(request), "limit", 40, 1, 80)
+    ids = (await state.store.favourites.accounts_for(st.id))[::-1]  # most recent first
+    return ok(await entities.accounts_by_id(state, ids[:limit]))
 
 
 async def reblogged_by(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _target(state, _id(request), viewer)
     limit = number(await params(request), "limit", 40, 1, 80)
-    return ok(await _accounts(state, await state.store.statuses.rebloggers(st.id, limit), limit))
+    return ok(await entities.accounts_by_id(state, await state.store.statuses.rebloggers(st.id, limit)))
 
 
 def setup(app: web.Application) -> None:
-    app[IDEMPOTENCY] = Idempotency()
     base = "/api/v1/statuses"
     route(app, "POST", base, create)
     route(app, "GET", base, show_many)
@@ -413,6 +272,6 @@ def setup(app: web.Application) -> None:
                             ("favourited_by", favourited_by), ("reblogged_by", reblogged_by)):
         route(app, "GET", f"{base}/{{id}}/{suffix}", handler)
     for suffix, handler in (("favourite", favourite), ("unfavourite", unfavourite), ("reblog", reblog),
-                            ("unreblog", unreblog), ("pin", pin_handler), ("unpin", unpin),
+                            ("unreblog", unreblog), ("pin", pin), ("unpin", unpin),
                             ("bookmark", bookmark), ("unbookmark", unbookmark)):
         route(app, "POST", f"{base}/{{id}}/{suffix}", handler)

@@ -10,7 +10,7 @@ from fedi.federation.http import (
     ap_response, error, fetch_required, signed_fetcher, wants_activitypub,
 )
 from fedi.web import pages
-from fedi.services import polls
+from fedi.services import pins, statuses
 from fedi.services.visibility import can_view, can_view_as_server
 
 PAGE_SIZE = 20
@@ -91,20 +91,11 @@ async def get_outbox(request: web.Request) -> web.Response:
                         lambda max_id, n: state.store.activities.public_page(account.id, max_id, n), items)
 
 
-async def _note_for(state, status, author):
-    mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
-    return render.note(status, author, state.urls, mentioned=mentioned,
-                       poll=await polls.note_poll(state, status))
-
-
 async def get_featured(request: web.Request) -> web.Response:
+    """The pinned posts as full Notes, most recently pinned first (Mastodon's featured collection)."""
     state, account = await _local(request)
     await _guard_collection(request)
-    notes = []
-    for status_id in await state.store.pins.list(account.id):
-        status = await state.store.statuses.get(status_id)
-        if status and status.visibility in ("public", "unlisted"):
-            notes.append(await _note_for(state, status, account))
+    notes = await pins.featured(state, account)
     return ap_response(render.ordered_collection(state.urls.featured(account.username), len(notes), None,
                                                  items=notes))
 
@@ -136,7 +127,7 @@ async def get_status(request: web.Request) -> web.Response:
         state, account = await _local(request)
         return await pages.status(request, account, request.match_info["status_id"])
     state, account, status = await _visible_status(request)
-    return ap_response(render.with_context(await _note_for(state, status, account)))
+    return ap_response(render.with_context(await statuses.note_doc(state, status, account)))
 
 
 async def get_status_activity(request: web.Request) -> web.Response:

@@ -1,4 +1,5 @@
-"""Posting and reacting as a local account: create, edit, delete, like, boost."""
+"""Posting and reacting as a local account: create (once per idempotency key), edit, delete,
+like, boost."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fedi.activitypub.audience import normalize
 from fedi.activitypub.html import sanitize_summary
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Favourite, Status
-from fedi.services import fanout, media, polls, remote
+from fedi.services import fanout, idempotency, media, polls, remote
 from fedi.services.errors import Forbidden, NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 from fedi.services.visibility import can_view
@@ -60,7 +61,8 @@ async def _audience(state: State, tx, author: Account, visibility: str, mentione
     return inboxes, local_ids
 
 
-async def _note_doc(state: State, status: Status, author: Account) -> dict:
+async def note_doc(state: State, status: Status, author: Account) -> dict:
+    """A local status as its Note (or Question), without @context."""
     mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
     return render.note(status, author, state.urls, mentioned=mentioned,
                        poll=await polls.note_poll(state, status))
@@ -132,6 +134,17 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
     return status
 
 
+async def create_once(state: State, author: Account, key: str | None, **options) -> Status | None:
+    """`create`, as stored; a key the author already used within the hour gives the post made
+    then (None if it is gone since), and a repeat still in flight waits for the first."""
+
+    async def make() -> str:
+        return (await create(state, author, **options)).id
+
+    status_id = await idempotency.keys(state).once((author.id, key), make) if key else await make()
+    return await state.store.statuses.get(status_id)
+
+
 async def edit(state: State, author: Account, status: Status, body: str, *, summary: str | None = None,
                sensitive: bool | None = None, language: str | None = None) -> str:
     """Edit a local post; returns the Update activity's id."""
@@ -154,8 +167,7 @@ async def edit(state: State, author: Account, status: Status, body: str, *, summ
     status.edited_at = time.time()
     status.tags = text.extract_hashtags(body)[:30]
     mentioned = list((await state.store.accounts.get_many(status.mention_ids)).values())
-    note = render.note(status, author, state.urls, mentioned=mentioned,
-                       poll=await polls.note_poll(state, status))
+    note = await note_doc(state, status, author)
     activity = render.activity("Update", _new_activity_uri(state), author.uri, note,
                                to=note["to"], cc=note["cc"], published=status.edited_at)
 

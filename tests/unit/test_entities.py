@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fedi import __version__
-from fedi.api import entities
+from fedi.api import entities, entities_instance
 from fedi.config import from_dict
 from fedi.ids import new_id
 from fedi.models import Account, Block, Follow, Notification, Status
@@ -426,7 +426,7 @@ async def test_instance_v1(state):
     alice = await local(state, "alice")
     await remote(state)
     await statuses.create(state, alice, "x")
-    doc = await entities.instance_v1(state)
+    doc = await entities_instance.instance_v1(state)
     assert set(doc) == V1_KEYS
     assert doc["uri"] == "a.test:8301" and doc["version"] == f"4.3.0 (compatible; fedi {__version__})"
     assert doc["urls"] == {"streaming_api": "ws://a.test:8301"}
@@ -442,7 +442,7 @@ async def test_instance_v1(state):
 
 
 async def test_instance_v2(state):
-    doc = await entities.instance_v2(state)
+    doc = await entities_instance.instance_v2(state)
     assert set(doc) == V2_KEYS
     assert doc["domain"] == "a.test:8301" and doc["version"].startswith("4.3.0 (compatible; fedi ")
     assert doc["usage"] == {"users": {"active_month": 0}}
@@ -467,13 +467,13 @@ async def test_instance_registration_modes(tmp_path):
         cfg = from_dict({"instance": {"base_url": "https://b.test", "registrations": "approval",
                                       "kind": "professional"}})
         st = State(config=cfg, store=store, urls=Urls("https://b.test"))
-        v1, v2 = await entities.instance_v1(st), await entities.instance_v2(st)
+        v1, v2 = await entities_instance.instance_v1(st), await entities_instance.instance_v2(st)
         assert v1["registrations"] is True and v1["approval_required"] is True
         assert v1["urls"]["streaming_api"] == "wss://b.test"
         assert v2["registrations"]["approval_required"] is True and v2["fedi"] == {"kind": "professional"}
         cfg = from_dict({"instance": {"base_url": "https://b.test", "registrations": "closed"}})
         st = State(config=cfg, store=store, urls=Urls("https://b.test"))
-        assert (await entities.instance_v1(st))["registrations"] is False
-        assert (await entities.instance_v2(st))["registrations"]["enabled"] is False
+        assert (await entities_instance.instance_v1(st))["registrations"] is False
+        assert (await entities_instance.instance_v2(st))["registrations"]["enabled"] is False
     finally:
         await store.close()

@@ -75,6 +75,7 @@ async def undo_announce(state: State, inner: dict, actor: Account) -> None:
     boost = await state.store.statuses.by_uri(id_of(inner) or "")
     if boost is None or boost.account_id != actor.id or not boost.reblog_of_id:
         raise Ignored("no such announce")
+
     async def write(tx):
         await fanout.announce_deletion(state, tx, boost)
         await tx.statuses.delete(boost.id)
@@ -82,21 +83,25 @@ async def undo_announce(state: State, inner: dict, actor: Account) -> None:
     await state.store.atomic(write)
 
 
-async def _featured_status(state: State, activity: dict, actor: Account) -> Status:
+def _check_featured(activity: dict, actor: Account) -> None:
     target = id_of(activity.get("target"))
     if not target or target != actor.featured_url:
         raise Ignored("Add/Remove outside the actor's featured collection")
-    status = await resolve_status(state, object_id(activity))
-    if status.account_id != actor.id:
-        raise Ignored("only own posts can be featured")
-    return status
 
 
 async def on_add(state: State, activity: dict, actor: Account) -> None:
-    status = await _featured_status(state, activity, actor)
+    """A peer's account pinned one of its posts (fetched if it is new to us)."""
+    _check_featured(activity, actor)
+    status = await resolve_status(state, object_id(activity))
+    if status.account_id != actor.id:
+        raise Ignored("only own posts can be featured")
     await state.store.pins.add(actor.id, status.id)
 
 
 async def on_remove(state: State, activity: dict, actor: Account) -> None:
-    status = await _featured_status(state, activity, actor)
+    """A peer's account unpinned a post; one we never stored is not fetched for that."""
+    _check_featured(activity, actor)
+    status = await state.store.statuses.by_uri(object_id(activity))
+    if status is None or status.account_id != actor.id:
+        raise Ignored("unpin of a post that is not pinned here")
     await state.store.pins.remove(actor.id, status.id)
