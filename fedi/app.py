@@ -13,14 +13,14 @@ from fedi import SOFTWARE_NAME, __version__
 from fedi.activitypub.verifier import SignatureVerifier
 from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, SCHEMES, STATE, TEMPLATES, VERIFIER
 from fedi.config import Config
-from fedi.federation import actors, discovery, outbox
+from fedi.federation import actors, discovery, outbox, push_delivery
 from fedi.federation.client import HttpClient
 from fedi.federation.delivery import Deliverer
 from fedi.federation.dereference import Dereferencer
 from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.services import poll_lifecycle, scheduled
+from fedi.services import media, poll_lifecycle, push, scheduled
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.errors import ServiceError
 from fedi.services.fanout import DELIVER_QUEUE
@@ -79,6 +79,7 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         store = await open_store(str(config.resolve_path(config.database.path)))
         state = State(config=config, store=store, urls=Urls(config.base_url))
         await ensure_instance_keys(state)
+        await push.ensure_vapid_key(state)
         http = HttpClient(
             user_agent=user_agent(config),
             allow_private_addresses=config.federation.allow_private_addresses,
@@ -98,10 +99,13 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                       batch=16, lease=60.0, max_attempts=3),
             QueueSpec(poll_lifecycle.END_QUEUE, poll_lifecycle.make_end_handler(state), concurrency=4,
                       batch=16, lease=60.0, max_attempts=3),
+            QueueSpec(push.QUEUE, push_delivery.make_handler(state, http), concurrency=16, batch=64, lease=60.0,
+                      max_attempts=5),
             QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,
                       lease=max(30.0, 3 * config.delivery.timeout), max_attempts=config.delivery.max_attempts),
         ], poll_interval=poll_interval)
         state.wake = runner.wake
+        runner.chores.append(lambda: media.cleanup(state))
         app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
         app[SCHEMES] = schemes
         app[VERIFIER] = SignatureVerifier(deref.key)

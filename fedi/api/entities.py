@@ -1,10 +1,12 @@
-"""Mastodon client API JSON shapes. The only module that knows them.
+"""Mastodon client API JSON shapes. With its two siblings, the only place that knows them.
 
 Every entity follows docs.joinmastodon.org for the Mastodon version this server
-claims (`MASTODON_VERSION`): the same keys, types and null-ness. Optional keys
-Mastodon omits (e.g. a status's `favourited` for an anonymous reader) are omitted
-here too. Statuses live in `fedi.api.entities_status`; `status`, `statuses` and
-`context` are re-exported below so callers import this module only.
+claims (`fedi.api.entities_instance.MASTODON_VERSION`): the same keys, types and
+null-ness. Optional keys Mastodon omits (e.g. a status's `favourited` for an
+anonymous reader) are omitted here too. Statuses live in `fedi.api.entities_status`;
+`status` and `statuses` are re-exported below, next to the shapes built from a rendered
+status (context, edit history, source), so status callers import this module only.
+The instance (/api/v1/instance, /api/v2/instance) is in `fedi.api.entities_instance`.
 """
 
 from __future__ import annotations
@@ -12,32 +14,13 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from fedi import SOFTWARE_NAME, __version__
 from fedi.activitypub.html import html_to_text
 from fedi.activitypub.parse import parse_time
 from fedi.models import Account, Notification, Status
-from fedi.services.statuses import MAX_CHARS
 
-MASTODON_VERSION = "4.3.0"
-VERSION = f"{MASTODON_VERSION} (compatible; {SOFTWARE_NAME} {__version__})"
-API_VERSIONS = {"mastodon": 2}
 ALL_VISIBILITIES = ("public", "unlisted", "private", "direct")
 # Types whose notification carries the status it is about.
 STATUS_NOTIFICATIONS = ("mention", "status", "reblog", "favourite", "poll", "update")
-
-STATUS_LIMITS = {"max_characters": MAX_CHARS, "max_media_attachments": 4, "characters_reserved_per_url": 23}
-MEDIA_LIMITS = {
-    "supported_mime_types": ["image/jpeg", "image/png", "image/gif", "image/webp"],
-    "image_size_limit": 10485760,
-    "image_matrix_limit": 16777216,
-    "video_size_limit": 41943040,
-    "video_frame_rate_limit": 60,
-    "video_matrix_limit": 2304000,
-}
-POLL_LIMITS = {"max_options": 4, "max_characters_per_option": 50, "min_expiration": 300,
-               "max_expiration": 2629746}
-MAX_FEATURED_TAGS = 10
-MAX_PINNED_STATUSES = 5
 
 
 # --------------------------------------------------------------------------- dates
@@ -202,7 +185,7 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
         "requested": bool(out and not out.accepted),
         "requested_by": bool(back and not back.accepted),
         "domain_blocking": False,
-        "endorsed": False,
+        "endorsed": await store.endorsements.has(viewer.id, target.id),
         "note": "",
     }
 
@@ -289,81 +272,6 @@ def token(access_token: str, scope: str, created_at: float | None = None) -> dic
             "created_at": int(time.time() if created_at is None else created_at)}
 
 
-# --------------------------------------------------------------------------- instance
-
-def _streaming(state) -> str:
-    scheme = "wss" if state.urls.base.startswith("https://") else "ws"
-    return f"{scheme}://{state.urls.domain}"
-
-
-def _registrations(state) -> tuple[bool, bool]:
-    mode = state.config.instance.registrations
-    return mode in ("open", "approval"), mode == "approval"
-
-
-async def instance_v1(state) -> dict:
-    cfg, store = state.config.instance, state.store
-    enabled, approval = _registrations(state)
-    return {
-        "uri": state.urls.domain,
-        "title": cfg.name,
-        "short_description": cfg.description,
-        "description": cfg.description,
-        "email": "",
-        "version": VERSION,
-        "urls": {"streaming_api": _streaming(state)},
-        "stats": {
-            "user_count": await store.accounts.count_local(),
-            "status_count": await store.statuses.count_local(),
-            "domain_count": len(await store.accounts.known_domains()),
-        },
-        "thumbnail": None,
-        "languages": ["en"],
-        "registrations": enabled,
-        "approval_required": approval,
-        "invites_enabled": cfg.registrations == "invite",
-        "configuration": {
-            "accounts": {"max_featured_tags": MAX_FEATURED_TAGS},
-            "statuses": dict(STATUS_LIMITS),
-            "media_attachments": {**MEDIA_LIMITS, "supported_mime_types": list(MEDIA_LIMITS["supported_mime_types"])},
-            "polls": dict(POLL_LIMITS),
-        },
-        "contact_account": None,
-        "rules": [],
-    }
-
-
-async def instance_v2(state) -> dict:
-    cfg = state.config.instance
-    enabled, approval = _registrations(state)
-    active = await state.store.users.active_since(time.time() - 30 * 86400)
-    return {
-        "domain": state.urls.domain,
-        "title": cfg.name,
-        "version": VERSION,
-        "source_url": state.urls.base,
-        "description": cfg.description,
-        "usage": {"users": {"active_month": active}},
-        "thumbnail": {"url": f"{state.urls.base}/static/thumbnail.png"},
-        "icon": [],
-        "languages": ["en"],
-        "configuration": {
-            "urls": {"streaming": _streaming(state), "status": None},
-            "vapid": {"public_key": ""},
-            "accounts": {"max_featured_tags": MAX_FEATURED_TAGS, "max_pinned_statuses": MAX_PINNED_STATUSES},
-            "statuses": dict(STATUS_LIMITS),
-            "media_attachments": {**MEDIA_LIMITS, "supported_mime_types": list(MEDIA_LIMITS["supported_mime_types"])},
-            "polls": dict(POLL_LIMITS),
-            "translation": {"enabled": False},
-        },
-        "registrations": {"enabled": enabled, "approval_required": approval, "message": None, "url": None},
-        "api_versions": dict(API_VERSIONS),
-        "contact": {"email": "", "account": None},
-        "rules": [],
-        "fedi": {"kind": cfg.kind},
-    }
-
-
 # --------------------------------------------------------------------------- statuses (re-exported)
 
 async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
@@ -383,6 +291,35 @@ async def statuses(state, items: list[Status], viewer: Account | None, *,
 
 def context(ancestors: list[dict], descendants: list[dict]) -> dict:
     return {"ancestors": list(ancestors), "descendants": list(descendants)}
+
+
+def status_edit(doc: dict, content: str, spoiler_text: str, sensitive: bool, created_at: str) -> dict:
+    """A StatusEdit: one version of a status, shown with the author of the rendered status."""
+    return {
+        "content": content,
+        "spoiler_text": spoiler_text,
+        "sensitive": bool(sensitive),
+        "created_at": created_at,
+        "account": doc["account"],
+        "media_attachments": doc["media_attachments"],
+        "emojis": doc["emojis"],
+    }
+
+
+def status_history(doc: dict, edits: list[dict]) -> list[dict]:
+    """Every version of the rendered status `doc`, oldest first: the stored earlier versions
+    (`edits`, oldest first, each replaced at its `created_at`) and then the current one."""
+    versions, since = [], doc["created_at"]
+    for row in edits:
+        versions.append(status_edit(doc, row["content"], row["summary"], row["sensitive"], since))
+        since = iso(row["created_at"])
+    versions.append(status_edit(doc, doc["content"], doc["spoiler_text"], doc["sensitive"], since))
+    return versions
+
+
+def status_source(doc: dict) -> dict:
+    """A StatusSource, from a status rendered with its source."""
+    return {"id": doc["id"], "text": doc["text"] or "", "spoiler_text": doc["spoiler_text"]}
 
 
 def tag(state, name: str, *, following: bool | None = None) -> dict:

@@ -28,10 +28,13 @@ def ok(data, status: int = 200, headers: dict | None = None) -> web.Response:
                         content_type="application/json", headers=headers)
 
 
+API_PARAMS = web.RequestKey("api_params", dict)
+
+
 async def params(request: web.Request) -> dict:
     """Query, form, multipart or JSON parameters, merged (body wins). Cached per request."""
-    if "api_params" in request:
-        return request["api_params"]
+    if API_PARAMS in request:
+        return request[API_PARAMS]
     merged: dict = {}
     for key in request.query:
         values = request.query.getall(key)
@@ -51,7 +54,7 @@ async def params(request: web.Request) -> dict:
             for key in form:
                 values = form.getall(key)
                 merged[key] = values if key.endswith("[]") else values[-1]
-    request["api_params"] = merged
+    request[API_PARAMS] = merged
     return merged
 
 
@@ -61,6 +64,23 @@ def listed(p: dict, name: str) -> list:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
+
+
+def nested(p: dict, name: str) -> dict:
+    """A structured parameter: JSON {"name": {...}} or form keys name[a][b]=v, as nested dicts."""
+    value = p.get(name)
+    tree: dict = dict(value) if isinstance(value, dict) else {}
+    prefix = f"{name}["
+    for key, raw in p.items():
+        if not key.startswith(prefix) or not key.endswith("]"):
+            continue
+        parts = key[len(prefix):-1].split("][")
+        node = tree
+        for part in parts[:-1]:
+            child = node.get(part)
+            node = node.setdefault(part, {}) if not isinstance(child, dict) else child
+        node[parts[-1]] = raw
+    return tree
 
 
 def flag(p: dict, name: str, default: bool = False) -> bool:

@@ -15,6 +15,7 @@ MODULES = (
     "fedi.api.statuses",
     "fedi.api.timelines",
     "fedi.api.notifications",
+    "fedi.api.notifications_v2",
     "fedi.api.search",
     "fedi.api.personal",
     "fedi.api.scheduled",
@@ -22,6 +23,9 @@ MODULES = (
     "fedi.api.filters",
     "fedi.api.conversations",
     "fedi.api.polls",
+    "fedi.api.push",
+    "fedi.api.tags",
+    "fedi.api.discovery",
 )
 
 

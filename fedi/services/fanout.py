@@ -13,7 +13,9 @@ import time
 from fedi.activitypub.parse import host_of
 from fedi.ids import new_id
 from fedi.models import Account, Notification, Status
+from fedi.services import push
 from fedi.services.state import State
+from fedi.services.tags import tag_readers
 
 DELIVER_QUEUE = "deliver"
 
@@ -70,9 +72,13 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
 
 
 async def to_home_timelines(state: State, tx, status: Status, author: Account) -> None:
-    """Write the status into its readers' home feeds and announce it to live streams."""
+    """Write the status into its readers' home feeds and announce it to live streams; a direct
+    one leaves its conversation unread for its readers but the author."""
     readers = await home_readers(tx, author, status.visibility, status.mention_ids)
+    readers += await tag_readers(tx, status, readers)  # followers of its hashtags
     await tx.feeds.add(status.id, readers)
+    if status.visibility == "direct" and not status.reblog_of_id:
+        await tx.conversations.arrived(status.id, readers)
     if status.visibility in ("public", "unlisted", "private") and not status.reblog_of_id:
         for follower_id in await tx.follows.notified_followers(author.id):
             await notify(state, tx, follower_id, "status", author.id, status.id)
@@ -119,6 +125,7 @@ async def notify(state: State, tx, account_id: str, type_: str, from_account_id:
         status_id=status_id, created_at=time.time(),
     )
     await tx.notifications.insert(note)
+    await push.enqueue(state, tx, account_id, note.id, type_)
 
     def announce():
         payload = {"notification_id": note.id}

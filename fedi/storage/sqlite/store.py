@@ -9,17 +9,20 @@ from fedi.storage.sqlite.accounts import (
 )
 from fedi.storage.sqlite.conversations import SqliteConversations
 from fedi.storage.sqlite.db import Database, Tx
+from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.polls import SqlitePolls
+from fedi.storage.sqlite.push import SqlitePushSubscriptions
 from fedi.storage.sqlite.social import (
     SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
 )
 from fedi.storage.sqlite.statuses import (
     SqliteActivities, SqliteFeeds, SqliteInbox, SqliteStatuses, SqliteTimelines,
 )
+from fedi.storage.sqlite.tags import SqliteFeaturedTags, SqliteFollowedTags
 
 
 class SqliteStore:
@@ -53,6 +56,11 @@ class SqliteStore:
         self.filters = SqliteFilters(executor)
         self.conversations = SqliteConversations(executor)
         self.polls = SqlitePolls(executor)
+        self.push = SqlitePushSubscriptions(executor)
+        self.followed_tags = SqliteFollowedTags(executor)
+        self.featured_tags = SqliteFeaturedTags(executor)
+        self.endorsements = SqliteEndorsements(executor)
+        self.suggestions = SqliteSuggestions(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
