@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.api import entities
-from fedi.api.http import authenticate, error, link_header, listed, ok, page_args, params, route
+from fedi.api.http import authenticate, error, link_header, listed, number, ok, page_args, params, route
 from fedi.appkeys import STATE
-from fedi.services import follows
+from fedi.services import follows, notification_groups
 
 TYPES = ("follow", "follow_request", "mention", "reblog", "favourite", "status", "update", "poll")
 
@@ -21,6 +21,22 @@ async def list_notifications(request: web.Request) -> web.Response:
         from_account_id=p.get("account_id") or None, **page_args(p))
     body = await entities.notifications(state, items, viewer)
     return ok(body, headers=link_header(request, [n.id for n in items]))
+
+
+def filters_of(p: dict) -> notification_groups.Filters:
+    """The `types[]`, `exclude_types[]` and `account_id` parameters of a notification listing."""
+    return notification_groups.Filters(types=tuple(listed(p, "types")),
+                                       exclude_types=tuple(listed(p, "exclude_types")),
+                                       from_account_id=p.get("account_id") or None)
+
+
+async def unread_count(request: web.Request) -> web.Response:
+    """Notifications newer than the `notifications` marker, counted up to `limit`."""
+    auth = await authenticate(request, "read:notifications")
+    p = await params(request)
+    count = await notification_groups.unread_count(request.app[STATE], auth.user().id, filters_of(p),
+                                                   limit=number(p, "limit", 100, 1, 1000))
+    return ok({"count": count})
 
 
 async def _own(request: web.Request, scope: str):
@@ -82,6 +98,7 @@ async def reject(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     route(app, "GET", "/api/v1/notifications", list_notifications)
     route(app, "POST", "/api/v1/notifications/clear", clear)
+    route(app, "GET", "/api/v1/notifications/unread_count", unread_count)
     route(app, "GET", r"/api/v1/notifications/{id:\d+}", get_notification)
     route(app, "POST", r"/api/v1/notifications/{id:\d+}/dismiss", dismiss)
     route(app, "GET", "/api/v1/follow_requests", follow_requests)
