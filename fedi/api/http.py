@@ -167,9 +167,10 @@ def link_header(request: web.Request, ids: list[str]) -> dict:
         return {}
     state = request.app[STATE]
     base = state.urls.base + request.path
-    keep = {k: v for k, v in request.query.items() if k not in ("max_id", "min_id", "since_id")}
-    nxt = f"{base}?{urlencode({**keep, 'max_id': ids[-1]})}"
-    prev = f"{base}?{urlencode({**keep, 'min_id': ids[0]})}"
+    keep = [(k, v) for k, v in request.query.items() if k not in ("max_id", "min_id", "since_id",
+                                                                   "access_token")]
+    nxt = f"{base}?{urlencode([*keep, ('max_id', ids[-1])])}"
+    prev = f"{base}?{urlencode([*keep, ('min_id', ids[0])])}"
     return {"Link": f'<{nxt}>; rel="next", <{prev}>; rel="prev"'}
 
 

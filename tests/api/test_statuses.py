@@ -261,6 +261,8 @@ async def test_paging_with_link_headers(site):
     assert [s["id"] for s in page] == ids[1:] and "Link" in headers
     _, page, headers = await req(site, "GET", f"/api/v1/timelines/public?max_id={ids[-1]}")
     assert page == [] and "Link" not in headers
+    _, _, headers = await req(site, "GET", "/api/v1/timelines/home?x[]=a&x[]=b&limit=1", token)
+    assert "x%5B%5D=a&x%5B%5D=b&limit=1&max_id=" in links(headers)["next"]  # repeated ones survive
 
 
 async def test_remote_post_reaches_a_local_followers_home(fed):
