@@ -58,6 +58,7 @@ class User:
     approved: bool = True
     default_visibility: str = "public"
     created_at: float = 0.0
+    reason: str = ""  # why they asked to join (registrations needing approval)
 
 
 @dataclass

@@ -163,6 +163,14 @@ def activity(type_: str, activity_uri: str, actor_uri: str, obj, *, to=None, cc=
     return with_context(doc)
 
 
+def flag(flag_uri: str, actor_uri: str, target_uri: str, status_uris: list[str],
+         comment: str) -> dict:
+    """A report sent to the reported account's server, shaped as Mastodon sends it: object is
+    the account followed by the reported statuses, content the reporter's comment."""
+    return with_context({"id": flag_uri, "type": "Flag", "actor": actor_uri,
+                         "content": comment, "object": [target_uri, *status_uris]})
+
+
 def tombstone(uri: str, former_type: str = "Note") -> dict:
     return {"id": uri, "type": "Tombstone", "formerType": former_type}
 

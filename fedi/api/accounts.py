@@ -16,6 +16,7 @@ from fedi.services.media import MAX_IMAGE_BYTES
 from fedi.services.visibility import can_view, visible_to
 
 MAX_FIELDS = 4
+MAX_NOTE = 2000  # a private note about an account, as Mastodon
 
 
 async def _target(request: web.Request) -> Account:
@@ -77,6 +78,14 @@ async def update_credentials(request: web.Request) -> web.Response:
         account, _ = await profile.update_profile(state, account, **changes)
     if privacy:
         await profile.set_default_visibility(state, account, str(privacy))
+    return ok(await entities.account(state, account, source=True))
+
+
+async def delete_profile_image(request: web.Request) -> web.Response:
+    """DELETE /api/v1/profile/avatar or /header: back to the default image."""
+    auth = await authenticate(request, "write:accounts")
+    state = request.app[STATE]
+    account = await profile.remove_image(state, auth.user(), request.match_info["image"])
     return ok(await entities.account(state, account, source=True))
 
 
@@ -179,6 +188,18 @@ async def remove_from_followers(request: web.Request) -> web.Response:
     return await _relationship(request, viewer, target)
 
 
+async def set_note(request: web.Request) -> web.Response:
+    """A private note about the account, shown only to its writer (an empty one removes it)."""
+    auth = await authenticate(request, "write:accounts")
+    viewer, target = auth.user(), await _target(request)
+    comment = (await params(request)).get("comment")
+    comment = "" if comment is None else str(comment)
+    if len(comment) > MAX_NOTE:
+        raise error(422, f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
+    await request.app[STATE].store.account_notes.set(viewer.id, target.id, comment if comment.strip() else "")
+    return await _relationship(request, viewer, target)
+
+
 async def relationships(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:follows")
     state, viewer = request.app[STATE], auth.user()
@@ -225,10 +246,12 @@ def setup(app: web.Application) -> None:
     route(app, "GET", "/api/v1/accounts/relationships", relationships)
     route(app, "GET", "/api/v1/accounts/familiar_followers", familiar_followers)
     route(app, "GET", "/api/v1/accounts/search", search)
+    route(app, "DELETE", "/api/v1/profile/{image:avatar|header}", delete_profile_image)
     route(app, "GET", r"/api/v1/accounts/{id:\d+}", get_account)
     route(app, "GET", r"/api/v1/accounts/{id:\d+}/statuses", account_statuses)
     route(app, "GET", r"/api/v1/accounts/{id:\d+}/followers", followers)
     route(app, "GET", r"/api/v1/accounts/{id:\d+}/following", following)
     for name, handler in (("follow", follow), ("unfollow", unfollow), ("block", block),
-                          ("unblock", unblock), ("remove_from_followers", remove_from_followers)):
+                          ("unblock", unblock), ("remove_from_followers", remove_from_followers),
+                          ("note", set_note)):
         route(app, "POST", rf"/api/v1/accounts/{{id:\d+}}/{name}", handler)

@@ -100,7 +100,7 @@ async def account(state, acc: Account, *, source: bool = False) -> dict:
         "followers_count": followers,
         "following_count": following,
         "hide_collections": False if acc.local else None,
-        "roles": [] if acc.local else None,
+        "roles": [],
     }
     if acc.local:
         doc["noindex"] = not acc.discoverable
@@ -184,9 +184,9 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
         "muting_notifications": bool(mute and mute["notifications"]),
         "requested": bool(out and not out.accepted),
         "requested_by": bool(back and not back.accepted),
-        "domain_blocking": False,
+        "domain_blocking": bool(target.domain) and await store.domain_blocks.has(viewer.id, target.domain),
         "endorsed": await store.endorsements.has(viewer.id, target.id),
-        "note": "",
+        "note": await store.account_notes.get(viewer.id, target.id),
     }
 
 

@@ -67,6 +67,7 @@ class _Renderer:
         self.flags: dict[str, tuple[bool, bool, bool]] = {}
         self.polls: dict[str, dict] = {}  # status id → its poll, for the posts that have one
         self.own_votes: dict[str, list[int]] = {}
+        self.muted: set[str] = set()  # posts whose thread the reader muted
 
     async def load(self, items: list[Status]) -> None:
         store = self.state.store
@@ -98,6 +99,7 @@ class _Renderer:
             faved = await store.favourites.of(self.viewer.id, ids)
             boosted = await store.statuses.reblogged(self.viewer.id, ids)
             marked = await store.bookmarks.of(self.viewer.id, ids)
+            self.muted |= await store.conversation_mutes.muted(self.viewer.id, ids)
             for i in ids:
                 self.flags[i] = (i in faved, i in boosted, i in marked)
 
@@ -194,7 +196,7 @@ class _Renderer:
         flags = {
             "favourited": favourited,
             "reblogged": reblogged,
-            "muted": False,
+            "muted": st.id in self.muted,
             "bookmarked": bookmarked,
             "filtered": await filters.matches(self.state, viewer.id, st, self.context, self.filter_cache),
         }

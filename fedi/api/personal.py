@@ -1,4 +1,4 @@
-"""A reader's own things: preferences, markers, bookmarks, favourites, mutes, lists."""
+"""A reader's own things: preferences, markers, bookmarks, favourites, mutes, blocks, lists."""
 
 from __future__ import annotations
 
@@ -100,6 +100,15 @@ async def mutes(request: web.Request) -> web.Response:
     return ok(body, headers=link_header(request, [k for k, _ in pairs]))
 
 
+async def blocks(request: web.Request) -> web.Response:
+    auth = await authenticate(request, "read:blocks")
+    state, p = request.app[STATE], await params(request)
+    paging = {**page_args(p), "limit": number(p, "limit", 40, 1, 80)}
+    pairs = await state.store.blocks.page(auth.user().id, **paging)
+    body = await entities.accounts_by_id(state, [a for _, a in pairs])
+    return ok(body, headers=link_header(request, [k for k, _ in pairs]))
+
+
 def _list_entity(row) -> dict:
     return {"id": row["id"], "title": row["title"], "replies_policy": row["replies_policy"],
             "exclusive": bool(row["exclusive"])}
@@ -128,6 +137,19 @@ def _list_fields(p: dict, current=None) -> tuple[str, str, bool]:
 async def lists(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:lists")
     return ok([_list_entity(r) for r in await request.app[STATE].store.lists.of(auth.user().id)])
+
+
+async def account_lists(request: web.Request) -> web.Response:
+    """The reader's lists that include the account."""
+    auth = await authenticate(request, "read:lists")
+    store, viewer = request.app[STATE].store, auth.user()
+    target = await store.accounts.get(request.match_info["id"])
+    if target is None:
+        raise error(404, "Record not found")
+    if target.suspended:
+        return ok([])
+    ids = set(await store.lists.containing(target.id, [viewer.id]))
+    return ok([_list_entity(r) for r in await store.lists.of(viewer.id) if r["id"] in ids])
 
 
 async def create_list(request: web.Request) -> web.Response:
@@ -181,9 +203,11 @@ def setup(app: web.Application) -> None:
     route(app, "GET", "/api/v1/bookmarks", bookmarks)
     route(app, "GET", "/api/v1/favourites", favourites)
     route(app, "GET", "/api/v1/mutes", mutes)
+    route(app, "GET", "/api/v1/blocks", blocks)
     route(app, "POST", r"/api/v1/accounts/{id:\d+}/mute", mute)
     route(app, "POST", r"/api/v1/accounts/{id:\d+}/unmute", unmute)
     route(app, "GET", "/api/v1/lists", lists)
+    route(app, "GET", r"/api/v1/accounts/{id:\d+}/lists", account_lists)
     route(app, "POST", "/api/v1/lists", create_list)
     route(app, "GET", r"/api/v1/lists/{id:\d+}", get_list)
     route(app, "PUT", r"/api/v1/lists/{id:\d+}", update_list)

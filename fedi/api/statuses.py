@@ -1,5 +1,6 @@
-"""Statuses: post, read, edit, delete; favourite, boost, pin, bookmark; a thread's context;
-who favourited or boosted a post. Parameters are read here; the rules live in fedi.services."""
+"""Statuses: post, read, edit, delete; favourite, boost, pin, bookmark, mute the thread; a
+thread's context; who favourited or boosted a post. Parameters are read here; the rules live
+in fedi.services."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fedi.api.http import authenticate, error, flag, listed, number, ok, params,
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
-from fedi.services import pins, polls, scheduled, threads
+from fedi.services import conversation_mutes, pins, polls, scheduled, threads
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
@@ -244,6 +245,8 @@ pin = _action(pins.pin, "write:accounts", _visible)
 unpin = _action(pins.unpin, "write:accounts", _visible)
 bookmark = _action(_bookmark, "write:bookmarks")
 unbookmark = _action(_unbookmark, "write:bookmarks")
+mute = _action(conversation_mutes.mute, "write:mutes")
+unmute = _action(conversation_mutes.unmute, "write:mutes")
 
 
 async def favourited_by(request: web.Request) -> web.Response:
@@ -273,5 +276,6 @@ def setup(app: web.Application) -> None:
         route(app, "GET", f"{base}/{{id}}/{suffix}", handler)
     for suffix, handler in (("favourite", favourite), ("unfavourite", unfavourite), ("reblog", reblog),
                             ("unreblog", unreblog), ("pin", pin), ("unpin", unpin),
-                            ("bookmark", bookmark), ("unbookmark", unbookmark)):
+                            ("bookmark", bookmark), ("unbookmark", unbookmark),
+                            ("mute", mute), ("unmute", unmute)):
         route(app, "POST", f"{base}/{{id}}/{suffix}", handler)

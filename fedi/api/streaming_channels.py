@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from aiohttp import WSCloseCode
 
 from fedi.api import entities
+from fedi.api.conversations import conversation
 from fedi.api.http import Auth, error, scope_allows
 from fedi.services.accounts import hash_token
 from fedi.services.events import Subscription
@@ -28,9 +29,11 @@ DEDUPE_WINDOW = 2.0          # the same event for the same stream within this wi
 PUBLIC = ("public", "public:local", "public:remote")
 MEDIA = tuple(f"{name}:media" for name in PUBLIC)
 HASHTAG = ("hashtag", "hashtag:local")
-USER_SCOPES = {"user": "read:statuses", "user:notification": "read:notifications"}
+# Streams of the viewer's own (bus stream "<name>:<account id>") and the scope each needs.
+USER_SCOPES = {"user": "read:statuses", "user:notification": "read:notifications",
+               "direct": "read:statuses"}
 STATUS_EVENTS = ("update", "status.update")
-SSE_STREAMS = ("user", "user:notification", *PUBLIC, *HASHTAG, "list")
+SSE_STREAMS = ("user", "user:notification", "direct", *PUBLIC, *HASHTAG, "list")
 
 
 class StreamError(Exception):
@@ -198,12 +201,28 @@ async def render(conn: Connection, event: str, payload: dict):
         if mute is not None and mute["notifications"]:
             return None, None
         doc, st = await entities.notification(state, note, viewer), None
+    elif event == "conversation" and viewer is not None:
+        doc, st = await conversation_doc(conn, payload["status_id"]), None
     else:
         return None, None
     return (None if doc is None else json.dumps(doc, ensure_ascii=False)), st
 
 
+async def conversation_doc(conn: Connection, status_id: str) -> dict | None:
+    """The viewer's Conversation that a direct status arrived in, as /api/v1/conversations shows it."""
+    state, viewer = conn.state, conn.viewer
+    st = await state.store.statuses.get(status_id)
+    if st is None or not await visible(conn, st):
+        return None
+    group = await state.store.conversations.get(viewer.id, status_id)
+    if group is None:
+        return None
+    return await conversation(state, group, viewer, entities.AccountCache(state))
+
+
 def admits(conn: Connection, channel: Channel, event: str, st) -> bool:
+    if event == "conversation":
+        return channel.name == "direct"
     if event == "delete":
         return channel.name != "user:notification"
     if event == "notification":

@@ -6,6 +6,8 @@ then the activity is committed to the durable `inbox` queue and 202 returned.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 
 from aiohttp import web
@@ -23,6 +25,20 @@ from fedi.services.state import State
 
 log = logging.getLogger(__name__)
 INBOX_QUEUE = "inbox"
+# Mastodon sends these without an id: Add/Remove to an actor's featured collection (pinned
+# posts, featured hashtags, featured collections). Every other activity needs one.
+IDLESS_TYPES = frozenset({"Add", "Remove"})
+
+
+def idless_key(doc: dict, signer: str, request: web.Request) -> str:
+    """The replay key of an activity without an id: its canonical body, its signer and the
+    request's signature. A replayed request repeats all three and is recognised; the same
+    body sent again later (a post pinned, unpinned and pinned again) is signed anew."""
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    signature = "\n".join("|".join(request.headers.getall(name, ()))
+                          for name in ("Signature-Input", "Signature", "Authorization"))
+    digest = hashlib.sha256("\n".join((canonical, signer, signature)).encode()).hexdigest()
+    return f"idless:{digest}"
 
 
 async def post_inbox(request: web.Request) -> web.Response:
@@ -53,11 +69,15 @@ async def post_inbox(request: web.Request) -> web.Response:
     if signer != actor_uri:
         return error(401, "the signature does not belong to the activity's actor")
     activity_id = id_of(doc)
-    if not activity_id or host_of(activity_id) != host_of(actor_uri):
+    if doc.get("id") is None and first_type(doc) in IDLESS_TYPES:
+        dedup_key = idless_key(doc, signer, request)
+    elif not activity_id or host_of(activity_id) != host_of(actor_uri):
         return error(400, "activity id missing or not on the actor's host")
+    else:
+        dedup_key = activity_id
     await request.app[DELIVERER].host_answered(host_of(actor_uri))
     fresh = await state.store.jobs.enqueue(
-        INBOX_QUEUE, {"activity": doc, "actor": actor_uri}, dedup_key=activity_id, host=host_of(actor_uri)
+        INBOX_QUEUE, {"activity": doc, "actor": actor_uri}, dedup_key=dedup_key, host=host_of(actor_uri)
     )
     if fresh:
         state.notify_queue(INBOX_QUEUE)

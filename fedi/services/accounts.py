@@ -13,13 +13,14 @@ import time
 from fedi.activitypub import keys
 from fedi.ids import new_id
 from fedi.models import Account, User
-from fedi.services.errors import Conflict, NotFound, ServiceError
+from fedi.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from fedi.services.state import State
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 RESERVED = {"admin", "root", "actor", "inbox", "api", "well-known", "instance", "about", "settings"}
 DEFAULT_SCOPES = "read write follow push"
+INSTANCE_SIGNER = "instance"  # the signer id of deliveries made as the instance actor (e.g. Flag)
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 
 
@@ -116,6 +117,8 @@ async def authenticate(state: State, login: str, password: str) -> Account | Non
     stored = user.password_hash if user else _DUMMY_HASH
     if not await asyncio.to_thread(check_password, password, stored) or user is None:
         return None
+    if not user.approved:
+        raise Forbidden("This account is waiting for a moderator's approval.")
     account = await store.accounts.get(user.account_id)
     return None if account is None or account.suspended else account
 
@@ -149,7 +152,9 @@ async def ensure_instance_keys(state: State) -> None:
 
 
 async def signing_key(state: State, account_id: str) -> tuple[str, str]:
-    """(key id, private key PEM) for a local account."""
+    """(key id, private key PEM) for a local account, or for the instance actor ("instance")."""
+    if account_id == INSTANCE_SIGNER:
+        return state.urls.instance_key_id, state.instance_private_key
     cache = state.extras.setdefault("signing_keys", {})
     if account_id in cache:
         return cache[account_id]

@@ -4,10 +4,12 @@ Services publish after their transaction commits (`store.on_commit`), so a
 rolled-back write is never announced. Events carry ids only; each listening
 face renders them for its own viewer.
 
-Streams: "user:<account id>", "user:notification:<account id>", "public",
-"public:local", "public:remote", "hashtag:<tag>", "hashtag:local:<tag>".
-Events: "update", "status.update", "delete" (payload {"status_id"}), and
-"notification" (payload {"notification_id"}).
+Streams: "user:<account id>", "user:notification:<account id>", "direct:<account id>",
+"list:<list id>", "public", "public:local", "public:remote", "hashtag:<tag>",
+"hashtag:local:<tag>".
+Events: "update", "status.update", "delete" (payload {"status_id"}), "notification"
+(payload {"notification_id"}), and on "direct:<account id>" only, "conversation"
+(payload {"status_id"}: a direct status arrived in one of the account's conversations).
 """
 
 from __future__ import annotations

@@ -79,6 +79,7 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account) -
     await tx.feeds.add(status.id, readers)
     if status.visibility == "direct" and not status.reblog_of_id:
         await tx.conversations.arrived(status.id, readers)
+        tx.on_commit(lambda: announce_conversation(state, status, readers))
     if status.visibility in ("public", "unlisted", "private") and not status.reblog_of_id:
         for follower_id in await tx.follows.notified_followers(author.id):
             await notify(state, tx, follower_id, "status", author.id, status.id)
@@ -102,6 +103,12 @@ def announce_status(state: State, status: Status, readers: list[str], event: str
                 bus.publish(f"hashtag:local:{tag.lower()}", event, payload)
 
 
+def announce_conversation(state: State, status: Status, readers: list[str]) -> None:
+    """A direct status arrived: each local participant's `direct` stream hears of the conversation."""
+    for reader in dict.fromkeys(readers):
+        state.events.publish(f"direct:{reader}", "conversation", {"status_id": status.id})
+
+
 async def announce_deletion(state: State, tx, status: Status) -> None:
     """After the status is gone, tell the streams that could have shown it (read before deleting)."""
     readers = await tx.feeds.readers(status.id)
@@ -120,6 +127,8 @@ async def notify(state: State, tx, account_id: str, type_: str, from_account_id:
                  status_id: str | None = None) -> None:
     if account_id == from_account_id and type_ != "poll":  # authors do hear that their poll ended
         return
+    if status_id is not None and await tx.conversation_mutes.muted(account_id, [status_id]):
+        return  # the thread is muted
     note = Notification(
         id=new_id(), account_id=account_id, type=type_, from_account_id=from_account_id,
         status_id=status_id, created_at=time.time(),

@@ -49,6 +49,18 @@ async def image_url(state: State, account: Account, data: bytes, content_type: s
     return media.file_url(state, stored.file_name)
 
 
+async def remove_image(state: State, account: Account, which: str) -> Account:
+    """Remove the avatar or the header (federated like any profile change); nothing to do
+    without one."""
+    if which not in ("avatar", "header"):
+        raise ServiceError(f"no such profile image: {which}")
+    key = f"{which}_url"
+    if getattr(account, key) is None:
+        return account
+    account, _ = await update_profile(state, account, **{key: None})
+    return account
+
+
 async def set_default_visibility(state: State, account: Account, visibility: str) -> None:
     from fedi.activitypub.audience import normalize
 

@@ -163,7 +163,7 @@ async def test_remote_account(state):
     check_account_types(doc)
     assert doc["acct"] == "bob@remote.test"
     assert doc["created_at"] == "2020-05-04T00:00:00.000Z"
-    assert doc["group"] is True and doc["roles"] is None and doc["hide_collections"] is None
+    assert doc["group"] is True and doc["roles"] == [] and doc["hide_collections"] is None
     assert doc["avatar"] == doc["avatar_static"] == "https://remote.test/a.png"
     assert doc["header"] == f"{BASE}/static/header.png"
     assert doc["fields"] == [{"name": "Site", "value": "<a href=\"https://x.test\">x</a>",

@@ -7,7 +7,7 @@ import logging
 from fedi.activitypub.parse import first_type, id_of
 from fedi.activitypub.vocab import ACTOR_TYPES, NOTE_TYPES
 from fedi.models import Account
-from fedi.services.inbound import actors, follows, notes, reactions
+from fedi.services.inbound import actors, flags, follows, notes, reactions
 from fedi.services.inbound.common import Ignored, embedded
 from fedi.services.state import State
 
@@ -24,6 +24,7 @@ HANDLERS = {
     "Announce": reactions.on_announce,
     "Add": reactions.on_add,
     "Remove": reactions.on_remove,
+    "Flag": flags.on_flag,
 }
 
 UNDO_HANDLERS = {

@@ -179,6 +179,10 @@ class SqliteTokens:
                 "UPDATE tokens SET revoked = 1 WHERE app_id = ? AND account_id = ?", (app_id, account_id)
             )
 
+    async def revoke_id(self, token_id: str, account_id: str) -> None:
+        await self.db.execute("UPDATE tokens SET revoked = 1 WHERE id = ? AND account_id = ?",
+                              (token_id, account_id))
+
     async def for_account(self, account_id: str) -> list[Token]:
         rows = await self.db.fetchall(
             "SELECT * FROM tokens WHERE account_id = ? AND revoked = 0 ORDER BY created_at DESC", (account_id,)

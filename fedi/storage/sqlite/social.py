@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from fedi.models import Block, Favourite, Follow, Notification, Page
+from fedi.storage.sqlite.domain_blocks import domain_blocked
 from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
 
@@ -141,9 +142,11 @@ class SqliteBlocks:
         return to_record(Block, await self.db.fetchone("SELECT * FROM blocks WHERE uri = ?", (uri,)))
 
     async def either_way(self, a: str, b: str) -> bool:
+        """Whether either account blocks the other, or has blocked the other's domain."""
         row = await self.db.fetchone(
-            "SELECT 1 FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?)",
-            (a, b, b, a),
+            "SELECT 1 FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?) "
+            f"UNION ALL SELECT 1 WHERE {domain_blocked('?', '?')} OR {domain_blocked('?', '?')} LIMIT 1",
+            (a, b, b, a, a, b, b, a),
         )
         return row is not None
 
@@ -153,6 +156,13 @@ class SqliteBlocks:
 
     async def delete(self, block_id: str) -> None:
         await self.db.execute("DELETE FROM blocks WHERE id = ?", (block_id,))
+
+    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None,
+                   limit=40) -> list[tuple[str, str]]:
+        """(block id, blocked account id) pairs, newest first."""
+        rows = await keyset(self.db.fetchall, "SELECT id, target_id FROM blocks", ["account_id = ?"],
+                            [account_id], "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
 
 
 class SqliteFavourites:
@@ -229,8 +239,11 @@ class SqliteNotifications:
         self.db = db
 
     async def insert(self, n: Notification) -> None:
-        sql, params = insert_sql("notifications", to_row(n))
-        await self.db.execute(sql, params)
+        """Store a notification, unless its recipient has blocked the sender's domain."""
+        row = to_row(n)
+        await self.db.execute(
+            f"INSERT INTO notifications ({', '.join(row)}) SELECT {', '.join('?' for _ in row)} "
+            f"WHERE NOT {domain_blocked('?', '?')}", (*row.values(), n.account_id, n.from_account_id))
 
     async def get(self, notification_id: str) -> Notification | None:
         row = await self.db.fetchone("SELECT * FROM notifications WHERE id = ?", (notification_id,))

@@ -257,10 +257,16 @@ class SqliteFeeds:
         self.db = db
 
     async def add(self, status_id: str, account_ids) -> None:
+        """Put a status in these readers' feeds, but not of those who have blocked the domain
+        of its author (or, for a boost, of the boosted post's author)."""
         rows = [(a, status_id) for a in dict.fromkeys(account_ids)]
         if rows:
             await self.db.executemany(
-                "INSERT OR IGNORE INTO feeds (account_id, status_id) VALUES (?, ?)", rows
+                "INSERT OR IGNORE INTO feeds (account_id, status_id) SELECT ?1, ?2 WHERE NOT EXISTS ("
+                "SELECT 1 FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id "
+                "JOIN accounts a ON a.id IN (s.account_id, o.account_id) "
+                "JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain "
+                "WHERE s.id = ?2)", rows
             )
 
     async def readers(self, status_id: str) -> list[str]:

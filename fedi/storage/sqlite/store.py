@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable
 
+from fedi.storage.sqlite.account_notes import SqliteAccountNotes
 from fedi.storage.sqlite.accounts import (
     SqliteAccounts, SqliteApps, SqliteAuthCodes, SqliteTokens, SqliteUsers,
 )
 from fedi.storage.sqlite.conversations import SqliteConversations
 from fedi.storage.sqlite.db import Database, Tx
+from fedi.storage.sqlite.domain_blocks import SqliteDomainBlocks
 from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
@@ -16,6 +18,8 @@ from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.polls import SqlitePolls
 from fedi.storage.sqlite.push import SqlitePushSubscriptions
+from fedi.storage.sqlite.reports import SqliteConversationMutes, SqliteReports
+from fedi.storage.sqlite.sessions import SqliteInvites, SqliteSessions
 from fedi.storage.sqlite.social import (
     SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
 )
@@ -35,6 +39,8 @@ class SqliteStore:
         self.tokens = SqliteTokens(executor)
         self.follows = SqliteFollows(executor)
         self.blocks = SqliteBlocks(executor)
+        self.domain_blocks = SqliteDomainBlocks(executor)
+        self.account_notes = SqliteAccountNotes(executor)
         self.favourites = SqliteFavourites(executor)
         self.pins = SqlitePins(executor)
         self.notifications = SqliteNotifications(executor)
@@ -57,10 +63,14 @@ class SqliteStore:
         self.conversations = SqliteConversations(executor)
         self.polls = SqlitePolls(executor)
         self.push = SqlitePushSubscriptions(executor)
+        self.sessions = SqliteSessions(executor)
+        self.invites = SqliteInvites(executor)
         self.followed_tags = SqliteFollowedTags(executor)
         self.featured_tags = SqliteFeaturedTags(executor)
         self.endorsements = SqliteEndorsements(executor)
         self.suggestions = SqliteSuggestions(executor)
+        self.reports = SqliteReports(executor)
+        self.conversation_mutes = SqliteConversationMutes(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
