@@ -30,7 +30,9 @@ from fedi.urls import Urls
 from fedi.api import routes as api_routes
 from fedi.api.http import cors_middleware
 from fedi.api.ratelimit import LIMITER, rate_limit_middleware
-from fedi.web import pages
+from fedi.web import routes as web_routes
+from fedi.web.render import error_page, wants_html
+from fedi.web.security import headers_middleware
 
 log = logging.getLogger(__name__)
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -45,6 +47,8 @@ async def errors_middleware(request: web.Request, handler):
     try:
         return await handler(request)
     except web.HTTPException as exc:
+        if exc.status in (404, 405) and wants_html(request):
+            return await error_page(request, exc.status, "There is nothing at this address.")
         if exc.status >= 400 and exc.content_type != "application/json" and not exc.text.startswith("{"):
             return _json_error(exc.status, exc.reason if exc.text.startswith(f"{exc.status}:") else exc.text)
         raise
@@ -70,7 +74,8 @@ def template_env() -> jinja2.Environment:
 def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                poll_interval: float = 1.0) -> web.Application:
     """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
-    app = web.Application(middlewares=[cors_middleware, errors_middleware, rate_limit_middleware],
+    app = web.Application(middlewares=[headers_middleware, cors_middleware, errors_middleware,
+                                       rate_limit_middleware],
                           client_max_size=16 * 1024 * 1024)
     app[LIMITER] = {}
     app[TEMPLATES] = template_env()
@@ -123,5 +128,5 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
     actors.setup(app)
     outbox.setup(app)
     api_routes.setup(app)
-    pages.setup(app)
+    web_routes.setup(app)
     return app

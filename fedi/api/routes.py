@@ -18,6 +18,7 @@ MODULES = (
     "fedi.api.notifications_v2",
     "fedi.api.search",
     "fedi.api.personal",
+    "fedi.api.domain_blocks",
     "fedi.api.scheduled",
     "fedi.api.media",
     "fedi.api.filters",
@@ -26,6 +27,7 @@ MODULES = (
     "fedi.api.push",
     "fedi.api.tags",
     "fedi.api.discovery",
+    "fedi.api.reports",
 )
 
 

@@ -65,6 +65,9 @@ async def webfinger(request: web.Request) -> web.Response:
             {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html",
              "href": urls.profile(account.username)},
             {"rel": "self", "type": "application/activity+json", "href": urls.actor(account.username)},
+            # Remote interaction: where people from other servers are sent to follow or answer.
+            {"rel": "http://ostatus.org/schema/1.0/subscribe",
+             "template": f"{urls.base}/authorize_interaction?uri={{uri}}"},
         ],
     })
 

@@ -1,75 +1,135 @@
-"""Server-rendered public pages: landing, profile and post permalink."""
+"""Public pages anyone may read: the landing page with the local timeline, post permalinks
+with their thread, and hashtag pages. (`profile` and `status` are also what the federation
+routes show a browser that opens an actor or note URL.)"""
 
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
-from fedi.appkeys import STATE, TEMPLATES
+from fedi.appkeys import STATE
+from fedi.federation.http import wants_activitypub
 from fedi.models import Account
+from fedi.services import tags, threads
 from fedi.services.visibility import can_view
+from fedi.web import profiles, security, views
+from fedi.web.render import error_page, page, redirect, render, viewer
 
-CSP = "default-src 'self'; img-src 'self' https: data:; style-src 'self' 'unsafe-inline'; " \
-      "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+NO_POST = "This post does not exist, or you may not see it."
 
 
-def render(request: web.Request, name: str, status: int = 200, **context) -> web.Response:
+@page
+async def index(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    env = request.app[TEMPLATES]
-    html = env.get_template(name).render(instance=state.config.instance, domain=state.urls.domain,
-                                         professional=state.config.professional, **context)
-    return web.Response(text=html, status=status, content_type="text/html",
-                        headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-                                 "Vary": "Accept"})
+    store, me = state.store, await viewer(request)
+    ids = await store.timelines.public(local=True, **views.paging(request))
+    people = [a for a in await store.accounts.list_local() if not a.suspended and a.discoverable][:30]
+    return await render(
+        request, "index.html", posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
+        people=await views.accounts(state, people), user_count=await store.accounts.count_local(),
+        status_count=await store.statuses.count_local(), rules=getattr(state.config.instance, "rules", None) or [],
+        back=request.path_qs)
 
 
 async def profile(request: web.Request, account: Account) -> web.Response:
-    state = request.app[STATE]
-    page = await state.store.statuses.by_account(account.id, max_id=request.query.get("max_id"), limit=20)
-    followers, following = await state.store.follows.counts(account.id)
-    return render(request, "profile.html", account=account, statuses=page.items, next_max_id=page.next_max_id,
-                  followers=followers, following=following, post_count=page.total,
-                  acct=account.acct(state.urls.domain))
+    return await profiles.profile(request, account)
 
 
 async def status(request: web.Request, account: Account, status_id: str) -> web.Response:
+    """A post with its thread: the replies above it and below it that the reader may see."""
     state = request.app[STATE]
+    me = await viewer(request)
     st = await state.store.statuses.get(status_id)
-    if st is None or st.account_id != account.id or not await can_view(state.store, st, None):
-        return render(request, "error.html", status=404, message="This post does not exist or is not public.")
-    replies = await state.store.statuses.replies(st.uri)
-    authors = await state.store.accounts.get_many([r.account_id for r in replies])
-    return render(request, "status.html", account=account, status=st, replies=replies, authors=authors)
+    if st is None or not await can_view(state.store, st, me):
+        return await error_page(request, 404, NO_POST)
+    if st.reblog_of_id:
+        raise web.HTTPFound(f"/statuses/{st.reblog_of_id}")
+    if st.account_id != account.id:
+        raise web.HTTPFound(f"/statuses/{st.id}")
+    up, down = await threads.context(state, st, me)
+    focus = await views.statuses(state, [st], me, context="thread", keep_hidden=True)
+    if not focus:
+        return await error_page(request, 404, NO_POST)
+    around = {d["id"]: d for d in await views.statuses(state, [*up, *down], me, context="thread")}
+    user = await state.store.users.get(me.id) if me else None
+    return await render(
+        request, "status.html", post=focus[0], account=focus[0]["account"],
+        ancestors=[around[s.id] for s in up if s.id in around],
+        descendants=[around[s.id] for s in down if s.id in around], back=request.path,
+        reply_visibility=views.reply_visibility(user, st), reply_prefix=views.reply_prefix(focus[0], me),
+        post_key=secrets.token_urlsafe(16))
 
 
-async def profile_page(request: web.Request) -> web.Response:
-    state = request.app[STATE]
-    account = await state.store.accounts.by_handle(request.match_info["username"], None)
-    if account is None or account.suspended:
-        return render(request, "error.html", status=404, message="No such account.")
-    if "application/activity+json" in request.headers.get("Accept", "") or \
-            "application/ld+json" in request.headers.get("Accept", ""):
-        raise web.HTTPFound(state.urls.actor(account.username))
-    return await profile(request, account)
-
-
+@page
 async def status_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    account = await state.store.accounts.by_handle(request.match_info["username"], None)
-    if account is None:
-        return render(request, "error.html", status=404, message="No such account.")
-    if "application/activity+json" in request.headers.get("Accept", ""):
-        raise web.HTTPFound(state.urls.status(account.username, request.match_info["status_id"]))
+    account = await views.find_account(state, request.match_info["acct"], fetch=False)
+    if wants_activitypub(request):
+        st = await state.store.statuses.get(request.match_info["status_id"])
+        if account.local:
+            raise web.HTTPFound(state.urls.status(account.username, request.match_info["status_id"]))
+        if st is not None and st.account_id == account.id and st.visibility in ("public", "unlisted"):
+            raise web.HTTPFound(st.uri)
+        raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
     return await status(request, account, request.match_info["status_id"])
 
 
-async def index(request: web.Request) -> web.Response:
+@page
+async def status_by_id(request: web.Request) -> web.Response:
+    """/statuses/:id, as links to a reply's parent use: on to the post's own page."""
     state = request.app[STATE]
-    accounts = [a for a in await state.store.accounts.list_local() if not a.suspended]
-    return render(request, "index.html", accounts=accounts, user_count=len(accounts),
-                  status_count=await state.store.statuses.count_local())
+    st = await state.store.statuses.get(request.match_info["id"])
+    if st is None or not await can_view(state.store, st, await viewer(request)):
+        return await error_page(request, 404, NO_POST)
+    if st.reblog_of_id:
+        st = await state.store.statuses.get(st.reblog_of_id)
+        if st is None:
+            return await error_page(request, 404, NO_POST)
+    author = await state.store.accounts.get(st.account_id)
+    if author is None:
+        return await error_page(request, 404, NO_POST)
+    acct = author.username if author.local else f"{author.username}@{author.domain}"
+    raise web.HTTPFound(f"/@{acct}/{st.id}")
+
+
+def _tag(request: web.Request) -> tuple[str, str]:
+    found = tags.parse(request.match_info["tag"])
+    if found is None:
+        raise web.HTTPNotFound(text="There is no such hashtag.")
+    return found
+
+
+@page
+async def tag_page(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    me = await viewer(request)
+    key, written = _tag(request)
+    ids = await state.store.timelines.public(tag=key, **views.paging(request))
+    following = (await tags.show(state, me, written))[1] if me else None
+    return await render(request, "tag.html", tag=written, key=key, following=following,
+                        posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
+                        back=request.path_qs)
+
+
+@page
+async def tag_follow(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    key, written = _tag(request)
+    me = await views.signed_in(request, f"/tags/{key}")
+    form = await security.checked_form(request)
+    if request.match_info["action"] == "follow":
+        await tags.follow(state, me, written)
+        notice = f"Posts with #{written} now appear on your home timeline."
+    else:
+        await tags.unfollow(state, me, written)
+        notice = f"You no longer follow #{written}."
+    return redirect(request, views.back(request, form, f"/tags/{key}"), notice)
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/", index)
-    app.router.add_get(r"/@{username:[A-Za-z0-9_]+}", profile_page)
-    app.router.add_get(r"/@{username:[A-Za-z0-9_]+}/{status_id:\d+}", status_page)
+    app.router.add_get(r"/@{acct:[^/@]+(?:@[^/@]+)?}/{status_id:\d+}", status_page)
+    app.router.add_get(r"/statuses/{id:\d+}", status_by_id)
+    app.router.add_get("/tags/{tag}", tag_page)
+    app.router.add_post(r"/tags/{tag}/{action:follow|unfollow}", tag_follow)

@@ -1,0 +1,153 @@
+"""Profiles, local and remote (`/@user`, `/@user@host`), with their posts, and following:
+follow, unfollow and cancel a request from a profile, and following from another server
+(the remote-follow form, sending the visitor on to their own server's interaction page)."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from aiohttp import web
+
+from fedi.api import entities
+from fedi.appkeys import HTTP, STATE
+from fedi.federation.client import FetchError
+from fedi.federation.dereference import JRD_TYPES
+from fedi.federation.http import wants_activitypub
+from fedi.models import Account
+from fedi.services import follows
+from fedi.services.errors import NotFound, ServiceError
+from fedi.services.visibility import visible_to
+from fedi.web import security, views
+from fedi.web.render import page, redirect, render, viewer
+
+SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
+HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
+USER_RE = re.compile(r"^[A-Za-z0-9_.~-]{1,64}$")
+
+
+def acct_path(account: Account) -> str:
+    return f"/@{account.username}" if account.local else f"/@{account.username}@{account.domain}"
+
+
+async def profile(request: web.Request, account: Account, *, status: int = 200, **extra) -> web.Response:
+    """A profile: header, bio, fields, counts, the reader's relationship, and the posts the
+    reader may see (pinned ones first), newest first and paged."""
+    state = request.app[STATE]
+    store, me = state.store, await viewer(request)
+    with_replies = request.query.get("with_replies") == "1"
+    paging = views.paging(request)
+    shown = await visible_to(store, account, me)
+    ids = await store.timelines.account(account.id, shown, exclude_replies=not with_replies,
+                                        **paging) if shown else []
+    pinned = []
+    if not paging["max_id"] and not paging["min_id"] and shown:
+        pinned = await views.visible(state, await store.pins.list(account.id), me, "account")
+    pinned_ids = {d["id"] for d in pinned}
+    posts = [d for d in await views.visible(state, ids, me, "account") if d["id"] not in pinned_ids]
+    relationship = None
+    if me is not None and me.id != account.id:
+        relationship = await entities.relationship(state, me, account)
+    return await render(
+        request, "profile.html", status=status, account=await views.account(state, account),
+        local=account.local, acct=account.acct(state.urls.domain), relationship=relationship,
+        pinned=pinned, posts=posts, pager=views.pager(request, ids), with_replies=with_replies,
+        back=request.path_qs, **extra)
+
+
+@page
+async def profile_page(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    acct = request.match_info["acct"]
+    if wants_activitypub(request):
+        account = await views.find_account(state, acct, fetch=False)
+        raise web.HTTPFound(state.urls.actor(account.username) if account.local else account.uri)
+    account = await views.find_account(state, acct)
+    canonical = acct_path(account)
+    if request.path != canonical:
+        raise web.HTTPFound(canonical + (f"?{request.query_string}" if request.query_string else ""))
+    return await profile(request, account)
+
+
+# --------------------------------------------------------------------------- following
+
+@page
+async def follow(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    account = await views.find_account(state, request.match_info["acct"])
+    me = await views.signed_in(request, views.back(request, None, acct_path(account)))
+    form = await security.checked_form(request)
+    if request.match_info["action"] == "follow":
+        made = await follows.follow(state, me, account, note=str(form.get("note") or "").strip())
+        name = account.display_name or account.username
+        notice = f"You follow {name} now." if made.accepted else f"Request sent to {name}."
+    else:
+        await follows.unfollow(state, me, account)
+        notice = "Done."
+    return redirect(request, views.back(request, form, acct_path(account)), notice)
+
+
+async def interaction_template(request: web.Request, username: str, host: str) -> str:
+    """The page on `host` where its user `username` acts on something from elsewhere: the
+    template WebFinger advertises as http://ostatus.org/schema/1.0/subscribe."""
+    state = request.app[STATE]
+    if state.domain_blocked(host):
+        raise ServiceError(f"{host} is blocked on this server.", 403)
+    schemes = ["https", "http"] if state.config.federation.allow_private_addresses else ["https"]
+    resource = quote(f"acct:{username}@{host}", safe=":@")
+    failure = f"{host} could not be reached. Check your handle and try again."
+    for scheme in schemes:
+        try:
+            _, doc = await request.app[HTTP].get_json(
+                f"{scheme}://{host}/.well-known/webfinger?resource={resource}",
+                accept="application/jrd+json, application/json", content_types=JRD_TYPES)
+        except FetchError as exc:
+            if exc.status is not None:
+                failure = f"@{username}@{host} was not found on {host}." if exc.status == 404 else failure
+                break
+            continue
+        for link in doc.get("links") or []:
+            template = link.get("template") if isinstance(link, dict) else None
+            if link.get("rel") == SUBSCRIBE and isinstance(template, str) and "{uri}" in template \
+                    and template.startswith(("https://", "http://")):
+                return template
+        raise ServiceError(f"{host} does not say how to follow people on other servers: "
+                           f"search for this account there instead.")
+    raise ServiceError(failure)
+
+
+@page
+async def remote_follow(request: web.Request) -> web.Response:
+    """A visitor from another server follows a local account: off to their own server."""
+    state = request.app[STATE]
+    account = await views.find_account(state, request.match_info["acct"], fetch=False)
+    if not account.local:
+        raise NotFound("Follow this account from its own server.")
+    form = await security.checked_form(request)
+    handle = str(form.get("handle") or "").strip().removeprefix("acct:").lstrip("@")
+    username, _, host = handle.partition("@")
+    host = host.lower()
+    if not USER_RE.match(username) or not HOST_RE.match(host):
+        return await profile(request, account, status=422, handle=handle[:200],
+                             remote_error="Enter your handle as you@your.server.")
+    if host == state.urls.domain:
+        return redirect(request, f"/auth/sign_in?next={quote(acct_path(account), safe='')}",
+                        "You have an account here: sign in to follow.")
+    try:
+        template = await interaction_template(request, username, host)
+    except ServiceError as exc:
+        return await profile(request, account, status=exc.status, handle=handle[:200], remote_error=exc.message)
+    target = template.replace("{uri}", quote(account.uri, safe=""))
+    # A page that moves on by itself (a redirect after a form post to another site is
+    # refused by some browsers under form-action 'self'), with a link to click if not.
+    return await render(request, "remote_follow.html", target=target, host=host,
+                        account=await views.account(state, account))
+
+
+ACCT = r"/@{acct:[^/@]+(?:@[^/@]+)?}"
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get(ACCT, profile_page)
+    app.router.add_post(ACCT + "/{action:follow|unfollow}", follow)
+    app.router.add_post(ACCT + "/remote_follow", remote_follow)

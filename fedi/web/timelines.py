@@ -1,0 +1,63 @@
+"""Timelines in the browser: home (signed in), local and federated, and one's bookmarks,
+each paged with "Newer" and "Older" links. The same storage and visibility and filter
+rules as the client API's timelines."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from fedi.appkeys import STATE
+from fedi.web import views
+from fedi.web.render import page, render, require_viewer, viewer
+
+TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
+
+
+async def _timeline(request: web.Request, name: str, ids: list[str], me, context: str) -> web.Response:
+    state = request.app[STATE]
+    user = await state.store.users.get(me.id) if me else None
+    return await render(request, "timeline.html", timeline=name, title=TITLES[name],
+                        posts=await views.visible(state, ids, me, context), pager=views.pager(request, ids),
+                        back=request.path_qs, default_visibility=views.reply_visibility(user, None),
+                        post_key=secrets.token_urlsafe(16))
+
+
+@page
+async def home(request: web.Request) -> web.Response:
+    me = await require_viewer(request)
+    ids = await request.app[STATE].store.feeds.page(me.id, **views.paging(request))
+    return await _timeline(request, "home", ids, me, "home")
+
+
+@page
+async def local(request: web.Request) -> web.Response:
+    """This server's public posts; open to visitors, as the landing page is."""
+    me = await viewer(request)
+    ids = await request.app[STATE].store.timelines.public(local=True, **views.paging(request))
+    return await _timeline(request, "local", ids, me, "public")
+
+
+@page
+async def federated(request: web.Request) -> web.Response:
+    me = await require_viewer(request)
+    ids = await request.app[STATE].store.timelines.public(local=None, **views.paging(request))
+    return await _timeline(request, "federated", ids, me, "public")
+
+
+@page
+async def bookmarks(request: web.Request) -> web.Response:
+    me = await require_viewer(request)
+    state = request.app[STATE]
+    pairs = await state.store.bookmarks.page(me.id, **views.paging(request))
+    keys = [key for key, _ in pairs]
+    return await render(request, "bookmarks.html", posts=await views.visible(state, [s for _, s in pairs], me),
+                        pager=views.pager(request, keys), back=request.path_qs)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/home", home)
+    app.router.add_get("/local", local)
+    app.router.add_get("/federated", federated)
+    app.router.add_get("/bookmarks", bookmarks)
