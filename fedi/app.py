@@ -20,7 +20,7 @@ from fedi.federation.dereference import Dereferencer
 from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.services import media, poll_lifecycle, push, scheduled
+from fedi.services import instance_settings, media, poll_lifecycle, push, scheduled
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.errors import ServiceError
 from fedi.services.fanout import DELIVER_QUEUE
@@ -56,6 +56,11 @@ async def errors_middleware(request: web.Request, handler):
         return _json_error(exc.status, exc.message)
     except Exception:  # noqa: BLE001 - never leak a traceback to a peer or client
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_html(request):
+            try:
+                return await error_page(request, 500, "Something went wrong on our side; it has been logged.")
+            except Exception:  # noqa: BLE001 - the page itself failed: fall back to plain JSON
+                log.exception("the error page failed too")
         return _json_error(500, "internal server error")
 
 
@@ -84,6 +89,7 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         store = await open_store(str(config.resolve_path(config.database.path)))
         state = State(config=config, store=store, urls=Urls(config.base_url))
         await ensure_instance_keys(state)
+        await instance_settings.load(state)
         await push.ensure_vapid_key(state)
         http = HttpClient(
             user_agent=user_agent(config),
