@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from fedi import SOFTWARE_NAME, __version__
-from fedi.services import push
+from fedi.services import instance_settings, push
 from fedi.services.pins import MAX_PINNED
 from fedi.services.statuses import MAX_CHARS
 
@@ -37,7 +37,7 @@ def _streaming(state) -> str:
 
 
 def _registrations(state) -> tuple[bool, bool]:
-    mode = state.config.instance.registrations
+    mode = instance_settings.current(state).registrations
     return mode in ("open", "approval"), mode == "approval"
 
 
@@ -48,7 +48,7 @@ def _limits() -> dict:
 
 
 async def instance_v1(state) -> dict:
-    cfg, store = state.config.instance, state.store
+    cfg, store = instance_settings.current(state), state.store
     enabled, approval = _registrations(state)
     return {
         "uri": state.urls.domain,
@@ -73,12 +73,12 @@ async def instance_v1(state) -> dict:
             **_limits(),
         },
         "contact_account": None,
-        "rules": [],
+        "rules": cfg.rule_entities(),
     }
 
 
 async def instance_v2(state) -> dict:
-    cfg = state.config.instance
+    cfg = instance_settings.current(state)
     enabled, approval = _registrations(state)
     active = await state.store.users.active_since(time.time() - 30 * 86400)
     return {
@@ -101,6 +101,6 @@ async def instance_v2(state) -> dict:
         "registrations": {"enabled": enabled, "approval_required": approval, "message": None, "url": None},
         "api_versions": dict(API_VERSIONS),
         "contact": {"email": "", "account": None},
-        "rules": [],
+        "rules": cfg.rule_entities(),
         "fedi": {"kind": cfg.kind},
     }

@@ -7,6 +7,7 @@ from aiohttp import web
 from fedi.api import entities_instance
 from fedi.api.http import ok, route
 from fedi.appkeys import STATE
+from fedi.services import instance_settings
 
 
 async def instance_v1(request: web.Request) -> web.Response:
@@ -26,8 +27,12 @@ async def empty_list(request: web.Request) -> web.Response:
 
 
 async def extended_description(request: web.Request) -> web.Response:
-    cfg = request.app[STATE].config.instance
+    cfg = instance_settings.current(request.app[STATE])
     return ok({"updated_at": None, "content": cfg.description})
+
+
+async def rules(request: web.Request) -> web.Response:
+    return ok(instance_settings.current(request.app[STATE]).rule_entities())
 
 
 async def activity(request: web.Request) -> web.Response:
@@ -39,7 +44,7 @@ def setup(app: web.Application) -> None:
     route(app, "GET", "/api/v2/instance", instance_v2)
     route(app, "GET", "/api/v1/instance/peers", peers)
     route(app, "GET", "/api/v1/instance/activity", activity)
-    route(app, "GET", "/api/v1/instance/rules", empty_list)
+    route(app, "GET", "/api/v1/instance/rules", rules)
     route(app, "GET", "/api/v1/instance/extended_description", extended_description)
     route(app, "GET", "/api/v1/custom_emojis", empty_list)
     route(app, "GET", "/api/v1/announcements", empty_list)

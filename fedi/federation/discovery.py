@@ -11,6 +11,7 @@ from aiohttp import web
 
 from fedi import SOFTWARE_NAME, __version__
 from fedi.appkeys import STATE
+from fedi.services import instance_settings
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD = "application/jrd+json"
@@ -113,7 +114,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     software = {"name": SOFTWARE_NAME, "version": __version__}
     if version == "2.1":
         software["homepage"] = state.urls.base
-    cfg = state.config.instance
+    cfg = instance_settings.current(state)
     doc = {
         "version": version,
         "software": software,

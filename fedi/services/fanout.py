@@ -84,17 +84,19 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account) -
         for follower_id in await tx.follows.notified_followers(author.id):
             await notify(state, tx, follower_id, "status", author.id, status.id)
     lists = await tx.lists.containing(author.id, readers) if readers else []
-    tx.on_commit(lambda: announce_status(state, status, readers, "update", lists))
+    # A silenced author's posts stay off the public timelines, live ones included.
+    public = status.visibility == "public" and not await tx.moderation.silenced([author.id])
+    tx.on_commit(lambda: announce_status(state, status, readers, "update", lists, public=public))
 
 
 def announce_status(state: State, status: Status, readers: list[str], event: str,
-                    lists: list[str] = ()) -> None:
+                    lists: list[str] = (), *, public: bool = True) -> None:
     bus, payload = state.events, {"status_id": status.id}
     for reader in dict.fromkeys(readers):
         bus.publish(f"user:{reader}", event, payload)
     for list_id in lists:
         bus.publish(f"list:{list_id}", event, payload)
-    if status.visibility == "public" and not status.reblog_of_id:
+    if public and status.visibility == "public" and not status.reblog_of_id:
         bus.publish("public", event, payload)
         bus.publish("public:local" if status.local else "public:remote", event, payload)
         for tag in status.tags:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 
 from fedi.models import Account, User
-from fedi.services import accounts, fanout
+from fedi.services import accounts, fanout, instance_settings
 from fedi.services.errors import Forbidden, NotFound, ServiceError
 from fedi.services.oauth import SlidingWindow
 from fedi.services.state import State
@@ -36,7 +36,7 @@ class Pending:
 
 async def mode(state: State) -> str:
     """open, approval, invite or closed (see config.REGISTRATION_MODES)."""
-    return state.config.instance.registrations
+    return instance_settings.current(state).registrations
 
 
 def limiter(state: State) -> SlidingWindow:

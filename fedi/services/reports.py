@@ -15,7 +15,7 @@ import time
 from fedi.activitypub import render
 from fedi.ids import new_id
 from fedi.models import Account, Status
-from fedi.services import fanout
+from fedi.services import fanout, instance_settings
 from fedi.services.accounts import INSTANCE_SIGNER
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
@@ -35,15 +35,19 @@ def instance_signer(state: State) -> Account:
                    domain=None)
 
 
-def _category(category: str | None, rule_ids: list) -> str:
-    if rule_ids:
-        raise ServiceError(NO_RULES)  # this instance publishes no rules to cite
-    category = (category or "other").strip().lower()
+def _category(state: State, category: str | None, rule_ids: list) -> tuple[str, list[str] | None]:
+    """(category, rule ids) as Mastodon checks them: rule ids must name the instance's rules,
+    and imply the `violation` category, which needs them."""
+    known = {rule["id"] for rule in instance_settings.current(state).rule_entities()}
+    rule_ids = [str(r) for r in rule_ids]
+    if any(r not in known for r in rule_ids):
+        raise ServiceError(NO_RULES)
+    category = (category or ("violation" if rule_ids else "other")).strip().lower()
     if category not in CATEGORIES:
         raise ServiceError("Validation failed: Category is not included in the list")
-    if category == "violation":
+    if category == "violation" and not rule_ids:
         raise ServiceError(NO_RULES)
-    return category
+    return category, (rule_ids if category == "violation" else None)
 
 
 async def _reported_statuses(state: State, reporter: Account, target: Account,
@@ -81,7 +85,7 @@ async def file(state: State, reporter: Account, target: Account, *, status_ids: 
     if len(comment) > MAX_COMMENT:
         raise ServiceError(
             f"Validation failed: Comment is too long (maximum is {MAX_COMMENT} characters)")
-    category = _category(category, list(rule_ids))
+    category, rule_ids = _category(state, category, list(rule_ids))
     statuses = await _reported_statuses(state, reporter, target, list(status_ids))
     inboxes, forwarded = [], False
     if forward and not target.local:
@@ -91,7 +95,7 @@ async def file(state: State, reporter: Account, target: Account, *, status_ids: 
     report_id = new_id()
     report = {"id": report_id, "account_id": reporter.id, "target_account_id": target.id,
               "status_ids": [st.id for st in statuses], "comment": comment, "category": category,
-              "rule_ids": None, "forwarded": forwarded, "uri": state.urls.activity(report_id),
+              "rule_ids": rule_ids, "forwarded": forwarded, "uri": state.urls.activity(report_id),
               "created_at": time.time()}
 
     async def write(tx):

@@ -21,6 +21,33 @@ class Resolver(Protocol):
     def forget_key(self, key_id: str | None) -> None: ...
 
 
+@dataclass(frozen=True)
+class DomainPolicy:
+    """Which peers federate: never the blocked domains (and their subdomains); in allowlist
+    mode only the allowed ones (and their subdomains). Entries are lowercase hosts, or
+    host:port for one port only."""
+
+    blocked: frozenset[str] = frozenset()
+    allowlist_mode: bool = False
+    allowed: frozenset[str] = frozenset()
+
+    @staticmethod
+    def _names(domain: str) -> list[str]:
+        """The domain itself, its host without the port, and every parent of that host."""
+        bare = domain.split(":")[0].rstrip(".")
+        labels = bare.split(".")
+        return [domain, *(".".join(labels[i:]) for i in range(len(labels)))]
+
+    def blocks(self, domain: str) -> bool:
+        domain = (domain or "").lower()
+        if not domain:
+            return True
+        names = self._names(domain)
+        if any(name in self.blocked for name in names):
+            return True
+        return self.allowlist_mode and not any(name in self.allowed for name in names)
+
+
 @dataclass
 class State:
     config: Config
@@ -33,22 +60,18 @@ class State:
     instance_public_key: str = ""
     extras: dict = field(default_factory=dict)
     events: EventBus = field(default_factory=EventBus)
+    # The federation policy in force: the configuration's lists merged with the admins' (set by
+    # fedi.services.instance_settings.load; until then, the configuration's alone).
+    domain_policy: DomainPolicy | None = None
 
     def notify_queue(self, queue: str) -> None:
         if callable(self.wake):
             self.wake(queue)
 
     def domain_blocked(self, domain: str) -> bool:
-        fed = self.config.federation
-        domain = (domain or "").lower()
-        if not domain:
-            return True
-        bare = domain.split(":")[0]
-        for blocked in fed.blocked_domains:
-            if domain == blocked or bare == blocked or bare.endswith("." + blocked):
-                return True
-        if fed.allowlist_mode:
-            return not any(
-                domain == a or bare == a or bare.endswith("." + a) for a in fed.allowed_domains
-            )
-        return False
+        """Whether a peer domain may not federate here (a fast in-memory check of the live policy)."""
+        if self.domain_policy is None:
+            fed = self.config.federation
+            self.domain_policy = DomainPolicy(frozenset(fed.blocked_domains), fed.allowlist_mode,
+                                              frozenset(fed.allowed_domains))
+        return self.domain_policy.blocks(domain)

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from fedi.appkeys import STATE
 from fedi.federation.http import wants_activitypub
-from fedi.models import Account
-from fedi.services import tags, threads
+from fedi.models import Account, Status
+from fedi.services import instance_settings, tags, threads
 from fedi.services.visibility import can_view
 from fedi.web import profiles, security, views
 from fedi.web.render import error_page, page, redirect, render, viewer
@@ -28,7 +28,7 @@ async def index(request: web.Request) -> web.Response:
     return await render(
         request, "index.html", posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
         people=await views.accounts(state, people), user_count=await store.accounts.count_local(),
-        status_count=await store.statuses.count_local(), rules=getattr(state.config.instance, "rules", None) or [],
+        status_count=await store.statuses.count_local(), rules=instance_settings.current(state).rules,
         back=request.path_qs)
 
 
@@ -36,8 +36,26 @@ async def profile(request: web.Request, account: Account) -> web.Response:
     return await profiles.profile(request, account)
 
 
+def reply_tree(root: Status, replies: list[Status], docs: dict[str, dict]) -> list[dict]:
+    """The replies below `root` as a tree, each level oldest first: [{"post": doc, "replies":
+    [...]}]. `replies` come breadth-first (a parent before its replies); one without a document
+    in `docs` (filtered away) is left out and its own replies move up to its parent."""
+    top: list[dict] = []
+    below = {root.uri: top}
+    for st in replies:
+        siblings = below.get(st.in_reply_to_uri or "", top)
+        if st.id in docs:
+            node = {"post": docs[st.id], "replies": []}
+            siblings.append(node)
+            below[st.uri] = node["replies"]
+        else:
+            below[st.uri] = siblings
+    return top
+
+
 async def status(request: web.Request, account: Account, status_id: str) -> web.Response:
-    """A post with its thread: the replies above it and below it that the reader may see."""
+    """A post with its thread: the posts it answers above it, and the replies below it as a
+    tree, as far as the reader may see them."""
     state = request.app[STATE]
     me = await viewer(request)
     st = await state.store.statuses.get(status_id)
@@ -56,7 +74,7 @@ async def status(request: web.Request, account: Account, status_id: str) -> web.
     return await render(
         request, "status.html", post=focus[0], account=focus[0]["account"],
         ancestors=[around[s.id] for s in up if s.id in around],
-        descendants=[around[s.id] for s in down if s.id in around], back=request.path,
+        replies=reply_tree(st, down, around), back=request.path,
         reply_visibility=views.reply_visibility(user, st), reply_prefix=views.reply_prefix(focus[0], me),
         post_key=secrets.token_urlsafe(16))
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from fedi.appkeys import STATE, TEMPLATES
 from fedi.models import Account
-from fedi.services import sessions
+from fedi.services import instance_settings, sessions
 from fedi.services.errors import ServiceError
 from fedi.web import security
 
@@ -66,7 +66,8 @@ async def render(request: web.Request, template: str, status: int = 200, **conte
     user = await state.store.users.get(account.id) if account else None
     flash = unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
     token = await security.csrf_token(request)
-    values = dict(instance=state.config.instance, domain=state.urls.domain, professional=state.config.professional,
+    values = dict(instance=instance_settings.current(state), domain=state.urls.domain,
+                  professional=state.config.professional,
                   words=words(state), viewer=account, is_admin=bool(user and user.admin), flash=flash,
                   csrf_token=token, web_csrf=token, badges=await _badges(state, account))
     values.update(context)

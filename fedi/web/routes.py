@@ -19,6 +19,11 @@ MODULES = (
     "fedi.web.timelines",
     "fedi.web.compose",
     "fedi.web.interactions",
+    "fedi.web.report",
+    "fedi.web.admin",
+    "fedi.web.admin_accounts",
+    "fedi.web.admin_federation",
+    "fedi.web.admin_reports",
 )
 
 

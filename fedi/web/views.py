@@ -31,6 +31,21 @@ def _filter_titles(doc: dict, action: str) -> list[str]:
     return [r["filter"]["title"] for r in doc.get("filtered") or [] if r["filter"]["filter_action"] == action]
 
 
+async def _reply_links(state, docs: list[dict]) -> None:
+    """Give each reply (boosted ones too) `in_reply_to_acct`, whom it answers (None when that
+    account is unknown here or suspended), and `in_reply_to_path`, the page of the post it answers."""
+    posts = [d for doc in docs for d in (doc, doc.get("reblog")) if d and d.get("in_reply_to_id")]
+    authors = await state.store.accounts.get_many(
+        [d["in_reply_to_account_id"] for d in posts if d.get("in_reply_to_account_id")])
+    for d in posts:
+        author = authors.get(d.get("in_reply_to_account_id") or "")
+        if author is None or author.suspended:
+            d["in_reply_to_acct"], d["in_reply_to_path"] = None, f"/statuses/{d['in_reply_to_id']}"
+        else:
+            d["in_reply_to_acct"] = entities.acct(author)
+            d["in_reply_to_path"] = f"/@{d['in_reply_to_acct']}/{d['in_reply_to_id']}"
+
+
 async def statuses(state, items: list[Status], viewer: Account | None, *, context: str = "home",
                    keep_hidden: bool = False) -> list[dict]:
     """Mastodon Status documents, each with `page_path`/`profile_path` (boosted ones too);
@@ -38,6 +53,7 @@ async def statuses(state, items: list[Status], viewer: Account | None, *, contex
     Posts a `hide` filter matches are left out (unless `keep_hidden`); `filter_warnings` names
     the `warn` filters that match, so the page can fold the post away."""
     docs = await entities.statuses(state, items, viewer, context=context)
+    await _reply_links(state, docs)
     out = []
     for doc in docs:
         _page_links(doc)

@@ -9,7 +9,7 @@ from mastodon import CallbackStreamListener
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 
 from fedi.api import streaming
-from fedi.services import reports, statuses
+from fedi.services import instance_settings, reports, statuses
 from tests.api.conftest import call, client
 from tests.harness import wait_for
 
@@ -162,6 +162,15 @@ async def test_report_validation(site):
     assert await reports.listing(site.state) == []
     report = await call(site.api["alice"].report, ben_id, status_ids=[bens.id], comment="x" * 1000)
     assert len(report["comment"]) == 1000
+
+    # Once the instance has rules, reports can cite them (and then are about a violation).
+    await instance_settings.update(site.state, rules=["Be kind", "No spam"])
+    status, cited = await req(site, "POST", "/api/v1/reports", token, json={"account_id": ben_id,
+                                                                             "rule_ids": ["2"]})
+    assert status == 200 and cited["category"] == "violation" and cited["rule_ids"] == ["2"]
+    status, answer = await req(site, "POST", "/api/v1/reports", token,
+                               json={"account_id": ben_id, "rule_ids": ["3"]})
+    assert status == 422 and "rules" in answer["error"]
 
 
 # --------------------------------------------------------------------------- the direct stream

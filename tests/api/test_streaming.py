@@ -271,3 +271,21 @@ async def test_list_stream_over_websocket(fed):
         assert msg["stream"] == ["list", list_id] and json.loads(msg["payload"])["id"] == on_list.id
         await ws.send_json({"type": "subscribe", "stream": "list", "list": "999"})
         assert (await ws.receive_json(timeout=5))["status"] == 404  # not ben's list
+
+
+async def test_silenced_authors_stay_off_the_public_streams(fed):
+    inst = await fed.start("personal.test")
+    loud = await inst.user("loud")
+    quiet = await inst.user("quiet")
+    await inst.state.store.moderation.set_silenced(quiet.id, True)
+    sub = inst.state.events.subscribe(["public", "public:local"])
+    try:
+        await statuses.create(inst.state, quiet, "nobody should see this live")
+        heard = await statuses.create(inst.state, loud, "everyone may see this")
+        events = []
+        while not sub.queue.empty():
+            events.append(sub.queue.get_nowait())
+        assert {payload["status_id"] for _, _, payload in events} == {heard.id}
+        assert len(events) == 2  # public and public:local, for the unsilenced post only
+    finally:
+        inst.state.events.unsubscribe(sub)

@@ -54,7 +54,7 @@ async def follow_by_handle(page, base: str, handle: str, *, via_search: bool) ->
         result = page.locator("main ul.people > li").filter(has_text=handle)
         await result.get_by_role("link", name="Bob Builder").click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Bob Builder")
-        await page.get_by_role("button", name="Follow", exact=True).click()
+        await page.get_by_role("button", name=f"Follow {handle}", exact=True).click()
     else:
         await page.goto(f"{base}/follow")
         await page.get_by_label("Their handle or profile address").fill(handle)
@@ -125,9 +125,11 @@ async def test_sign_up_post_follow_remote_like_sign_out(fed, contexts, js):
     await expect(card).to_contain_text("Bob Builder")
 
     # Like it; bob's instance hears of it.
-    await card.get_by_role("button", name="Like", exact=True).click()
+    await card.get_by_role("button", name=f"Like post by @bob@{pro.domain}", exact=True).click()
     card = page.locator("main article").filter(has_text=bob_text).first
-    await expect(card.get_by_role("button", name="Liked")).to_have_attribute("aria-pressed", "true")
+    liked = card.get_by_role("button", name=f"Liked post by @bob@{pro.domain}", exact=True)
+    await expect(liked).to_have_attribute("aria-pressed", "true")
+    await expect(liked).to_have_text("Liked")
 
     async def favourited():
         status, doc = await api(pro, "GET", f"/api/v1/statuses/{bob_post['id']}", bob_token)

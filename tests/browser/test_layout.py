@@ -11,6 +11,7 @@ from fedi.services import follows, remote
 from tests.browser.helpers import DESKTOP, MODULE_MARKS, PAGE_AUDIT, PHONE, Watch, overflow, sign_in
 
 pytestmark = MODULE_MARKS
+expect = pytest.importorskip("playwright.async_api", reason="Playwright for Python is not installed").expect
 
 LONG_LINK = "https://example.com/" + "very-long-path-segment/" * 12 + "?q=" + "x" * 120
 LONG_WORD = "Donaudampfschifffahrtsgesellschaftskapitänswitwe" * 4
@@ -124,3 +125,119 @@ async def test_keyboard_reaches_the_content_with_a_visible_focus(fed, contexts):
         raise AssertionError("the Like button cannot be reached with Tab")
     outline = await focused.evaluate("el => getComputedStyle(el).outlineStyle + ' ' + getComputedStyle(el).outlineWidth")
     assert not outline.startswith("none") and not outline.endswith(" 0px"), f"no visible focus: {outline}"
+
+
+# The rows the header's visible controls sit on (their distinct tops, to the pixel).
+HEADER_ROWS = """() => {
+  const tops = new Set();
+  for (const el of document.querySelectorAll('header.site nav a, header.site nav summary, header.site nav button')) {
+    if (el.closest('details.more > div')) continue;  // inside the closed menu
+    const box = el.getBoundingClientRect();
+    if (box.width && box.height) tops.add(Math.round(box.top + box.height / 2));
+  }
+  return [...tops].sort((a, b) => a - b);
+}"""
+
+
+def rows(centres: list[int]) -> int:
+    """How many text rows these vertical centres make (items of one row differ by a few px)."""
+    count, last = 0, None
+    for centre in centres:
+        if last is None or centre - last > 12:
+            count += 1
+        last = centre
+    return count
+
+
+@VIEWPORTS
+async def test_header_takes_at_most_two_rows_on_a_phone_and_one_on_a_desktop(fed, contexts, viewport):
+    pro = await fed.start("pro.test", "professional")
+    await pro.user("administrator", admin=True)
+    carol = await pro.user("carol")
+    # a waiting connection request and unread notifications: the longest the header gets
+    await follows.follow(pro.state, carol, await pro.state.store.accounts.by_handle("administrator", None))
+    ctx = await contexts(viewport=viewport, java_script_enabled=False)
+    page = await ctx.new_page()
+    await sign_in(page, pro.base, "administrator", "password123")
+    await page.goto(pro.base + "/home")
+    nav = page.get_by_role("navigation", name="Main")
+    found = rows(await page.evaluate(HEADER_ROWS))
+    assert found <= (2 if viewport is PHONE else 1), f"the header takes {found} rows"
+    await expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
+    for name in ("Home", "Notifications", "Search", "New post"):
+        await expect(nav.get_by_role("link", name=name)).to_be_visible()
+
+    # Local, Federated and the requests: in the bar on a desktop, in the menu on a phone
+    bar, menu = nav.locator(".links"), nav.locator("details.more")
+    where = menu if viewport is PHONE else bar
+    elsewhere = bar if viewport is PHONE else menu
+    await nav.get_by_text("@administrator", exact=True).click()
+    for name in ("Local", "Federated", "Connection requests"):
+        await expect(where.get_by_role("link", name=name)).to_be_visible()
+        await expect(elsewhere.get_by_role("link", name=name)).to_have_count(0)
+    await expect(menu.get_by_role("link", name="Admin")).to_be_visible()
+    await where.get_by_role("link", name="Connection requests").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Connection requests")
+
+
+@VIEWPORTS
+async def test_replies_nest_by_depth_and_the_indent_stops_growing(fed, contexts, viewport):
+    personal = await fed.start("personal.test")
+    await personal.user("alice")
+    await personal.user("bob")
+    tokens = {name: await personal.token(name) for name in ("alice", "bob")}
+    root = await api(personal, "/api/v1/statuses", tokens["alice"], {"status": "Level 0"})
+    chain, parent = [], root
+    for depth in range(1, 11):  # ten replies, each answering the last, taking turns
+        author = "bob" if depth % 2 else "alice"
+        other = "alice" if author == "bob" else "bob"
+        parent = await api(personal, "/api/v1/statuses", tokens[author],
+                           {"status": f"@{other} Level {depth}", "in_reply_to_id": parent["id"]})
+        chain.append(parent)
+    ctx = await contexts(viewport=viewport, java_script_enabled=False)
+    page = await ctx.new_page()
+    await page.goto(f"{personal.base}/@alice/{root['id']}")
+    lefts = [await page.locator(f"#s-{s['id']}").evaluate("el => el.getBoundingClientRect().left")
+             for s in chain]
+    indented = sum(1 for a, b in zip(lefts, lefts[1:]) if b > a + 1)
+    # levels 1-4 indented on a phone (three steps), 1-8 on a desktop; deeper ones line up
+    assert indented == (3 if viewport is PHONE else 7), lefts
+    assert lefts[-1] == lefts[-2]
+    # each names whom it answers, with a link to the post it answers
+    for depth, (above, reply) in enumerate(zip([root, *chain], chain), start=1):
+        card = page.locator(f"#s-{reply['id']}")
+        link = card.get_by_role("link", name="@bob" if depth % 2 == 0 else "@alice", exact=True).first
+        await expect(card.get_by_text("In reply to")).to_be_visible()
+        assert (await card.locator("p.marker a").get_attribute("href")).endswith(f"/{above['id']}")
+        await expect(link).to_be_visible()
+    size = await overflow(page)
+    assert size["scroll"] <= size["inner"], size
+
+
+async def test_buttons_of_different_posts_and_people_have_different_names(fed, contexts):
+    personal = await fed.start("personal.test")
+    await personal.user("alice")
+    await personal.user("bob")
+    await personal.user("carol")
+    for name in ("bob", "carol"):
+        await api(personal, "/api/v1/statuses", await personal.token(name), {"status": f"Hello from {name}"})
+    ctx = await contexts(java_script_enabled=False)
+    page = await ctx.new_page()
+    await sign_in(page, personal.base, "alice", "password123")
+    await page.goto(personal.base + "/local")
+    main = page.locator("main")
+    for name in ("bob", "carol"):
+        card = main.locator("article").filter(has_text=f"Hello from {name}")
+        for action in ("Like", "Boost", "Bookmark"):
+            button = card.get_by_role("button", name=f"{action} post by @{name}", exact=True)
+            await expect(button).to_have_text(action)
+        await expect(card.get_by_role("link", name=f"Reply to post by @{name}", exact=True)).to_have_text("Reply")
+    await expect(main.get_by_role("button", name="Like", exact=True)).to_have_count(0)
+
+    await personal.user("carmen")
+    await page.goto(personal.base + "/search?q=car")  # carol and carmen
+    for name in ("carol", "carmen"):
+        await expect(main.get_by_role("button", name=f"Follow @{name}", exact=True)).to_have_text("Follow")
+    await main.get_by_role("button", name="Follow @carol", exact=True).click()
+    await page.goto(personal.base + "/@carol")
+    await expect(main.get_by_role("button", name="Unfollow @carol", exact=True)).to_be_visible()

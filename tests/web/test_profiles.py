@@ -34,12 +34,14 @@ async def test_following_across_instances_from_a_profile_page(fed, browser_for):
     assert page.status == 200 and f"@bob@{pro.domain}" in page.text
     assert "approves each follower" in page.text  # professional accounts approve by hand
     assert f'action="{profile_path}/follow"' in page.text and ">Follow</button>" in page.text
+    assert f'aria-label="Follow @bob@{pro.domain}">Follow</button>' in page.text  # named for screen readers
     assert "remote_follow" not in page.text  # a remote account is followed from its own server
 
     requested = await a.post(f"{profile_path}/follow", {"back": profile_path,
                                                          "note": "We met at the conference."})
     assert requested.url.endswith(profile_path) and "Request sent to bob." in requested.text
     assert '<span class="badge">Requested</span>' in requested.text and "Cancel request" in requested.text
+    assert f'aria-label="Cancel request to @bob@{pro.domain}">Cancel request</button>' in requested.text
     await fed.settle()
     alice_there = await pro.state.store.accounts.by_uri(personal.actor("alice"))
     [pending] = await pro.state.store.follows.pending_for(bob.id)
@@ -48,7 +50,7 @@ async def test_following_across_instances_from_a_profile_page(fed, browser_for):
     await follows.accept(pro.state, bob, alice_there)
     await fed.settle()
     following = await a.get(profile_path)
-    assert ">Unfollow</button>" in following.text
+    assert f'aria-label="Unfollow @bob@{pro.domain}">Unfollow</button>' in following.text
 
     # bob posts to his connections from his compose page; it reaches alice's home timeline
     b = await signed_in(browser_for, pro, "bob")
@@ -80,7 +82,7 @@ async def test_follow_requests_can_be_cancelled_and_use_the_kinds_wording(fed, b
     dave = await pro.user("dave")
     c = await signed_in(browser_for, pro, "carol")
     page = await c.get("/@dave")
-    assert ">Connect</button>" in page.text and "Add a note to your request" in page.text
+    assert 'aria-label="Connect @dave">Connect</button>' in page.text and "Add a note to your request" in page.text
     sent = await c.post("/@dave/follow", {"back": "/@dave"})
     assert "Request sent to dave." in sent.text and '<span class="badge">Request sent</span>' in sent.text
     assert (await pro.state.store.follows.get(carol.id, dave.id)).state == "pending"

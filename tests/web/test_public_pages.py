@@ -2,6 +2,8 @@
 thread, hashtag pages; and the same URLs still answering federation with ActivityPub."""
 
 import html
+import re
+from html.parser import HTMLParser
 
 from fedi.activitypub.vocab import AP_ACCEPT
 from fedi.services import follows, media, pins, profile
@@ -26,6 +28,8 @@ async def test_landing_page_shows_the_instance_and_pages_through_the_local_timel
     first = card_ids(page.text)
     assert first == [s.id for s in made[::-1][:20]]
     assert 'href="/@alice"' in page.text  # people here
+    # the link around avatar and name starts with the picture: no space to underline before the name
+    assert re.search(r'<li><a href="/@alice"><img class="avatar small" [^>]*>alice</a>', page.text)
     assert 'rel="prev"' not in page.text  # nothing newer than the first page
 
     older = await b.get(link(page.text, "next"))
@@ -55,10 +59,15 @@ async def test_profile_page_shows_bio_fields_counts_and_posts_pinned_first(fed, 
     assert "<h1 id=\"name-" in page.text and "Alice &#34;A&#34; &amp; Co</h1>" in page.text
     assert "Down the rabbit hole" in page.text
     assert "<dt>Home</dt>" in page.text and 'href="https://wonder.example"' in page.text
-    assert "<strong>1</strong> followers" in page.text and "<strong>0</strong> following" in page.text
+    # each count agrees with its number: 1 follower, 4 posts, 1 post
+    assert "<strong>1</strong> follower ·" in page.text and "<strong>0</strong> following" in page.text
+    assert "<strong>4</strong> posts ·" in page.text
+    bobs = await b.get("/@bob")
+    assert "<strong>1</strong> post ·" in bobs.text and "<strong>0</strong> followers ·" in bobs.text
+    assert "<strong>1</strong> following" in bobs.text
     assert 'class="banner"' in page.text and 'class="avatar big"' in page.text
     ids = card_ids(page.text)
-    assert ids[0] == pinned.id and "📌 Pinned" in page.text
+    assert ids[0] == pinned.id and "</svg> Pinned</p>" in page.text
     assert ids == [pinned.id, later.id]  # replies on their own tab; followers-only hidden from visitors
     assert "only for followers" not in page.text
     # a visitor can follow from another server; no follow button without an account here
@@ -83,11 +92,76 @@ async def test_profile_page_shows_bio_fields_counts_and_posts_pinned_first(fed, 
 
 async def test_professional_profiles_use_the_professional_wording(fed, browser_for):
     inst = await fed.start("pro.test", "professional")
-    await inst.user("carol")
+    carol = await inst.user("carol")
+    dave = await inst.user("dave")
     page = await browser_for(inst).get("/@carol")
     assert page.status == 200
     assert "<strong>0</strong> connections" in page.text and "approves each connection" in page.text
+    assert "Locked:</span>" in page.text and "🔒" not in page.text
     assert "Connect from your own server" in page.text
+    await follows.follow(inst.state, carol, dave)
+    await follows.accept(inst.state, dave, carol)  # accounts here approve their connections
+    page = await browser_for(inst).get("/@dave")
+    assert "<strong>1</strong> connection ·" in page.text and "<strong>0</strong> following" in page.text
+
+
+class _ReplyDepths(HTMLParser):
+    """Each status card's id -> how many reply lists (<ol class="replies">) it sits in."""
+
+    def __init__(self):
+        super().__init__()
+        self.lists: list[bool] = []
+        self.depths: dict[str, int] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "ol":
+            self.lists.append("replies" in (attrs.get("class") or "").split())
+        elif tag == "article" and (attrs.get("id") or "").startswith("s-"):
+            self.depths[attrs["id"][2:]] = sum(self.lists)
+
+    def handle_endtag(self, tag):
+        if tag == "ol":
+            self.lists.pop()
+
+
+def reply_depths(page: str) -> dict[str, int]:
+    parser = _ReplyDepths()
+    parser.feed(page)
+    return parser.depths
+
+
+async def test_thread_shows_replies_as_a_tree_naming_whom_each_answers(fed, browser_for):
+    inst = await fed.start("personal.test")
+    for name in ("alice", "bob", "carol"):
+        await inst.user(name)
+    root = await post(inst, "alice", "what shall we plant?")
+    beans = await post(inst, "bob", "@alice beans", in_reply_to=root)
+    runner = await post(inst, "carol", "@bob runner beans?", in_reply_to=beans)
+    yes = await post(inst, "alice", "@carol yes, runners", in_reply_to=runner)
+    peas = await post(inst, "carol", "@alice peas", in_reply_to=root)
+    b = browser_for(inst)
+
+    page = await b.get(f"/@alice/{root.id}")
+    assert page.status == 200
+    # depth first: each reply under the one it answers, siblings oldest first
+    assert card_ids(page.text) == [root.id, beans.id, runner.id, yes.id, peas.id]
+    assert reply_depths(page.text) == {root.id: 0, beans.id: 1, runner.id: 2, yes.id: 3, peas.id: 1}
+    # each reply names whom it answers, linking to the post it answers
+    assert f'In reply to <a href="/@alice/{root.id}">@alice</a>' in page.text
+    assert f'In reply to <a href="/@bob/{beans.id}">@bob</a>' in page.text
+    assert f'In reply to <a href="/@carol/{runner.id}">@carol</a>' in page.text
+    assert "in reply to a post" not in page.text.lower() and "↩" not in page.text
+
+    # from the middle: what it answers above it, its own replies nested below
+    middle = await b.get(f"/@carol/{runner.id}")
+    assert card_ids(middle.text) == [root.id, beans.id, runner.id, yes.id]
+    assert reply_depths(middle.text) == {root.id: 0, beans.id: 0, runner.id: 0, yes.id: 1}
+    assert 'aria-label="Earlier in the thread"' in middle.text
+
+    # the landing page's cards name whom a reply answers too
+    landing = await b.get("/")
+    assert f'In reply to <a href="/@bob/{beans.id}">@bob</a>' in landing.text
 
 
 async def test_permalink_shows_the_thread_content_warnings_and_alt_text(fed, browser_for):

@@ -52,7 +52,8 @@ async def test_follow_by_handle_across_instances_with_approval(fed, browser_for)
     assert (await pro.state.store.follows.get(alice_there.id, bob.id)).state == "accepted"
 
     again = await a.get("/search?q=" + f"@bob@{pro.domain}")
-    assert "Remove connection" not in again.text and ">Unfollow<" in again.text  # alice's instance is personal
+    assert "Remove connection" not in again.text  # alice's instance is personal
+    assert f'aria-label="Unfollow @bob@{pro.domain}">Unfollow<' in again.text
 
 
 async def test_follow_requests_reject_and_handle_forms(fed, browser_for):
@@ -164,10 +165,16 @@ async def test_search_page(fed, browser_for):
     found = await a.get(f"/search?q=@bob@{pro.domain}")
     assert f"@bob@{pro.domain}" in found.text and 'action="/follow"' in found.text
     assert f'name="handle" value="@bob@{pro.domain}"' in found.text
+    # each result's button says whom it follows (to a screen reader; the eye sees "Follow")
+    assert f'aria-label="Follow @bob@{pro.domain}">Follow</button>' in found.text
+    assert "Locked</span>" in found.text and "🔒" not in found.text  # bob approves followers
+    several = await a.get("/search?q=al")
+    assert 'aria-label="Follow @alfred">Follow</button>' in several.text
     followed = await a.post("/follow", {"handle": f"@bob@{pro.domain}"}, follow=False)
     assert followed.status == 303 and followed.headers["Location"] == f"/@bob@{pro.domain}"
     requested = await a.get(f"/search?q=@bob@{pro.domain}")
-    assert "Request sent" in requested.text and "Withdraw request" in requested.text
+    assert "Request sent" in requested.text
+    assert f'aria-label="Withdraw request to @bob@{pro.domain}">Withdraw request</button>' in requested.text
     withdrawn = await a.post("/unfollow", {"handle": f"@bob@{pro.domain}"}, follow=False)
     assert withdrawn.status == 303
     bob_here = await remote.account_by_handle(personal.state, "bob", pro.domain)

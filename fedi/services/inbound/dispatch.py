@@ -75,6 +75,8 @@ async def process(state: State, activity: dict, actor: Account) -> str:
     handler = HANDLERS.get(first_type(activity))
     if handler is None:
         return f"ignored: {first_type(activity) or 'untyped'} activities are not handled"
+    if actor.suspended and first_type(activity) != "Delete":  # suspended by an admin here
+        return "ignored: the actor is suspended"
     try:
         await handler(state, activity, actor)
     except Ignored as exc:

@@ -295,7 +295,8 @@ class SqliteTimelines:
 
     async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
                      max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
-        conditions, params = ["s.visibility = 'public'", "s.reblog_of_id IS NULL"], []
+        conditions, params = ["s.visibility = 'public'", "s.reblog_of_id IS NULL",
+                              "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"], []
         if local is not None:
             conditions.append("s.local = ?")
             params.append(int(local))

@@ -15,6 +15,7 @@ from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
 from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
+from fedi.storage.sqlite.moderation import SqliteModeration
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.polls import SqlitePolls
 from fedi.storage.sqlite.push import SqlitePushSubscriptions
@@ -71,6 +72,7 @@ class SqliteStore:
         self.suggestions = SqliteSuggestions(executor)
         self.reports = SqliteReports(executor)
         self.conversation_mutes = SqliteConversationMutes(executor)
+        self.moderation = SqliteModeration(executor)
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":

@@ -1,0 +1,150 @@
+"""Instance settings that admins change at run time: the name, description, rules and
+registration mode, and the federation policy (allowlist mode, and the domains admins
+blocked or allowed on top of the configuration's lists).
+
+What an admin set is stored in the database and overrides the configuration's value; what
+they never set follows the configuration. A copy is kept in memory on `state` (loaded at
+start-up and again after every change), so every reader — pages, the client API, NodeInfo,
+sign-up, and `State.domain_blocked` for every peer request — reads it without a query.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from fedi.config import REGISTRATION_MODES, Config
+from fedi.services.errors import ServiceError
+from fedi.services.state import DomainPolicy, State
+
+CACHE = "instance_settings"  # key in state.extras
+KEYS = {  # setting -> key in the settings table
+    "name": "instance.name",
+    "description": "instance.description",
+    "rules": "instance.rules",
+    "registrations": "instance.registrations",
+    "allowlist_mode": "federation.allowlist_mode",
+}
+MAX_NAME = 100
+MAX_DESCRIPTION = 2000
+MAX_RULES = 20
+MAX_RULE = 300
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    name: str
+    description: str
+    rules: tuple[str, ...]
+    registrations: str  # open | approval | invite | closed
+    allowlist_mode: bool
+    kind: str  # fixed by the configuration
+    base_url: str  # fixed by the configuration
+
+    def rule_entities(self) -> list[dict]:
+        """The rules as Mastodon's Rule entities: ids are their positions, from "1"."""
+        return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(self.rules, 1)]
+
+
+def defaults(config: Config) -> InstanceSettings:
+    """The settings as the configuration gives them."""
+    cfg = config.instance
+    return InstanceSettings(name=cfg.name, description=cfg.description, rules=(),
+                            registrations=cfg.registrations, allowlist_mode=config.federation.allowlist_mode,
+                            kind=cfg.kind, base_url=config.base_url)
+
+
+def current(state: State) -> InstanceSettings:
+    """The settings in force (the configuration's until `load` has run)."""
+    cached = state.extras.get(CACHE)
+    return cached if cached is not None else defaults(state.config)
+
+
+async def overrides(state: State) -> dict:
+    """What admins set, by setting name (settings they never changed are absent)."""
+    out = {}
+    for name, key in KEYS.items():
+        raw = await state.store.settings.get(key)
+        if raw is not None:
+            out[name] = json.loads(raw)
+    return out
+
+
+async def load(state: State) -> InstanceSettings:
+    """Read the stored settings and domain lists into the in-memory copy on `state`."""
+    stored = await overrides(state)
+    base = defaults(state.config)
+    settings = InstanceSettings(
+        name=stored.get("name", base.name), description=stored.get("description", base.description),
+        rules=tuple(stored.get("rules", base.rules)),
+        registrations=stored.get("registrations", base.registrations),
+        allowlist_mode=bool(stored.get("allowlist_mode", base.allowlist_mode)),
+        kind=base.kind, base_url=base.base_url,
+    )
+    fed = state.config.federation
+    blocked = {b["domain"] for b in await state.store.moderation.domain_blocks()}
+    allowed = {a["domain"] for a in await state.store.moderation.allowed_domains()}
+    state.domain_policy = DomainPolicy(frozenset(fed.blocked_domains) | blocked, settings.allowlist_mode,
+                                       frozenset(fed.allowed_domains) | allowed)
+    state.extras[CACHE] = settings
+    return settings
+
+
+def _text(value, limit: int, what: str, *, required: bool = False, one_line: bool = True) -> str:
+    text = " ".join(str(value or "").split()) if one_line else str(value or "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise ServiceError(f"The {what} cannot be empty.")
+    if len(text) > limit:
+        raise ServiceError(f"The {what} can be at most {limit} characters long.")
+    return text
+
+
+def _rules(value) -> list[str]:
+    if isinstance(value, str):
+        value = value.splitlines()
+    rules = [" ".join(str(r).split()) for r in value or []]
+    rules = [r for r in rules if r]
+    if len(rules) > MAX_RULES:
+        raise ServiceError(f"An instance can have at most {MAX_RULES} rules.")
+    for rule in rules:
+        if len(rule) > MAX_RULE:
+            raise ServiceError(f"Each rule can be at most {MAX_RULE} characters long.")
+    return rules
+
+
+def _checked(changes: dict) -> dict:
+    out = {}
+    for name, value in changes.items():
+        if name == "name":
+            out[name] = _text(value, MAX_NAME, "name", required=True)
+        elif name == "description":
+            out[name] = _text(value, MAX_DESCRIPTION, "description", one_line=False)
+        elif name == "rules":
+            out[name] = _rules(value)
+        elif name == "registrations":
+            if value not in REGISTRATION_MODES:
+                raise ServiceError(f"The registration mode must be one of {', '.join(REGISTRATION_MODES)}.")
+            out[name] = value
+        elif name == "allowlist_mode":
+            out[name] = bool(value)
+        else:
+            raise ServiceError(f"unknown instance setting {name!r}")
+    return out
+
+
+async def update(state: State, **changes) -> InstanceSettings:
+    """Change some settings (name, description, rules — a list, or text with one rule per
+    line —, registrations, allowlist_mode). Values equal to those in force are not stored,
+    so settings an admin never changed keep following the configuration."""
+    checked = _checked(changes)
+    now = current(state)
+    changed = {k: v for k, v in checked.items()
+               if (list(getattr(now, k)) if k == "rules" else getattr(now, k)) != v}
+
+    async def write(tx):
+        for name, value in changed.items():
+            await tx.settings.set(KEYS[name], json.dumps(value))
+
+    if changed:
+        await state.store.atomic(write)
+    return await load(state)
