@@ -20,7 +20,7 @@ from fedi.federation.dereference import Dereferencer
 from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.services import instance_settings, media, poll_lifecycle, push, scheduled
+from fedi.services import instance_settings, link_verification, media, poll_lifecycle, push, scheduled
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.errors import ServiceError
 from fedi.services.fanout import DELIVER_QUEUE
@@ -110,6 +110,8 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                       batch=16, lease=60.0, max_attempts=3),
             QueueSpec(poll_lifecycle.END_QUEUE, poll_lifecycle.make_end_handler(state), concurrency=4,
                       batch=16, lease=60.0, max_attempts=3),
+            QueueSpec(link_verification.QUEUE, link_verification.make_handler(state), concurrency=2, batch=8,
+                      lease=60.0, max_attempts=2),
             QueueSpec(push.QUEUE, push_delivery.make_handler(state, http), concurrency=16, batch=64, lease=60.0,
                       max_attempts=5),
             QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,

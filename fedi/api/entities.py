@@ -53,8 +53,9 @@ def acct(acc: Account) -> str:
 
 
 def _field(f: dict, value: str | None = None) -> dict:
+    verified = f.get("verified_at")
     return {"name": f.get("name", ""), "value": f.get("value", "") if value is None else value,
-            "verified_at": None}
+            "verified_at": iso(verified) if isinstance(verified, (int, float)) else None}
 
 
 def _role(admin: bool) -> dict:

@@ -20,6 +20,7 @@ from fedi.federation.client import FetchError, HttpClient
 from fedi.federation.schemes import CAVAGE, SchemeMemory
 from fedi.ids import new_id
 from fedi.models import Account
+from fedi.services import link_verification
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 
@@ -29,6 +30,9 @@ ACTOR_TTL = 24 * 3600
 NEGATIVE_TTL = 300
 KEY_CACHE_SIZE = 10_000
 JRD_TYPES = ("application/jrd+json", "application/json")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+HTML_MAX_BODY = 1024 * 1024
+HTML_TIMEOUT = 10.0
 
 
 class Dereferencer:
@@ -124,7 +128,36 @@ class Dereferencer:
         if clash and clash.uri != account.uri:
             # Another actor held this handle before: the newer document wins it.
             await store.accounts.update(clash.id, username=f"{clash.username}~{clash.id}")
-        return await store.accounts.upsert_remote(account)
+        check_in = link_verification.remote_check_delay(stored, account)
+        account = await store.accounts.upsert_remote(account)
+        if check_in is not None:
+            await link_verification.enqueue(self.state, account.id, delay=check_in)
+        return account
+
+    # Web pages -----------------------------------------------------------------
+    async def fetch_html(self, url: str) -> str | None:
+        """A web page (e.g. one a profile field links to), unsigned; None if it cannot be had."""
+        if self.state.domain_blocked(host_of(url)):
+            return None
+        try:
+            resp = await self.http.request("GET", url, headers={"Accept": "text/html, application/xhtml+xml"},
+                                           timeout=HTML_TIMEOUT, max_body=HTML_MAX_BODY)
+        except FetchError as exc:
+            log.info("page %s not retrieved: %s", url, exc)
+            return None
+        content_type = resp.headers.get("Content-Type", "")
+        media, _, params = content_type.partition(";")
+        if not 200 <= resp.status < 300 or media.strip().lower() not in HTML_TYPES:
+            return None
+        charset = "utf-8"
+        for param in params.split(";"):
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                charset = value.strip().strip('"')
+        try:
+            return resp.body.decode(charset, errors="replace")
+        except LookupError:
+            return resp.body.decode("utf-8", errors="replace")
 
     # Keys ----------------------------------------------------------------------
     def forget_key(self, key_id: str | None) -> None:

@@ -7,7 +7,7 @@ from fedi.activitypub.html import sanitize_html, sanitize_text
 from fedi.activitypub.text import render_plain_text
 from fedi.ids import new_id
 from fedi.models import Account
-from fedi.services import fanout
+from fedi.services import fanout, link_verification
 from fedi.services.errors import ServiceError
 from fedi.services.state import State
 from fedi.services.statuses import record
@@ -81,11 +81,14 @@ async def update_profile(state: State, account: Account, **changes) -> tuple[Acc
     if "note" in changes:
         changes["note"] = render_plain_text(changes["note"] or "", mentions={}, tag_url=state.urls.tag) \
             if "<" not in (changes["note"] or "") else sanitize_html(changes["note"])
+    check_links = False
     if "fields" in changes:
-        changes["fields"] = [
+        changes["fields"] = link_verification.carry_over(account.fields, [
             {"name": f["name"], "value": render_field_value(f["value"], state.urls.tag)}
             for f in clean_fields(changes["fields"])
-        ]
+        ])
+        # Saving the fields checks every unverified link again (its page may link back by now).
+        check_links = link_verification.needs_check(changes["fields"])
     if "also_known_as" in changes:
         aka = changes["also_known_as"]
         if not isinstance(aka, list) or not all(isinstance(a, str) and a.startswith(("http://", "https://"))
@@ -108,7 +111,11 @@ async def update_profile(state: State, account: Account, **changes) -> tuple[Acc
         await record(tx, account, body, "public", object_uri=account.uri)
         inboxes, local_ids = await fanout.follower_targets(tx, account)
         await fanout.publish(state, tx, account, body, inboxes=list(inboxes), local_ids=list(local_ids))
+        if check_links:
+            await link_verification.enqueue(state, account.id, tx)
 
     await state.store.atomic(write)
     state.notify_queue(fanout.DELIVER_QUEUE)
+    if check_links:
+        state.notify_queue(link_verification.QUEUE)
     return account, body["id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fedi.activitypub.parse import InvalidDocument, actor_to_account, id_of
 from fedi.models import Account
+from fedi.services import link_verification
 from fedi.services.inbound.common import Ignored, embedded
 from fedi.services.state import State
 
@@ -19,7 +20,10 @@ async def on_update_actor(state: State, activity: dict, actor: Account) -> None:
     if state.resolver is not None:
         state.resolver.forget_key(actor.public_key_id)
         state.resolver.forget_key(fresh.public_key_id)
+    check_in = link_verification.remote_check_delay(actor, fresh)
     await state.store.accounts.upsert_remote(fresh)
+    if check_in is not None:
+        await link_verification.enqueue(state, actor.id, delay=check_in)
 
 
 async def delete_actor(state: State, actor: Account) -> None:
