@@ -47,6 +47,11 @@ class Urls:
     def instance_key_id(self) -> str:
         return f"{self.instance_actor}#main-key"
 
+    @property
+    def local_public(self) -> str:
+        """The address of local-only posts: everyone signed in here, nobody elsewhere."""
+        return f"{self.base}/#Public"
+
     # Objects ---------------------------------------------------------------
     def status(self, username: str, status_id: str) -> str:
         return f"{self.actor(username)}/statuses/{status_id}"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from fedi.activitypub.vocab import PUBLIC, is_public
 
-VISIBILITIES = ("public", "unlisted", "private", "direct")
-# Accepted spellings of the followers-only visibility.
-ALIASES = {"followers": "private", "followers_only": "private", "followers-only": "private"}
+# The visibilities that travel between servers, and local-only: seen by this instance's
+# signed-in accounts, never sent to other servers.
+FEDERATED = ("public", "unlisted", "private", "direct")
+LOCAL = "local"
+VISIBILITIES = (*FEDERATED, LOCAL)
+# Accepted spellings of the followers-only and local-only visibilities.
+ALIASES = {"followers": "private", "followers_only": "private", "followers-only": "private",
+           "local_only": LOCAL, "local-only": LOCAL, "localonly": LOCAL}
 
 
 def normalize(visibility: str | None, default: str = "public") -> str:
@@ -17,9 +22,13 @@ def normalize(visibility: str | None, default: str = "public") -> str:
     return v
 
 
-def addressing(visibility: str, followers_url: str, mentioned: list[str]) -> tuple[list[str], list[str]]:
-    """(to, cc) for a post of the given visibility."""
+def addressing(visibility: str, followers_url: str, mentioned: list[str], *,
+               local_public: str | None = None) -> tuple[list[str], list[str]]:
+    """(to, cc) for a post of the given visibility. A local-only post addresses nobody on
+    another server: only `local_public`, this instance's own public address, when given."""
     mentioned = list(dict.fromkeys(mentioned))
+    if visibility == LOCAL:
+        return ([local_public] if local_public else []), []
     if visibility == "public":
         return [PUBLIC], [followers_url, *mentioned]
     if visibility == "unlisted":

@@ -11,7 +11,9 @@ from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
 from fedi.models import Account, Status
 from fedi.services import filters
 
-PINNABLE = ("public", "unlisted", "private")
+PINNABLE = ("public", "unlisted", "private", "local")
+# The visibilities a Status reports; anything else shows as followers-only.
+VISIBILITIES = (*ALL_VISIBILITIES, "local")
 MEDIA_KINDS = ("image", "video", "audio")
 AS_MEDIA_TYPES = {"Image": "image", "Video": "video", "Audio": "audio"}
 # Replies are counted by loading them (there is no count query yet); this caps that.
@@ -140,7 +142,8 @@ class _Renderer:
             "created_at": iso(st.published),
             "account": author,
             "content": "",
-            "visibility": st.visibility if st.visibility in ALL_VISIBILITIES else "private",
+            "visibility": st.visibility if st.visibility in VISIBILITIES else "private",
+            "local_only": st.visibility == "local",
             "sensitive": False,
             "spoiler_text": "",
             "media_attachments": [],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from fedi.activitypub.audience import LOCAL, normalize
 from fedi.api import entities
 from fedi.api.http import authenticate, error, flag, listed, number, ok, params, route
 from fedi.api.timelines import visible_statuses
@@ -15,7 +16,6 @@ from fedi.services import conversation_mutes, pins, polls, scheduled, threads
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
-VISIBILITIES = ("public", "unlisted", "private", "direct")
 NOT_FOUND = "Record not found"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
 
@@ -65,10 +65,15 @@ def _id(request: web.Request) -> str:
 # --------------------------------------------------------------------------- parameters
 
 def _visibility(p: dict) -> str | None:
+    """The visibility asked for: Mastodon's four, or `local` (also spelled `local_only`);
+    `local_only=true` makes any of them local-only."""
     value = p.get("visibility") or None
-    if value is not None and value not in VISIBILITIES:
-        raise error(422, "Validation failed: Visibility is not included in the list")
-    return value
+    if value is not None:
+        try:
+            value = normalize(str(value))
+        except ValueError:
+            raise error(422, "Validation failed: Visibility is not included in the list") from None
+    return LOCAL if flag(p, "local_only") else value
 
 
 def _refuse_unsupported(p: dict, *, poll_allowed: bool = False) -> None:

@@ -9,7 +9,7 @@ from fedi.api.http import authenticate, error, flag, link_header, ok, page_args,
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
 from fedi.services import filters
-from fedi.services.visibility import can_view
+from fedi.services.visibility import can_view, sees_local_only
 
 LIST_SCAN = 400  # home feed entries looked at for one page of a list
 
@@ -68,7 +68,8 @@ async def public(request: web.Request) -> web.Response:
     viewer = await _reader(request)
     p = await params(request)
     ids = await request.app[STATE].store.timelines.public(
-        local=_locality(p), only_media=flag(p, "only_media"), **page_args(p))
+        local=_locality(p), only_media=flag(p, "only_media"), with_local_only=sees_local_only(viewer),
+        **page_args(p))
     return await respond(request, ids, viewer, "public")
 
 
@@ -77,7 +78,8 @@ async def hashtag(request: web.Request) -> web.Response:
     p = await params(request)
     tag = request.match_info["hashtag"].lstrip("#")
     ids = await request.app[STATE].store.timelines.public(
-        local=_locality(p), only_media=flag(p, "only_media"), tag=tag, **page_args(p))
+        local=_locality(p), only_media=flag(p, "only_media"), tag=tag,
+        with_local_only=sees_local_only(viewer), **page_args(p))
     return await respond(request, ids, viewer, "public")
 
 

@@ -3,13 +3,15 @@
 Remote targets are deduplicated by shared inbox, one delivery job per
 (activity, inbox). Local recipients get an inbox item (and a notification
 where one is due) in the same transaction that stores the activity, so
-nothing is half-published after a crash.
+nothing is half-published after a crash. An activity that is, or is about,
+a local-only post is never queued for another server (`stays_local`).
 """
 
 from __future__ import annotations
 
 import time
 
+from fedi.activitypub.audience import LOCAL, recipients
 from fedi.activitypub.parse import host_of
 from fedi.ids import new_id
 from fedi.models import Account, Notification, Status
@@ -18,6 +20,9 @@ from fedi.services.state import State
 from fedi.services.tags import tag_readers
 
 DELIVER_QUEUE = "deliver"
+# Visibilities announced on the public and hashtag streams. Each listener's stream checks
+# that its reader may see the post, so local-only posts reach signed-in local readers only.
+PUBLIC_STREAMED = ("public", LOCAL)
 
 
 async def follower_targets(tx, author: Account) -> tuple[list[str], list[str]]:
@@ -34,8 +39,33 @@ def add_account(account: Account | None, inboxes: list[str], local_ids: list[str
         inboxes.append(account.delivery_inbox)
 
 
+def _parts(body: dict) -> list[dict]:
+    """The activity and the objects embedded in it (an Undo's Like, a Create's Note)."""
+    parts = [body]
+    while isinstance(parts[-1].get("object"), dict) and len(parts) < 4:
+        parts.append(parts[-1]["object"])
+    return parts
+
+
+async def stays_local(state: State, tx, body: dict) -> bool:
+    """Whether an activity must not leave this instance: it (or an object in it) is addressed
+    to the local-only audience, or it is about, or replies to, a local-only post."""
+    parts = _parts(body)
+    if any(state.urls.local_public in recipients(part) for part in parts):
+        return True
+    # Posts referred to by id: what a Like, Announce, Add or Remove is about, what a note answers.
+    refs = [part.get(key) for part in parts for key in ("object", "inReplyTo")]
+    for uri in dict.fromkeys(r for r in refs if isinstance(r, str) and state.urls.is_local(r)):
+        status = await tx.statuses.by_uri(uri)
+        if status is not None and status.visibility == LOCAL:
+            return True
+    return False
+
+
 async def enqueue(state: State, tx, author: Account, body: dict, inboxes: list[str]) -> int:
-    """Queue one delivery job per distinct, deliverable inbox."""
+    """Queue one delivery job per distinct, deliverable inbox (none for a local-only activity)."""
+    if not inboxes or await stays_local(state, tx, body):
+        return 0
     seen, items = set(), []
     unavailable = set(await tx.hosts.unavailable())
     for inbox in inboxes:
@@ -61,7 +91,7 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
     """Local accounts whose home timeline gets a status: followers (unless direct),
     the author if local, and local participants of a direct message."""
     readers = [author.id] if author.local else []
-    if visibility != "direct":
+    if visibility != "direct":  # local-only too: only local followers have a home feed here
         readers += await tx.follows.local_followers(author.id)
     else:
         for account_id in mentioned_ids:
@@ -80,12 +110,12 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account) -
     if status.visibility == "direct" and not status.reblog_of_id:
         await tx.conversations.arrived(status.id, readers)
         tx.on_commit(lambda: announce_conversation(state, status, readers))
-    if status.visibility in ("public", "unlisted", "private") and not status.reblog_of_id:
+    if status.visibility in ("public", "unlisted", "private", LOCAL) and not status.reblog_of_id:
         for follower_id in await tx.follows.notified_followers(author.id):
             await notify(state, tx, follower_id, "status", author.id, status.id)
     lists = await tx.lists.containing(author.id, readers) if readers else []
     # A silenced author's posts stay off the public timelines, live ones included.
-    public = status.visibility == "public" and not await tx.moderation.silenced([author.id])
+    public = status.visibility in PUBLIC_STREAMED and not await tx.moderation.silenced([author.id])
     tx.on_commit(lambda: announce_status(state, status, readers, "update", lists, public=public))
 
 
@@ -96,7 +126,7 @@ def announce_status(state: State, status: Status, readers: list[str], event: str
         bus.publish(f"user:{reader}", event, payload)
     for list_id in lists:
         bus.publish(f"list:{list_id}", event, payload)
-    if public and status.visibility == "public" and not status.reblog_of_id:
+    if public and status.visibility in PUBLIC_STREAMED and not status.reblog_of_id:
         bus.publish("public", event, payload)
         bus.publish("public:local" if status.local else "public:remote", event, payload)
         for tag in status.tags:

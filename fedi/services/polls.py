@@ -11,7 +11,7 @@ from fedi.models import Account, Status
 from fedi.services import fanout, poll_lifecycle
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
-from fedi.services.visibility import can_view
+from fedi.services.visibility import can_view, local_only
 
 MAX_OPTIONS = 4
 MAX_OPTION_CHARS = 50
@@ -115,8 +115,8 @@ async def count_remote_vote(state: State, doc: dict, voter: Account) -> bool:
     poll = await state.store.polls.get(status.id) if status is not None and status.local else None
     if poll is None:
         return False
-    if expired(poll) or voter.local or doc["name"] not in poll["options"]:
-        return True  # a vote, but not one to count
+    if expired(poll) or voter.local or local_only(status) or doc["name"] not in poll["options"]:
+        return True  # a vote, but not one to count (no other server may see a local-only poll)
     choice = poll["options"].index(doc["name"])
 
     async def write(tx):

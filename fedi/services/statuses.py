@@ -7,17 +7,18 @@ import logging
 import time
 
 from fedi.activitypub import render, text
-from fedi.activitypub.audience import normalize
+from fedi.activitypub.audience import LOCAL, normalize
 from fedi.activitypub.html import sanitize_summary
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Favourite, Status
 from fedi.services import fanout, idempotency, media, polls, remote
 from fedi.services.errors import Forbidden, NotFound, ServiceError, Unavailable
 from fedi.services.state import State
-from fedi.services.visibility import can_view
+from fedi.services.visibility import can_view, local_only
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 5000
+BOOSTABLE = ("public", "unlisted", LOCAL)  # a local-only post only by local accounts, who alone see it
 
 
 async def _resolve_mentions(state: State, body: str) -> tuple[dict, list[Account]]:
@@ -86,6 +87,8 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
     if in_reply_to is not None:
         if not await can_view(state.store, in_reply_to, author):
             raise NotFound("the post replied to does not exist")
+        if local_only(in_reply_to):
+            visibility = LOCAL  # a reply to a local-only post stays on this instance too
     resolved, mentioned = await _resolve_mentions(state, body)
     for account in recipients:
         if account.id != author.id and account.id not in {m.id for m in mentioned}:
@@ -242,7 +245,13 @@ async def favourite(state: State, account: Account, status: Status) -> str:
         await tx.favourites.insert(fav)
         await fanout.notify(state, tx, status.account_id, "favourite", account.id, status.id)
 
-    return await _react(state, account, status, activity, "direct", extra, to_followers=False)
+    return await _react(state, account, status, activity, _reaction_visibility(status), extra,
+                        to_followers=False)
+
+
+def _reaction_visibility(status: Status) -> str:
+    """How a like of the status is recorded: local-only for a local-only post, else direct."""
+    return LOCAL if local_only(status) else "direct"
 
 
 async def unfavourite(state: State, account: Account, status: Status) -> str | None:
@@ -255,12 +264,13 @@ async def unfavourite(state: State, account: Account, status: Status) -> str | N
     async def extra(tx):
         await tx.favourites.delete(fav.id)
 
-    return await _react(state, account, status, activity, "direct", extra, to_followers=False)
+    return await _react(state, account, status, activity, _reaction_visibility(status), extra,
+                        to_followers=False)
 
 
 async def reblog(state: State, account: Account, status: Status) -> Status:
-    if status.visibility not in ("public", "unlisted") or status.reblog_of_id:
-        raise ServiceError("only public and unlisted posts can be boosted")
+    if status.visibility not in BOOSTABLE or status.reblog_of_id:
+        raise ServiceError("only public, unlisted and local-only posts can be boosted")
     if not await can_view(state.store, status, account):
         raise NotFound("no such post")
     existing = await state.store.statuses.reblog_of(account.id, status.id)
@@ -272,7 +282,11 @@ async def reblog(state: State, account: Account, status: Status) -> Status:
     now = time.time()
     boost = Status(id=activity_id, uri=uri, url=uri, account_id=account.id, local=True,
                    visibility=status.visibility, published=now, reblog_of_id=status.id, created_at=now)
-    to, cc = render.announce_addressing(status.visibility, state.urls.followers(account.username), author.uri)
+    if local_only(status):  # a boost of a local-only post is local-only too
+        to, cc = [state.urls.local_public], []
+    else:
+        to, cc = render.announce_addressing(status.visibility, state.urls.followers(account.username),
+                                            author.uri)
     activity = render.activity("Announce", uri, account.uri, status.uri, to=to, cc=cc, published=now)
 
     async def extra(tx):

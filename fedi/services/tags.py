@@ -70,9 +70,9 @@ async def unfollow(state: State, account: Account, name: str) -> str:
 
 async def tag_readers(tx, status: Status, readers: list[str]) -> list[str]:
     """Home feeds a new post joins through its hashtags, besides `readers`: only an original
-    public post goes to its tags' followers, and not to those who block or mute (or are
-    blocked by) its author or an account it mentions."""
-    if status.visibility != "public" or status.reblog_of_id or not status.tags:
+    public (or local-only) post goes to its tags' followers (all of them local accounts), and
+    not to those who block or mute (or are blocked by) its author or an account it mentions."""
+    if status.visibility not in ("public", "local") or status.reblog_of_id or not status.tags:
         return []
     already, involved = set(readers), [status.account_id, *(status.mention_ids or [])]
     out = []

@@ -12,7 +12,7 @@ from fedi.appkeys import STATE
 from fedi.federation.http import wants_activitypub
 from fedi.models import Account, Status
 from fedi.services import instance_settings, tags, threads
-from fedi.services.visibility import can_view
+from fedi.services.visibility import can_view, sees_local_only
 from fedi.web import profiles, security, views
 from fedi.web.render import error_page, page, redirect, render, viewer
 
@@ -23,7 +23,8 @@ NO_POST = "This post does not exist, or you may not see it."
 async def index(request: web.Request) -> web.Response:
     state = request.app[STATE]
     store, me = state.store, await viewer(request)
-    ids = await store.timelines.public(local=True, **views.paging(request))
+    ids = await store.timelines.public(local=True, with_local_only=sees_local_only(me),
+                                       **views.paging(request))
     people = [a for a in await store.accounts.list_local() if not a.suspended and a.discoverable][:30]
     return await render(
         request, "index.html", posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
@@ -123,7 +124,8 @@ async def tag_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     me = await viewer(request)
     key, written = _tag(request)
-    ids = await state.store.timelines.public(tag=key, **views.paging(request))
+    ids = await state.store.timelines.public(tag=key, with_local_only=sees_local_only(me),
+                                             **views.paging(request))
     following = (await tags.show(state, me, written))[1] if me else None
     return await render(request, "tag.html", tag=written, key=key, following=following,
                         posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),

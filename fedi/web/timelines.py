@@ -9,6 +9,7 @@ import secrets
 from aiohttp import web
 
 from fedi.appkeys import STATE
+from fedi.services.visibility import sees_local_only
 from fedi.web import views
 from fedi.web.render import page, render, require_viewer, viewer
 
@@ -33,16 +34,19 @@ async def home(request: web.Request) -> web.Response:
 
 @page
 async def local(request: web.Request) -> web.Response:
-    """This server's public posts; open to visitors, as the landing page is."""
+    """This server's public posts (and, for a signed-in reader, its local-only ones); open to
+    visitors, as the landing page is."""
     me = await viewer(request)
-    ids = await request.app[STATE].store.timelines.public(local=True, **views.paging(request))
+    ids = await request.app[STATE].store.timelines.public(local=True, with_local_only=sees_local_only(me),
+                                                          **views.paging(request))
     return await _timeline(request, "local", ids, me, "public")
 
 
 @page
 async def federated(request: web.Request) -> web.Response:
     me = await require_viewer(request)
-    ids = await request.app[STATE].store.timelines.public(local=None, **views.paging(request))
+    ids = await request.app[STATE].store.timelines.public(local=None, with_local_only=sees_local_only(me),
+                                                          **views.paging(request))
     return await _timeline(request, "federated", ids, me, "public")
 
 

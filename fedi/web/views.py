@@ -177,14 +177,18 @@ async def signed_in(request: web.Request, next_path: str) -> Account:
 
 # --------------------------------------------------------------------------- posting
 
-VISIBILITIES = ("public", "unlisted", "private", "direct")
+# From the widest audience to the narrowest; local-only sits between unlisted and followers-only.
+VISIBILITIES = ("public", "unlisted", "local", "private", "direct")
 
 
 def reply_visibility(user, parent: Status | None) -> str:
     """The visibility a new post starts with: the author's default, narrowed to the
-    parent's when replying to a less public post (as Mastodon does)."""
+    parent's when replying to a less public post (as Mastodon does). A reply to a
+    local-only post is local-only whatever the default."""
     default = user.default_visibility if user and user.default_visibility in VISIBILITIES else "public"
-    if parent is not None and VISIBILITIES.index(parent.visibility) > VISIBILITIES.index(default):
+    if parent is None or parent.visibility not in VISIBILITIES:
+        return default
+    if parent.visibility == "local" or VISIBILITIES.index(parent.visibility) > VISIBILITIES.index(default):
         return parent.visibility
     return default
 

@@ -31,7 +31,15 @@ def test_addressing_table(visibility, to, cc):
     assert addressing(visibility, FOLLOWERS, [BOB, CAROL, BOB]) == (to, cc)
 
 
-@pytest.mark.parametrize("visibility", audience.VISIBILITIES)
+def test_local_only_addresses_nobody_elsewhere():
+    here = "https://a.test/#Public"
+    assert addressing("local", FOLLOWERS, [BOB, CAROL], local_public=here) == ([here], [])
+    assert addressing("local", FOLLOWERS, [BOB]) == ([], [])
+    for spelling in ("local", "Local_Only", "local-only"):
+        assert audience.normalize(spelling) == "local"
+
+
+@pytest.mark.parametrize("visibility", audience.FEDERATED)
 @pytest.mark.parametrize("mentioned", [[], [BOB], [BOB, CAROL]])
 def test_visibility_of_inverts_addressing(visibility, mentioned):
     to, cc = addressing(visibility, FOLLOWERS, mentioned)
@@ -386,9 +394,12 @@ def test_render_note_shape(visibility):
     doc = render.note(st, alice, URLS, mentioned=[bob])
     assert doc["id"] == "https://local.test:8443/users/alice/statuses/300"
     assert doc["type"] == "Note" and doc["attributedTo"] == alice.uri
-    to, cc = addressing(visibility, URLS.followers("alice"), [BOB])
+    to, cc = addressing(visibility, URLS.followers("alice"), [BOB], local_public=URLS.local_public)
     assert (doc["to"], doc["cc"]) == (to, cc)
-    assert visibility_of(doc, URLS.followers("alice")) == visibility
+    if visibility == "local":  # addressed to this instance's own public only, never to bob
+        assert (to, cc) == ([URLS.local_public], [])
+    else:
+        assert visibility_of(doc, URLS.followers("alice")) == visibility
     assert {"type": "Mention", "href": BOB, "name": "@bob@remote.test"} in doc["tag"]
     assert {"type": "Hashtag", "href": "https://local.test:8443/tags/cats", "name": "#cats"} in doc["tag"]
     assert doc["attachment"] == [{"type": "Document", "url": "https://local.test:8443/m.png"}]

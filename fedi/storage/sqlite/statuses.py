@@ -294,14 +294,28 @@ class SqliteTimelines:
         self.db = db
 
     async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
-                     max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
-        conditions, params = ["s.visibility = 'public'", "s.reblog_of_id IS NULL",
-                              "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"], []
+                     with_local_only: bool = False, max_id=None, since_id=None, min_id=None,
+                     limit=20) -> list[str]:
+        """Public posts, newest first; `with_local_only` adds the local-only ones (for a
+        signed-in local reader). Each visibility is read along its own index range, and the
+        two pages are merged."""
+        paging = {"only_media": only_media, "tag": tag, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id, "limit": limit}
+        ids = await self._public("public", local, **paging)
+        if not with_local_only or local is False:
+            return ids
+        merged = sorted({*ids, *await self._public("local", local, **paging)}, reverse=True)
+        ascending = bool(min_id and not since_id)  # the page right after min_id: the oldest ones
+        return merged[-limit:] if ascending else merged[:limit]
+
+    async def _public(self, visibility: str, local: bool | None, **paging) -> list[str]:
+        conditions = ["s.visibility = ?", "s.reblog_of_id IS NULL",
+                      "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"]
+        params: list = [visibility]
         if local is not None:
             conditions.append("s.local = ?")
             params.append(int(local))
-        return await self._ids(conditions, params, only_media=only_media, tag=tag, max_id=max_id,
-                               since_id=since_id, min_id=min_id, limit=limit)
+        return await self._ids(conditions, params, **paging)
 
     async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
                    **paging) -> list[str]:

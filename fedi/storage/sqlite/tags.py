@@ -50,13 +50,13 @@ class SqliteFollowedTags:
         return [r[0] for r in rows]
 
     async def unmerge(self, account_id: str, name: str) -> None:
-        """Take out of the account's home feed the public posts carrying this tag that it has
-        only because of the tag: not its own, not by accounts it follows, and carrying no
-        other tag it still follows."""
+        """Take out of the account's home feed the public and local-only posts carrying this
+        tag that it has only because of the tag: not its own, not by accounts it follows, and
+        carrying no other tag it still follows."""
         await self.db.execute(
             "DELETE FROM feeds WHERE account_id = ?1 AND status_id IN ("
             " SELECT s.id FROM status_tags t JOIN statuses s ON s.id = t.status_id"
-            " WHERE t.name = ?2 AND s.visibility = 'public' AND s.account_id != ?1"
+            " WHERE t.name = ?2 AND s.visibility IN ('public', 'local') AND s.account_id != ?1"
             " AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = ?1"
             "                 AND f.target_id = s.account_id AND f.state = 'accepted')"
             " AND NOT EXISTS (SELECT 1 FROM status_tags o JOIN followed_tags ft ON ft.name = o.name"
