@@ -119,6 +119,7 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         ], poll_interval=poll_interval)
         state.wake = runner.wake
         runner.chores.append(lambda: media.cleanup(state))
+        runner.chores.append(lambda: link_verification.recheck_linked(state))
         app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
         app[SCHEMES] = schemes
         app[VERIFIER] = SignatureVerifier(deref.key)

@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 
 KINDS = ("personal", "professional")
 REGISTRATION_MODES = ("open", "approval", "invite", "closed")
-VISIBILITIES = ("public", "unlisted", "private", "direct")
+# Default post visibilities an instance may give new accounts.
+DEFAULT_VISIBILITIES = ("public", "unlisted", "private", "local")
+BY_KIND = "kind"  # an [accounts] default that follows the instance kind
+YES_NO = ("yes", "no")
 
 
 class ConfigError(Exception):
@@ -65,6 +68,15 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class AccountsConfig:
+    """How new accounts start out ("kind": as the instance kind has it)."""
+
+    approve_followers: str = BY_KIND
+    default_visibility: str = BY_KIND
+    discoverable: str = BY_KIND
+
+
+@dataclass(frozen=True)
 class MediaConfig:
     dir: str = "data/media"
 
@@ -75,6 +87,7 @@ SECTIONS: dict[str, type] = {
     "database": DatabaseConfig,
     "federation": FederationConfig,
     "delivery": DeliveryConfig,
+    "accounts": AccountsConfig,
     "media": MediaConfig,
 }
 
@@ -86,6 +99,7 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     federation: FederationConfig = field(default_factory=FederationConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)
     media: MediaConfig = field(default_factory=MediaConfig)
     source: str = ""  # path the config was read from ("" when built in code)
 
@@ -167,6 +181,11 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("[server] port must be between 0 and 65535")
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError("[server] tls_cert and tls_key must be given together")
+    for key in ("approve_followers", "discoverable"):
+        if getattr(cfg.accounts, key) not in (BY_KIND, *YES_NO):
+            raise ConfigError(f'[accounts] {key} must be "kind", "yes" or "no"')
+    if cfg.accounts.default_visibility not in (BY_KIND, *DEFAULT_VISIBILITIES):
+        raise ConfigError(f'[accounts] default_visibility must be "kind" or one of {", ".join(DEFAULT_VISIBILITIES)}')
     if cfg.delivery.workers < 1 or cfg.delivery.per_host < 1:
         raise ConfigError("[delivery] workers and per_host must be at least 1")
 

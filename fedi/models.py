@@ -49,6 +49,49 @@ class Account:
 
 
 @dataclass
+class Experience:
+    """One role in a professional profile's work history. Dates are "YYYY" or "YYYY-MM";
+    an empty `end` means the role is current."""
+
+    role: str
+    organization: str = ""
+    start: str = ""
+    end: str = ""
+    description: str = ""
+
+
+@dataclass
+class Education:
+    """One school in a professional profile."""
+
+    school: str
+    degree: str = ""
+    start_year: int | None = None
+    end_year: int | None = None
+
+
+@dataclass
+class ProfessionalProfile:
+    """The structured profile of an account on (or from) a professional instance. Its links
+    are the account's profile fields whose value is a link."""
+
+    account_id: str
+    headline: str = ""
+    position: str = ""
+    organization: str = ""
+    location: str = ""
+    skills: list[str] = field(default_factory=list)
+    experience: list[Experience] = field(default_factory=list)
+    education: list[Education] = field(default_factory=list)
+    updated_at: float = 0.0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.headline or self.position or self.organization or self.location
+                    or self.skills or self.experience or self.education)
+
+
+@dataclass
 class User:
     account_id: str
     email: str

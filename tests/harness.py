@@ -60,6 +60,15 @@ class Instance:
         ) as resp:
             return resp.status, await resp.json(content_type=None), resp.headers.get("Location")
 
+    async def api(self, method: str, path: str, token: str | None = None, body: dict | None = None):
+        """A client API call with a bearer token (and a JSON body): (status, decoded answer)."""
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        kwargs = {"headers": headers}
+        if body is not None:
+            kwargs = {"data": json.dumps(body), "headers": {**headers, "Content-Type": "application/json"}}
+        async with self.session.request(method, self.base + path, **kwargs) as resp:
+            return resp.status, await resp.json(content_type=None)
+
     async def get_json(self, path: str, headers: dict | None = None):
         url = path if path.startswith("http") else self.base + path
         async with self.session.get(url, headers={"Accept": AP_ACCEPT, **(headers or {})}) as resp:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+from fedi.activitypub import professional as professional_wire
 from fedi.activitypub.audience import addressing
 from fedi.activitypub.vocab import AS_CONTEXT, EXTENSION_CONTEXT, PUBLIC, SECURITY_CONTEXT
-from fedi.models import Account, Status
+from fedi.models import Account, ProfessionalProfile, Status
 from fedi.urls import Urls
 
 CONTEXT = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSION_CONTEXT]
@@ -25,7 +26,10 @@ def with_context(doc: dict) -> dict:
     return {"@context": CONTEXT, **doc}
 
 
-def actor(account: Account, urls: Urls, *, professional: bool = False) -> dict:
+def actor(account: Account, urls: Urls, *, professional: bool = False,
+          profile: ProfessionalProfile | None = None, links: list[str] = ()) -> dict:
+    """A local actor; with a professional `profile`, its schema.org terms too (`links` are the
+    URLs of its link fields, published as sameAs)."""
     name = account.username
     doc = {
         "id": account.uri,
@@ -60,7 +64,19 @@ def actor(account: Account, urls: Urls, *, professional: bool = False) -> dict:
         doc["icon"] = {"type": "Image", "url": account.avatar_url}
     if account.header_url:
         doc["image"] = {"type": "Image", "url": account.header_url}
+    extension = professional_wire.actor_properties(profile, links)
+    if extension:
+        doc.update(extension)
+        return {"@context": [*CONTEXT, professional_wire.CONTEXT], **doc}
     return with_context(doc)
+
+
+def actor_update(activity_uri: str, actor_doc: dict, followers_url: str) -> dict:
+    """Update(Person) carrying the whole actor, under the actor's own @context (so the terms
+    it uses are declared)."""
+    obj = {k: v for k, v in actor_doc.items() if k != "@context"}
+    return {"@context": actor_doc["@context"], "id": activity_uri, "type": "Update", "actor": obj["id"],
+            "object": obj, "to": [PUBLIC], "cc": [followers_url]}
 
 
 def key_document(account: Account, urls: Urls) -> dict:
@@ -98,7 +114,8 @@ def note(status: Status, author: Account, urls: Urls, *, mentioned: list[Account
          in_reply_to_account: Account | None = None, poll: dict | None = None) -> dict:
     """A local status as a Note, or a Question if it has a poll (without @context)."""
     followers = urls.followers(author.username)
-    to, cc = addressing(status.visibility, followers, [m.uri for m in mentioned])
+    to, cc = addressing(status.visibility, followers, [m.uri for m in mentioned],
+                        local_public=urls.local_public)
     tags = [
         {"type": "Mention", "href": m.uri, "name": f"@{m.acct(urls.domain)}"} for m in mentioned
     ] + [

@@ -15,7 +15,7 @@ from fedi.services import follows, profile, remote
 from fedi.services.media import MAX_IMAGE_BYTES
 from fedi.services.visibility import can_view, visible_to
 
-MAX_FIELDS = 4
+MAX_FIELDS = 16  # own fields (up to 8 are kept) and, on professional instances, profile labels
 MAX_NOTE = 2000  # a private note about an account, as Mastodon
 
 

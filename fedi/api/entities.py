@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from fedi.activitypub.html import html_to_text
 from fedi.activitypub.parse import parse_time
 from fedi.models import Account, Notification, Status
+from fedi.services import professional
+from fedi.services.profile import editable_fields
 
 ALL_VISIBILITIES = ("public", "unlisted", "private", "direct")
 # Types whose notification carries the status it is about.
@@ -110,9 +112,12 @@ async def account(state, acc: Account, *, source: bool = False) -> dict:
     if source and acc.local:
         user = await store.users.get(acc.id)
         pending = await store.follows.pending_for(acc.id)
+        # What the owner edits: on a professional instance, without the fields made from
+        # the structured profile (those are set through their labels or the profile itself).
+        own = professional.free_fields(acc.fields) if state.config.professional else acc.fields
         doc["source"] = {
             "note": html_to_text(acc.note),
-            "fields": [_field(f, html_to_text(f.get("value", ""))) for f in acc.fields],
+            "fields": [_field(f, e["value"]) for f, e in zip(own, editable_fields(own))],
             "privacy": user.default_visibility if user else "public",
             "sensitive": False,
             "language": "",

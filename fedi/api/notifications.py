@@ -74,6 +74,11 @@ async def follow_requests(request: web.Request) -> web.Response:
     paging = page_args(await params(request))
     pairs = await state.store.follows.account_page(viewer.id, followers=True, state="pending", **paging)
     body = await entities.accounts_by_id(state, [a for _, a in pairs])
+    # fedi's addition: each request's own details, with the note its sender wrote.
+    for doc in body:
+        fol = await state.store.follows.get(doc["id"], viewer.id)
+        if fol is not None:
+            doc["follow_request"] = {"id": fol.id, "note": fol.note, "created_at": entities.iso(fol.created_at)}
     return ok(body, headers=link_header(request, [f for f, _ in pairs]))
 
 

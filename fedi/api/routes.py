@@ -11,6 +11,8 @@ MODULES = (
     "fedi.api.oauth",
     "fedi.api.apps",
     "fedi.api.accounts",
+    "fedi.api.professional",
+    "fedi.api.linked_accounts",
     "fedi.api.streaming",
     "fedi.api.statuses",
     "fedi.api.timelines",

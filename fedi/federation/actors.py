@@ -5,13 +5,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.activitypub import render
+from fedi.activitypub.audience import LOCAL, recipients
 from fedi.appkeys import STATE
 from fedi.federation.http import (
     ap_response, error, fetch_required, signed_fetcher, wants_activitypub,
 )
 from fedi.web import pages
-from fedi.services import pins, statuses
-from fedi.services.visibility import can_view, can_view_as_server
+from fedi.services import pins, profile, statuses
+from fedi.services.visibility import can_view, can_view_as_server, local_only
 
 PAGE_SIZE = 20
 
@@ -31,7 +32,7 @@ async def get_actor(request: web.Request) -> web.Response:
     fetcher = await signed_fetcher(request, required=False)
     if fetch_required(request) and fetcher is None:
         return ap_response(render.key_document(account, state.urls))
-    return ap_response(render.actor(account, state.urls, professional=state.config.professional))
+    return ap_response(await profile.actor_document(state, account))
 
 
 async def get_instance_actor(request: web.Request) -> web.Response:
@@ -105,7 +106,8 @@ async def _visible_status(request: web.Request):
         await signed_fetcher(request, required=True)  # before any lookup: no existence oracle
     state, account = await _local(request)
     status = await state.store.statuses.get(request.match_info["status_id"])
-    if status is None or status.account_id != account.id or status.reblog_of_id:
+    # A local-only post is never served over ActivityPub, whoever signs the request.
+    if status is None or status.account_id != account.id or status.reblog_of_id or local_only(status):
         raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
     public = status.visibility in ("public", "unlisted")
     fetcher = await signed_fetcher(request, required=fetch_required(request))
@@ -150,13 +152,11 @@ async def get_activity(request: web.Request) -> web.Response:
     if fetch_required(request):
         await signed_fetcher(request, required=True)
     activity = await state.store.activities.by_id(request.match_info["activity_id"])
-    if activity is None:
+    if activity is None or activity.visibility == LOCAL:
         return error(404, "no such activity")
     public = activity.visibility in ("public", "unlisted")
     fetcher = await signed_fetcher(request, required=fetch_required(request))
     if not public:
-        from fedi.activitypub.audience import recipients
-
         audience = recipients(activity.body)
         if fetcher is None or not (fetcher.uri in audience or any(
                 a.split("/")[2:3] == [fetcher.domain] for a in audience)):

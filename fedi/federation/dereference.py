@@ -12,15 +12,14 @@ import time
 from collections import OrderedDict
 from urllib.parse import quote, urldefrag
 
-from fedi.activitypub.parse import InvalidDocument, actor_to_account, first_type, host_of, id_of, public_key_of
+from fedi.activitypub.parse import first_type, host_of, id_of, public_key_of
 from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError, HttpClient
 from fedi.federation.schemes import CAVAGE, SchemeMemory
-from fedi.ids import new_id
 from fedi.models import Account
-from fedi.services import link_verification
+from fedi.services import remote_actors
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 
@@ -116,23 +115,7 @@ class Dereferencer:
         uri = id_of(doc)
         if first_type(doc) not in ACTOR_TYPES:
             raise Unavailable(f"{uri} is not an actor")
-        store = self.state.store
-        stored = await store.accounts.by_uri(uri)
-        try:
-            account = actor_to_account(doc, stored.id if stored else new_id())
-        except InvalidDocument as exc:
-            raise Unavailable(f"{uri}: {exc}") from None
-        if stored and stored.local:
-            raise Unavailable("remote copy of a local actor")
-        clash = await store.accounts.by_handle(account.username, account.domain)
-        if clash and clash.uri != account.uri:
-            # Another actor held this handle before: the newer document wins it.
-            await store.accounts.update(clash.id, username=f"{clash.username}~{clash.id}")
-        check_in = link_verification.remote_check_delay(stored, account)
-        account = await store.accounts.upsert_remote(account)
-        if check_in is not None:
-            await link_verification.enqueue(self.state, account.id, delay=check_in)
-        return account
+        return await remote_actors.store(self.state, doc)
 
     # Web pages -----------------------------------------------------------------
     async def fetch_html(self, url: str) -> str | None:

@@ -13,6 +13,7 @@ import time
 from fedi.activitypub import keys
 from fedi.ids import new_id
 from fedi.models import Account, User
+from fedi.services import instance_settings
 from fedi.services.errors import Conflict, Forbidden, NotFound, ServiceError
 from fedi.services.state import State
 
@@ -69,7 +70,7 @@ async def create_local(state: State, username: str, email: str, password: str, *
     private_pem, public_pem = await asyncio.to_thread(keys.generate_keypair)
     password_hash = await asyncio.to_thread(hash_password, password)
     now = time.time()
-    professional = state.config.professional
+    locked, discoverable, visibility = instance_settings.current(state).new_accounts()
     account = Account(
         id=new_id(), uri=state.urls.actor(username), username=username, domain=None,
         display_name=username, url=state.urls.profile(username),
@@ -77,13 +78,13 @@ async def create_local(state: State, username: str, email: str, password: str, *
         outbox_url=state.urls.outbox(username), followers_url=state.urls.followers(username),
         following_url=state.urls.following(username), featured_url=state.urls.featured(username),
         public_key_id=state.urls.key_id(username), public_key_pem=public_pem,
-        locked=professional, discoverable=not professional,
+        locked=locked, discoverable=discoverable,
         created_at=now, updated_at=now,
     )
     user = User(
         account_id=account.id, email=email, password_hash=password_hash,
         private_key_pem=private_pem, admin=admin, approved=approved,
-        default_visibility="private" if professional else "public", created_at=now,
+        default_visibility=visibility, created_at=now,
     )
 
     async def write(tx):

@@ -6,12 +6,13 @@ returned value is the id of the activity that was published.
 
 from __future__ import annotations
 
-from fedi.activitypub.audience import as_list, ids, visibility_of
+from fedi.activitypub.audience import LOCAL, as_list, ids, visibility_of
+from fedi.activitypub import professional as professional_wire
 from fedi.activitypub.html import sanitize_html
 from fedi.activitypub.parse import first_type, id_of
 from fedi.activitypub.vocab import ACTOR_TYPES, NOTE_TYPES, is_public
 from fedi.models import Account
-from fedi.services import follows, profile, remote, statuses
+from fedi.services import follows, professional, profile, remote, statuses
 from fedi.services.errors import Forbidden, NotFound, ServiceError
 from fedi.services.state import State
 
@@ -46,7 +47,9 @@ async def _create(state: State, account: Account, activity: dict) -> str:
     text, html = _note_text(obj)
     addressed = obj if (obj.get("to") or obj.get("cc")) else activity
     visibility = None
-    if addressed.get("to") or addressed.get("cc"):
+    if state.urls.local_public in ids(addressed.get("to")) + ids(addressed.get("cc")):
+        visibility = LOCAL  # addressed to this instance's own public: local-only
+    elif addressed.get("to") or addressed.get("cc"):
         visibility = visibility_of(addressed, state.urls.followers(account.username))
     reply_to = None
     if id_of(obj.get("inReplyTo")):
@@ -67,7 +70,8 @@ async def _addressed_actors(state: State, account: Account, doc: dict) -> list[A
     """Actors addressed by id in to/cc (collections and the public address are skipped)."""
     found = []
     for uri in (ids(doc.get("to")) + ids(doc.get("cc")))[:50]:
-        if is_public(uri) or uri in (account.uri, state.urls.followers(account.username)):
+        if is_public(uri) or uri in (account.uri, state.urls.followers(account.username),
+                                     state.urls.local_public):
             continue
         if not uri.startswith(("http://", "https://")) or uri.endswith(("/followers", "/following")):
             continue
@@ -140,7 +144,11 @@ async def _update(state, account, activity):
                 {"name": a.get("name", ""), "value": a.get("value", "")}
                 for a in as_list(obj["attachment"]) if isinstance(a, dict) and first_type(a) == "PropertyValue"
             ]
-        _, uri = await profile.update_profile(state, account, **changes)
+        parts = None
+        extension = professional_wire.parse(obj, account.id)
+        if extension is not None and state.config.professional:
+            parts = {k: getattr(extension, k) for k in professional.PARTS}
+        _, uri = await profile.update_profile(state, account, professional_parts=parts, **changes)
         return uri
     status = await _own_status(state, account, id_of(obj) or "")
     text, _html = _note_text(obj)

@@ -33,6 +33,14 @@ async def _send(state: State, tx, sender: Account, body: dict, visibility: str, 
     await fanout.publish(state, tx, sender, body, inboxes=inboxes, local_ids=local_ids)
 
 
+async def completes_connection(state: State, target: Account, follower: Account) -> bool:
+    """On a professional instance, a request from someone the target follows, or has asked to
+    follow, completes a connection the target asked for: it needs no second approval."""
+    if not state.config.professional:
+        return False
+    return await state.store.follows.get(target.id, follower.id) is not None
+
+
 async def follow(state: State, follower: Account, target: Account, note: str = "",
                  notify: bool | None = None) -> Follow:
     if target.id == follower.id:
@@ -47,7 +55,7 @@ async def follow(state: State, follower: Account, target: Account, note: str = "
             existing.notify = bool(notify)
         return existing
     note = sanitize_text(note, MAX_NOTE) if note else ""
-    pending = target.locked or not target.local
+    pending = not target.local or (target.locked and not await completes_connection(state, target, follower))
     fol = Follow(id=new_id(), follower_id=follower.id, target_id=target.id,
                  state="pending" if pending else "accepted",
                  uri=state.urls.activity(new_id()), note=note, created_at=time.time(), notify=bool(notify))

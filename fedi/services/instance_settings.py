@@ -1,5 +1,5 @@
 """Instance settings that admins change at run time: the name, description, rules and
-registration mode, and the federation policy (allowlist mode, and the domains admins
+registration mode, how new accounts start out, and the federation policy (allowlist mode, and the domains admins
 blocked or allowed on top of the configuration's lists).
 
 What an admin set is stored in the database and overrides the configuration's value; what
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from fedi.config import REGISTRATION_MODES, Config
+from fedi.config import BY_KIND, DEFAULT_VISIBILITIES, REGISTRATION_MODES, YES_NO, Config
 from fedi.services.errors import ServiceError
 from fedi.services.state import DomainPolicy, State
 
@@ -24,7 +24,11 @@ KEYS = {  # setting -> key in the settings table
     "rules": "instance.rules",
     "registrations": "instance.registrations",
     "allowlist_mode": "federation.allowlist_mode",
+    "approve_followers": "accounts.approve_followers",
+    "default_visibility": "accounts.default_visibility",
+    "discoverable": "accounts.discoverable",
 }
+ACCOUNT_DEFAULTS = ("approve_followers", "default_visibility", "discoverable")
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 MAX_RULES = 20
@@ -40,6 +44,19 @@ class InstanceSettings:
     allowlist_mode: bool
     kind: str  # fixed by the configuration
     base_url: str  # fixed by the configuration
+    # How new accounts start out: "kind" (as the instance kind has it), or a value of its own.
+    approve_followers: str = BY_KIND  # kind | yes | no
+    default_visibility: str = BY_KIND  # kind | public | unlisted | private | local
+    discoverable: str = BY_KIND  # kind | yes | no
+
+    def new_accounts(self) -> tuple[bool, bool, str]:
+        """(locked, discoverable, default visibility) of a new account."""
+        professional = self.kind == "professional"
+        locked = professional if self.approve_followers == BY_KIND else self.approve_followers == "yes"
+        found = (not professional) if self.discoverable == BY_KIND else self.discoverable == "yes"
+        visibility = ("private" if professional else "public") if self.default_visibility == BY_KIND \
+            else self.default_visibility
+        return locked, found, visibility
 
     def rule_entities(self) -> list[dict]:
         """The rules as Mastodon's Rule entities: ids are their positions, from "1"."""
@@ -49,9 +66,11 @@ class InstanceSettings:
 def defaults(config: Config) -> InstanceSettings:
     """The settings as the configuration gives them."""
     cfg = config.instance
+    acc = config.accounts
     return InstanceSettings(name=cfg.name, description=cfg.description, rules=(),
                             registrations=cfg.registrations, allowlist_mode=config.federation.allowlist_mode,
-                            kind=cfg.kind, base_url=config.base_url)
+                            kind=cfg.kind, base_url=config.base_url, approve_followers=acc.approve_followers,
+                            default_visibility=acc.default_visibility, discoverable=acc.discoverable)
 
 
 def current(state: State) -> InstanceSettings:
@@ -80,6 +99,7 @@ async def load(state: State) -> InstanceSettings:
         registrations=stored.get("registrations", base.registrations),
         allowlist_mode=bool(stored.get("allowlist_mode", base.allowlist_mode)),
         kind=base.kind, base_url=base.base_url,
+        **{k: stored.get(k, getattr(base, k)) for k in ACCOUNT_DEFAULTS},
     )
     fed = state.config.federation
     blocked = {b["domain"] for b in await state.store.moderation.domain_blocks()}
@@ -127,6 +147,14 @@ def _checked(changes: dict) -> dict:
             out[name] = value
         elif name == "allowlist_mode":
             out[name] = bool(value)
+        elif name in ("approve_followers", "discoverable"):
+            if value not in (BY_KIND, *YES_NO):
+                raise ServiceError(f"{name.replace('_', ' ').capitalize()} must be kind, yes or no.")
+            out[name] = value
+        elif name == "default_visibility":
+            if value not in (BY_KIND, *DEFAULT_VISIBILITIES):
+                raise ServiceError(f"The default visibility must be kind or one of {', '.join(DEFAULT_VISIBILITIES)}.")
+            out[name] = value
         else:
             raise ServiceError(f"unknown instance setting {name!r}")
     return out
@@ -134,8 +162,9 @@ def _checked(changes: dict) -> dict:
 
 async def update(state: State, **changes) -> InstanceSettings:
     """Change some settings (name, description, rules — a list, or text with one rule per
-    line —, registrations, allowlist_mode). Values equal to those in force are not stored,
-    so settings an admin never changed keep following the configuration."""
+    line —, registrations, allowlist_mode, and the defaults of new accounts). Values equal to
+    those in force are not stored, so settings an admin never changed keep following the
+    configuration."""
     checked = _checked(changes)
     now = current(state)
     changed = {k: v for k, v in checked.items()

@@ -1,5 +1,6 @@
-"""Search: accounts by name or handle (resolving remote ones through WebFinger), a post by
-its URL, hashtags by prefix. Shared by the client API's /api/v2/search and the web pages."""
+"""Search: accounts by name or handle (resolving remote ones through WebFinger) and, on a
+professional instance, by skill; a post by its URL, hashtags by prefix. Shared by the client
+API's /api/v2/search and the web pages."""
 
 from __future__ import annotations
 
@@ -72,10 +73,13 @@ async def accounts(state: State, q: str, *, resolve: bool, limit: int = 20) -> l
         except ServiceError:
             pass
     if not is_url(q):
-        for account in await state.store.accounts.search(q, limit):
-            if all(account.id != f.id for f in found):
-                found.append(account)
-    return found[:limit]
+        found += await state.store.accounts.search(q, limit)
+        if state.config.professional and "@" not in handle:
+            # on a professional instance, people are found by their skills too
+            ids = await state.store.professional_profiles.with_skill(q.strip().lstrip("#"), limit)
+            known = await state.store.accounts.get_many(ids)
+            found += [known[i] for i in ids if i in known and not known[i].suspended]
+    return list({a.id: a for a in found}.values())[:limit]
 
 
 async def _known_account(state: State, q: str) -> Account | None:

@@ -3,10 +3,12 @@ domains) and the instance settings (name, description, rules, registration mode)
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.config import REGISTRATION_MODES
+from fedi.config import DEFAULT_VISIBILITIES, REGISTRATION_MODES
 from fedi.services import instance_settings, moderation
 from fedi.services.errors import ServiceError
 from fedi.web.admin import admin_form, form_text, render_admin, require_admin
@@ -89,10 +91,16 @@ async def _settings_page(request: web.Request, *, error: str = "", status: int =
     current = instance_settings.current(request.app[STATE])
     if values is None:
         values = {"name": current.name, "description": current.description, "rules": "\n".join(current.rules),
-                  "registrations": current.registrations}
+                  "registrations": current.registrations,
+                  **{k: getattr(current, k) for k in instance_settings.ACCOUNT_DEFAULTS}}
+    locked, discoverable, visibility = dataclasses.replace(
+        current, approve_followers="kind", discoverable="kind", default_visibility="kind").new_accounts()
     return await render_admin(request, "settings.html", "settings", status=status, error=error, values=values,
                               modes=[(m, MODE_LABELS[m]) for m in REGISTRATION_MODES],
-                              limits=instance_settings)
+                              limits=instance_settings, visibilities=DEFAULT_VISIBILITIES,
+                              by_kind={"approve_followers": "yes" if locked else "no",
+                                       "discoverable": "yes" if discoverable else "no",
+                                       "default_visibility": visibility})
 
 
 @page
@@ -105,7 +113,8 @@ async def settings(request: web.Request) -> web.Response:
 async def save_settings(request: web.Request) -> web.Response:
     _, form = await admin_form(request)
     values = {"name": form_text(form, "name", 1000), "description": form_text(form, "description", 10_000),
-              "rules": form_text(form, "rules", 20_000), "registrations": form_text(form, "registrations", 20)}
+              "rules": form_text(form, "rules", 20_000), "registrations": form_text(form, "registrations", 20),
+              **{k: form_text(form, k, 20) or "kind" for k in instance_settings.ACCOUNT_DEFAULTS}}
     try:
         await instance_settings.update(request.app[STATE], **values)
     except ServiceError as exc:

@@ -18,7 +18,7 @@ from fedi.models import Account
 from fedi.services import follows
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.visibility import visible_to
-from fedi.web import security, views
+from fedi.web import profile_view, security, views
 from fedi.web.render import page, redirect, render, viewer
 
 SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
@@ -48,9 +48,12 @@ async def profile(request: web.Request, account: Account, *, status: int = 200, 
     relationship = None
     if me is not None and me.id != account.id:
         relationship = await entities.relationship(state, me, account)
+    doc = await views.account(state, account)
+    pro, fields = await profile_view.professional_section(state, account, doc["fields"])
     return await render(
-        request, "profile.html", status=status, account=await views.account(state, account),
-        local=account.local, acct=account.acct(state.urls.domain), relationship=relationship,
+        request, "profile.html", status=status, account=doc, local=account.local,
+        acct=account.acct(state.urls.domain), relationship=relationship, pro=pro, fields=fields,
+        rel_me=profile_view.rel_me(account), connections=await profile_view.connections(state, account),
         pinned=pinned, posts=posts, pager=views.pager(request, ids), with_replies=with_replies,
         back=request.path_qs, **extra)
 

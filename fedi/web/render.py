@@ -21,12 +21,13 @@ WORDS = {
         "followers": "Followers", "follower": "follower", "following": "Following", "follow": "Follow",
         "unfollow": "Unfollow", "requested": "Requested", "requests": "Follow requests",
         "private": "Followers only", "mutuals": "Friends", "network": "social network",
+        "connected": "You follow each other",
     },
     "professional": {
-        "followers": "Connections", "follower": "connection", "following": "Following",
+        "followers": "Followers", "follower": "follower", "following": "Following",
         "follow": "Connect", "unfollow": "Remove connection", "requested": "Request sent",
         "requests": "Connection requests", "private": "Connections only", "mutuals": "Connections",
-        "network": "professional network",
+        "network": "professional network", "connected": "Connected",
     },
 }
 

@@ -14,6 +14,8 @@ MODULES = (
     "fedi.web.social",
     "fedi.web.accounts",
     "fedi.web.settings",
+    "fedi.web.settings_professional",
+    "fedi.web.settings_links",
     "fedi.web.pages",
     "fedi.web.profiles",
     "fedi.web.timelines",

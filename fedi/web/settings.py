@@ -16,7 +16,7 @@ from fedi.web import security
 from fedi.web.render import page, redirect, render, require_viewer
 
 SHOWN_FIELDS = 4
-VISIBILITIES = ("public", "unlisted", "private")
+VISIBILITIES = ("public", "unlisted", "private", "local")
 CSV_NAME = "following_accounts.csv"
 
 

@@ -1,4 +1,5 @@
-"""Notifications and follow requests (connection requests on professional instances)."""
+"""Notifications, follow requests (connection requests on professional instances) and
+connections (mutual follows)."""
 
 from __future__ import annotations
 
@@ -80,19 +81,34 @@ async def follow_requests(request: web.Request) -> web.Response:
 
 async def _answer(request: web.Request, accept: bool) -> web.Response:
     account = await require_viewer(request)
-    await security.checked_form(request)
+    form = await security.checked_form(request)
     state = request.app[STATE]
     requester = await state.store.accounts.get(request.match_info["id"])
     if requester is None:
         raise NotFound("This request was withdrawn.")
     await (follows.accept if accept else follows.reject)(state, account, requester)
     name = f"@{acct(requester)}"
-    if accept:
-        notice = f"You are now connected with {name}." if state.config.professional else \
-            f"{name} now follows you."
+    if accept and form.get("connect"):
+        back = await follows.follow(state, account, requester)  # both ways: a connection
+        notice = f"You and {name} are connected." if back.accepted else \
+            f"{name} now follows you, and you asked to follow them back: you are connected once they accept."
+    elif accept:
+        notice = f"{name} now follows you."
     else:
         notice = f"You declined the request from {name}."
     return redirect(request, "/follow_requests", notice)
+
+
+@page
+async def connections(request: web.Request) -> web.Response:
+    """The signed-in account's connections: accounts it follows that follow it back."""
+    account = await require_viewer(request)
+    state = request.app[STATE]
+    pairs = await state.store.follows.mutuals_page(account.id, max_id=_max_id(request), limit=PAGE)
+    found = await state.store.accounts.get_many([a for _, a in pairs])
+    people = await views.accounts(state, [found[a] for _, a in pairs if a in found])
+    return await render(request, "connections.html", people=people,
+                        next_max_id=pairs[-1][0] if len(pairs) == PAGE else None)
 
 
 @page
@@ -108,5 +124,6 @@ async def reject(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_get("/notifications", notifications)
     app.router.add_get("/follow_requests", follow_requests)
+    app.router.add_get("/connections", connections)
     app.router.add_post(r"/follow_requests/{id:\d+}/authorize", authorize)
     app.router.add_post(r"/follow_requests/{id:\d+}/reject", reject)

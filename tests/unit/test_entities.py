@@ -38,7 +38,7 @@ STATUS_KEYS = {
     "id", "uri", "url", "created_at", "account", "content", "visibility", "sensitive", "spoiler_text",
     "media_attachments", "mentions", "tags", "emojis", "reblogs_count", "favourites_count",
     "replies_count", "in_reply_to_id", "in_reply_to_account_id", "reblog", "poll", "card",
-    "language", "text", "edited_at",
+    "language", "text", "edited_at", "local_only",
 }
 VIEWER_KEYS = {"favourited", "reblogged", "muted", "bookmarked", "filtered"}
 MEDIA_KEYS = {"id", "type", "url", "preview_url", "remote_url", "meta", "description", "blurhash"}
@@ -192,7 +192,8 @@ async def test_counts_and_credential_account(state):
     assert src["note"] == "Hello there" and src["privacy"] == "public"
     assert src["sensitive"] is False and src["language"] == ""
     assert src["follow_requests_count"] == 1
-    assert src["fields"] == [{"name": "Site", "value": "x.test", "verified_at": None}]
+    # what the owner typed: a link field as its address, as Mastodon keeps it
+    assert src["fields"] == [{"name": "Site", "value": "https://x.test", "verified_at": None}]
     assert isinstance(src["discoverable"], bool) and isinstance(src["indexable"], bool)
     assert set(doc["role"]) == ROLE_KEYS and isinstance(doc["role"]["permissions"], str)
 

@@ -96,13 +96,18 @@ async def test_professional_profiles_use_the_professional_wording(fed, browser_f
     dave = await inst.user("dave")
     page = await browser_for(inst).get("/@carol")
     assert page.status == 200
-    assert "<strong>0</strong> connections" in page.text and "approves each connection" in page.text
+    assert "<strong>0</strong> connections" in page.text and "approves each follower" in page.text
     assert "Locked:</span>" in page.text and "🔒" not in page.text
     assert "Connect from your own server" in page.text
     await follows.follow(inst.state, carol, dave)
-    await follows.accept(inst.state, dave, carol)  # accounts here approve their connections
+    await follows.accept(inst.state, dave, carol)  # accounts here approve their followers
     page = await browser_for(inst).get("/@dave")
-    assert "<strong>1</strong> connection ·" in page.text and "<strong>0</strong> following" in page.text
+    # a follower is not yet a connection: connections follow each other
+    assert "<strong>0</strong> connections ·" in page.text and "<strong>1</strong> follower ·" in page.text
+    await follows.follow(inst.state, dave, carol)
+    await follows.accept(inst.state, carol, dave)
+    page = await browser_for(inst).get("/@dave")
+    assert "<strong>1</strong> connection ·" in page.text and "<strong>1</strong> following" in page.text
 
 
 class _ReplyDepths(HTMLParser):

@@ -45,7 +45,8 @@ async def test_follow_by_handle_across_instances_with_approval(fed, browser_for)
     await b.get("/follow_requests")
     approved = await b.post(f"/follow_requests/{alice_there.id}/authorize", {})
     assert approved.status == 200 and approved.url.endswith("/follow_requests")
-    assert f"You are now connected with @alice@{personal.domain}." in approved.text
+    # approved as a follower (not followed back): not yet a connection
+    assert f"@alice@{personal.domain} now follows you." in approved.text
     assert "No one is waiting for your answer." in approved.text
     await fed.settle()
     assert (await personal.state.store.follows.get(alice.id, bob_here.id)).state == "accepted"

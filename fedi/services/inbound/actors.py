@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fedi.activitypub.parse import InvalidDocument, actor_to_account, id_of
+from fedi.activitypub.parse import id_of
 from fedi.models import Account
-from fedi.services import link_verification
+from fedi.services import remote_actors
+from fedi.services.errors import Unavailable
 from fedi.services.inbound.common import Ignored, embedded
 from fedi.services.state import State
 
@@ -14,16 +15,12 @@ async def on_update_actor(state: State, activity: dict, actor: Account) -> None:
     if obj is None or id_of(obj) != actor.uri:
         raise Ignored("actors may only update themselves")
     try:
-        fresh = actor_to_account(obj, actor.id)
-    except InvalidDocument as exc:
+        fresh = await remote_actors.store(state, obj, account_id=actor.id)
+    except Unavailable as exc:
         raise Ignored(str(exc)) from None
     if state.resolver is not None:
         state.resolver.forget_key(actor.public_key_id)
         state.resolver.forget_key(fresh.public_key_id)
-    check_in = link_verification.remote_check_delay(actor, fresh)
-    await state.store.accounts.upsert_remote(fresh)
-    if check_in is not None:
-        await link_verification.enqueue(state, actor.id, delay=check_in)
 
 
 async def delete_actor(state: State, actor: Account) -> None:

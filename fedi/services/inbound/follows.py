@@ -9,7 +9,7 @@ from fedi.activitypub.html import sanitize_text
 from fedi.activitypub.parse import id_of
 from fedi.ids import new_id
 from fedi.models import Account, Block, Follow
-from fedi.services import fanout
+from fedi.services import fanout, follows
 from fedi.services.inbound.common import Ignored, embedded, local_account, object_id
 from fedi.services.state import State
 from fedi.services.statuses import record
@@ -35,6 +35,7 @@ async def on_follow(state: State, activity: dict, actor: Account) -> None:
     note = sanitize_text(note, 500)
     store = state.store
     blocked = await store.blocks.either_way(actor.id, target.id)
+    accepted = not target.locked or await follows.completes_connection(state, target, actor)
 
     async def write(tx):
         if blocked:
@@ -49,7 +50,6 @@ async def on_follow(state: State, activity: dict, actor: Account) -> None:
                 return
             else:
                 return
-        accepted = not target.locked
         await tx.follows.insert(Follow(
             id=new_id(), follower_id=actor.id, target_id=target.id,
             state="accepted" if accepted else "pending", uri=follow_uri, note=note,

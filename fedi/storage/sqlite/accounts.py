@@ -27,6 +27,26 @@ class SqliteAccounts:
     async def by_uri(self, uri: str) -> Account | None:
         return to_record(Account, await self.db.fetchone("SELECT * FROM accounts WHERE uri = ?", (uri,)))
 
+    async def by_url(self, url: str) -> Account | None:
+        """The account whose actor id or profile page is this URL (a trailing slash aside)."""
+        bare = url.rstrip("/")
+        row = await self.db.fetchone(
+            "SELECT * FROM accounts WHERE uri IN (?1, ?2) OR url IN (?1, ?2) ORDER BY uri IN (?1, ?2) DESC LIMIT 1",
+            (bare, bare + "/"))
+        return to_record(Account, row)
+
+    async def linking_to(self, targets: list[str], limit: int = 1000) -> list[str]:
+        """Ids of accounts whose aliases or profile fields mention one of these URLs (candidates:
+        the caller checks each link exactly)."""
+        targets = [t for t in targets if t]
+        if not targets:
+            return []
+        cond = " OR ".join("instr(also_known_as, ?) > 0 OR instr(fields, ?) > 0" for _ in targets)
+        params = [p for t in targets for p in (json.dumps(t)[1:-1], t)]
+        rows = await self.db.fetchall(
+            f"SELECT id FROM accounts WHERE suspended = 0 AND ({cond}) LIMIT ?", (*params, limit))
+        return [r[0] for r in rows]
+
     async def by_key_id(self, key_id: str) -> Account | None:
         row = await self.db.fetchone("SELECT * FROM accounts WHERE public_key_id = ?", (key_id,))
         return to_record(Account, row)

@@ -36,6 +36,25 @@ class SqliteFollows:
         )
         return [r[0] for r in rows]
 
+    async def mutuals_page(self, account_id: str, *, max_id=None, since_id=None, min_id=None,
+                           limit=40) -> list[tuple[str, str]]:
+        """(follow id, account id) of accounts that follow this one and are followed back
+        ("connections"), newest follower first, paged by the id of their follow."""
+        rows = await keyset(
+            self.db.fetchall, "SELECT f.id, f.follower_id FROM follows f",
+            ["f.target_id = ?", "f.state = 'accepted'",
+             "EXISTS (SELECT 1 FROM follows b WHERE b.follower_id = f.target_id AND b.target_id = f.follower_id "
+             "AND b.state = 'accepted')"],
+            [account_id], "f.id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [(r[0], r[1]) for r in rows]
+
+    async def mutual_count(self, account_id: str) -> int:
+        row = await self.db.aggregate(
+            "SELECT count(*) FROM follows f JOIN follows b ON b.follower_id = f.target_id "
+            "AND b.target_id = f.follower_id AND b.state = 'accepted' "
+            "WHERE f.target_id = ? AND f.state = 'accepted'", (account_id,))
+        return row[0]
+
     async def set_notify(self, follow_id: str, notify: bool) -> None:
         await self.db.execute("UPDATE follows SET notify = ? WHERE id = ?", (int(notify), follow_id))
 

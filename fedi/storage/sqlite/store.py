@@ -18,6 +18,7 @@ from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
 from fedi.storage.sqlite.polls import SqlitePolls
+from fedi.storage.sqlite.profiles import SqliteProfessionalProfiles
 from fedi.storage.sqlite.push import SqlitePushSubscriptions
 from fedi.storage.sqlite.reports import SqliteConversationMutes, SqliteReports
 from fedi.storage.sqlite.sessions import SqliteInvites, SqliteSessions
@@ -36,6 +37,7 @@ class SqliteStore:
     def __init__(self, executor, database: Database | None = None):
         self._db = database
         self.accounts = SqliteAccounts(executor)
+        self.professional_profiles = SqliteProfessionalProfiles(executor)
         self.users = SqliteUsers(executor)
         self.tokens = SqliteTokens(executor)
         self.follows = SqliteFollows(executor)

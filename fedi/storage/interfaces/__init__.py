@@ -1,0 +1,83 @@
+"""Repository interfaces. Services and protocol code depend on these, never on SQL.
+
+The protocols live by area in this package's modules (accounts, content, social, personal,
+operations); `Store` gathers them. The SQLite implementation lives in `fedi.storage.sqlite`.
+Another backend (PostgreSQL for deployments past one machine) implements the same protocols
+and is chosen in `open_store`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Awaitable, Callable, Protocol
+
+from fedi.storage.interfaces.accounts import (  # noqa: F401 - re-exported
+    Accounts, ProfessionalProfiles, Users, Tokens, Apps, AuthCodes, Sessions, Invites,
+)
+from fedi.storage.interfaces.content import (  # noqa: F401 - re-exported
+    Statuses, Activities, Inbox, Feeds, Timelines, Media, Polls,
+)
+from fedi.storage.interfaces.social import (  # noqa: F401 - re-exported
+    AccountNotes, Blocks, DomainBlocks, Endorsements, Favourites, FeaturedTags, FollowedTags, Follows,
+    Notifications, Pins, Suggestions,
+)
+from fedi.storage.interfaces.personal import (  # noqa: F401 - re-exported
+    Markers, Bookmarks, Mutes, Lists, Filters, Conversations, PushSubscriptions,
+)
+from fedi.storage.interfaces.operations import (  # noqa: F401 - re-exported
+    Jobs, Hosts, Settings, Reports, ConversationMutes, Moderation,
+)
+
+
+class Store(Protocol):
+    accounts: Accounts
+    professional_profiles: ProfessionalProfiles
+    users: Users
+    tokens: Tokens
+    follows: Follows
+    blocks: Blocks
+    domain_blocks: DomainBlocks
+    account_notes: AccountNotes
+    favourites: Favourites
+    pins: Pins
+    notifications: Notifications
+    statuses: Statuses
+    activities: Activities
+    inbox: Inbox
+    jobs: Jobs
+    hosts: Hosts
+    settings: Settings
+    apps: Apps
+    auth_codes: AuthCodes
+    feeds: Feeds
+    timelines: Timelines
+    markers: Markers
+    bookmarks: Bookmarks
+    mutes: Mutes
+    lists: Lists
+    filters: Filters
+    conversations: Conversations
+    media: Media
+    polls: Polls
+    push: PushSubscriptions
+    sessions: Sessions
+    invites: Invites
+    followed_tags: FollowedTags
+    featured_tags: FeaturedTags
+    endorsements: Endorsements
+    suggestions: Suggestions
+    reports: Reports
+    conversation_mutes: ConversationMutes
+    moderation: Moderation
+
+    async def atomic(self, fn: Callable[["Store"], Awaitable[Any]]) -> Any: ...
+    def on_commit(self, fn: Callable[[], None]) -> None: ...
+    async def migrate(self) -> list[str]: ...
+    async def close(self) -> None: ...
+
+
+async def open_store(database_path: str, migrate: bool = True) -> Store:
+    """Open the configured backend (SQLite is the embedded default)."""
+    from fedi.storage.sqlite.store import SqliteStore
+
+    return await SqliteStore.open(database_path, migrate=migrate)
+
