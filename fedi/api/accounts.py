@@ -90,8 +90,10 @@ async def delete_profile_image(request: web.Request) -> web.Response:
 
 
 async def get_account(request: web.Request) -> web.Response:
+    """One account; a remote one is fetched again first when its copy is old (see remote.refreshed)."""
     await authenticate(request, "read:accounts", required=False)
-    return ok(await entities.account(request.app[STATE], await _target(request)))
+    state = request.app[STATE]
+    return ok(await entities.account(state, await remote.refreshed(state, await _target(request))))
 
 
 async def lookup(request: web.Request) -> web.Response:

@@ -9,7 +9,7 @@ from fedi.api import entities
 from fedi.api.http import authenticate, error, ok, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account, ProfessionalProfile
-from fedi.services import professional, profile
+from fedi.services import professional, profile, remote
 
 CHANGEABLE = (*professional.PARTS, "links")
 
@@ -41,10 +41,11 @@ async def _show(request: web.Request, acc: Account) -> web.Response:
 async def account_profile(request: web.Request) -> web.Response:
     """GET /api/v1/accounts/:id/professional_profile: anyone's, local or remote."""
     await authenticate(request, "read:accounts", required=False)
-    acc = await request.app[STATE].store.accounts.get(request.match_info["id"])
+    state = request.app[STATE]
+    acc = await state.store.accounts.get(request.match_info["id"])
     if acc is None or acc.suspended:
         raise error(404, "Record not found")
-    return await _show(request, acc)
+    return await _show(request, await remote.refreshed(state, acc))
 
 
 async def own_profile(request: web.Request) -> web.Response:

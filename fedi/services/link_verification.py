@@ -29,6 +29,7 @@ QUEUE = "verify_links"
 FIRST_SIGHT_DELAY = 300.0  # seconds (plus as much again at random)
 RECHECK_EVERY = 24 * 3600.0  # links to other accounts are checked again at least this often
 RECHECKED_KEY = "links.rechecked_at"
+MAX_FETCHES = 10  # pages and actors fetched for one account's check, at most
 _BARE_URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
@@ -154,9 +155,12 @@ async def enqueue(state: State, account_id: str, tx=None, *, delay: float = 0.0,
 
 async def enqueue_linking(state: State, account: Account, tx=None) -> int:
     """Queue a fresh check for every other account whose links or aliases name this one (its
-    change may make or break their claim). Returns how many were queued."""
+    change may make or break their claim): any account for a local one, local accounts for a
+    remote one (what remote accounts claim about each other is their servers' business).
+    Returns how many were queued."""
     targets = [t for t in (account.uri, account.url) if t]
-    ids = [i for i in await (tx or state.store).accounts.linking_to(targets) if i != account.id]
+    found = await (tx or state.store).accounts.linking_to(targets, local_only=not account.local)
+    ids = [i for i in found if i != account.id]
     for account_id in ids:
         await enqueue(state, account_id, tx, recheck=True)
     if ids and tx is None:
@@ -258,6 +262,8 @@ async def verify(state: State, account: Account, *, recheck: bool = False) -> di
         url = field_link(value)
         if url is None or (f.get("verified_at") and not recheck):
             continue
+        if url not in pages and len(pages) >= MAX_FETCHES:
+            break  # a profile with more links than that keeps the rest as they are
         if url not in pages:
             other = await _account_at(state, account, url)
             if other is not None:

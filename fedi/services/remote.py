@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 
 from fedi.activitypub.parse import host_of
 from fedi.models import Account, Status
@@ -10,6 +12,9 @@ from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 
 log = logging.getLogger(__name__)
+VIEW_MAX_AGE = 600.0  # a remote profile someone opens is fetched again when older than this
+VIEW_TIMEOUT = 3.0  # ... but a reader waits at most this long for it
+RETRY_AFTER = 300.0  # a server that failed to answer is not asked again for this long
 
 
 async def account_by_uri(state: State, uri: str, *, refresh: bool = False) -> Account:
@@ -27,6 +32,25 @@ async def account_by_uri(state: State, uri: str, *, refresh: bool = False) -> Ac
     if state.resolver is None:
         raise Unavailable("federation is not available")
     return await state.resolver.actor(uri, refresh=refresh)
+
+
+async def refreshed(state: State, account: Account, max_age: float = VIEW_MAX_AGE) -> Account:
+    """A remote account about to be shown, refetched from its server when the stored copy is
+    older than `max_age` (so profile changes show without waiting for an Update that only
+    followers' servers get). The stored copy when the server does not answer quickly."""
+    if account.local or state.resolver is None or time.time() - (account.fetched_at or 0) < max_age:
+        return account
+    failed = state.extras.setdefault("refresh_failures", {})
+    if time.time() - failed.get(account.uri, 0) < RETRY_AFTER:
+        return account
+    try:
+        return await asyncio.wait_for(state.resolver.actor(account.uri, refresh=True), VIEW_TIMEOUT)
+    except (ServiceError, asyncio.TimeoutError) as exc:
+        log.info("%s not refreshed: %s", account.uri, exc)
+        if len(failed) > 10_000:
+            failed.clear()
+        failed[account.uri] = time.time()
+        return account
 
 
 async def account_by_handle(state: State, username: str, host: str | None) -> Account:

@@ -15,7 +15,7 @@ from fedi.federation.client import FetchError
 from fedi.federation.dereference import JRD_TYPES
 from fedi.federation.http import wants_activitypub
 from fedi.models import Account
-from fedi.services import follows
+from fedi.services import follows, remote
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.visibility import visible_to
 from fedi.web import profile_view, security, views
@@ -65,7 +65,7 @@ async def profile_page(request: web.Request) -> web.Response:
     if wants_activitypub(request):
         account = await views.find_account(state, acct, fetch=False)
         raise web.HTTPFound(state.urls.actor(account.username) if account.local else account.uri)
-    account = await views.find_account(state, acct)
+    account = await remote.refreshed(state, await views.find_account(state, acct))
     canonical = acct_path(account)
     if request.path != canonical:
         raise web.HTTPFound(canonical + (f"?{request.query_string}" if request.query_string else ""))

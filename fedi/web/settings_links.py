@@ -41,8 +41,9 @@ async def add_link(request: web.Request) -> web.Response:
     try:
         other = await identity_links.link(request.app[STATE], account, handle, label)
     except Unavailable:
-        return await _page(request, account, handle=handle, label=label, status=502,
-                           error="That server could not be reached. Check the handle and try again.")
+        return await _page(request, account, handle=handle, label=label, status=422,
+                           error="That account could not be fetched from its server. Check the handle, "
+                                 "or try again later if the server is down.")
     except ServiceError as exc:
         return await _page(request, account, handle=handle, label=label, status=exc.status, error=exc.message)
     return redirect(request, "/settings/links",

@@ -54,9 +54,10 @@ async def notifications(request: web.Request) -> web.Response:
         status = status_docs.get(n.status_id) if n.status_id else None
         if sender is None or (n.type in STATUS_TYPES and status is None):
             continue  # the account or the post is gone, or hidden from this reader
+        fol = await state.store.follows.get(n.from_account_id, account.id) if n.type == "follow_request" else None
         entries.append({"id": n.id, "type": n.type, "account": sender, "status": status,
                         "created_at": iso(n.created_at), "own": n.from_account_id == account.id,
-                        "unread": _newer(n.id, last_read)})
+                        "unread": _newer(n.id, last_read), "note": fol.note if fol else ""})
     requests = len(await state.store.follows.pending_for(account.id))
     return await render(request, "notifications.html", entries=entries, requests=requests,
                         next_max_id=items[-1].id if len(items) == PAGE else None, paged=max_id is not None)

@@ -3,6 +3,9 @@ and Mastodon's update_credentials fields), published in the actor both as schema
 and as PropertyValue fields, and read back on a personal instance (fields) and on another
 professional instance (the whole structure)."""
 
+import time
+
+from fedi.services import remote
 
 from tests.api.conftest import call, client
 
@@ -206,3 +209,49 @@ async def test_remote_profile_is_plain_text_and_capped(fed):
     await remote_actors.store(pro.state, {k: v for k, v in doc.items() if k not in (
         "jobTitle", "knowsAbout", "hasOccupation", "alumniOf")})
     assert await pro.state.store.professional_profiles.get(account.id) is None
+
+
+async def test_an_old_copy_is_fetched_again_when_opened(fed):
+    """A server whose people do not follow the account gets no Update; opening the profile
+    (API or page) fetches it again once the stored copy is ten minutes old."""
+    pro = await fed.start("pro.test", "professional")
+    personal = await fed.start("personal.test", "personal")
+    await pro.user("bob")
+    await personal.user("alice")
+    bob, alice = await pro.token("bob"), await personal.token("alice")
+    await pro.api("PATCH", "/api/v1/professional_profile", bob, {"headline": "First"})
+    status, found = await personal.api("GET", f"/api/v2/search?q=bob@{pro.domain}&resolve=true", alice)
+    there = found["accounts"][0]
+    await pro.api("PATCH", "/api/v1/professional_profile", bob, {"headline": "Second", "skills": ["Go"]})
+    await fed.settle()
+    status, doc = await personal.api("GET", f"/api/v1/accounts/{there['id']}/professional_profile", alice)
+    assert doc["headline"] == "First"  # fresh enough: the stored copy
+    await personal.state.store.accounts.update(there["id"], fetched_at=time.time() - remote.VIEW_MAX_AGE - 1)
+    status, doc = await personal.api("GET", f"/api/v1/accounts/{there['id']}", alice)
+    assert {f["name"]: f["value"] for f in doc["fields"]}["Headline"] == "Second"
+    status, doc = await personal.api("GET", f"/api/v1/accounts/{there['id']}/professional_profile", alice)
+    assert doc["headline"] == "Second" and doc["skills"] == ["Go"]
+    # a server that does not answer: the stored copy, quickly
+    await pro.api("PATCH", "/api/v1/professional_profile", bob, {"headline": "Third"})
+    await personal.state.store.accounts.update(there["id"], fetched_at=time.time() - remote.VIEW_MAX_AGE - 1)
+    await fed.stop("pro.test")
+    async with personal.session.get(f"{personal.base}/@bob@{pro.domain}", headers={"Accept": "text/html"}) as resp:
+        assert resp.status == 200 and "Second" in await resp.text()
+
+
+async def test_client_to_server_update_sets_the_profile(fed):
+    """An ActivityPub client updating its actor may send the schema.org terms too."""
+    pro = await fed.start("pro.test", "professional")
+    await pro.user("bob")
+    token = await pro.token("bob")
+    status, body, _ = await pro.post_outbox("bob", token, {"type": "Update", "object": {
+        "id": pro.actor("bob"), "type": "Person", "jobTitle": "CTO", "worksFor": {"type": "Organization", "name": "Initech"},
+        "knowsAbout": ["Strategy"], "attachment": [{"type": "PropertyValue", "name": "Site",
+                                                    "value": "https://initech.example"}]}})
+    assert status == 201, body
+    status, doc = await pro.api("GET", "/api/v1/professional_profile", token)
+    assert (doc["position"], doc["organization"], doc["skills"]) == ("CTO", "Initech", ["Strategy"])
+    assert [link["url"] for link in doc["links"]] == ["https://initech.example"]
+    code, actor = await pro.get_json("/users/bob")
+    assert actor["jobTitle"] == "CTO" and [a["name"] for a in actor["attachment"]] == [
+        "Position", "Organization", "Skills", "Site"]

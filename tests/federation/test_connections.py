@@ -70,6 +70,8 @@ async def _connection_request_with_a_note(fed):
     b = await _browser(fed, pro, "bob")
     page = await b.get("/follow_requests")
     assert "Hi Bob, we met at FediConf." in page.text and "alert(1)" not in page.text
+    page = await b.get("/notifications")
+    assert "asked to connect with you" in page.text and "Hi Bob, we met at FediConf." in page.text
 
     # bob posts for his connections while alice is still waiting: it never reaches her
     status, early = await pro.api("POST", "/api/v1/statuses", bob,

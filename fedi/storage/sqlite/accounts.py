@@ -35,16 +35,17 @@ class SqliteAccounts:
             (bare, bare + "/"))
         return to_record(Account, row)
 
-    async def linking_to(self, targets: list[str], limit: int = 1000) -> list[str]:
-        """Ids of accounts whose aliases or profile fields mention one of these URLs (candidates:
-        the caller checks each link exactly)."""
+    async def linking_to(self, targets: list[str], limit: int = 1000, *, local_only: bool = False) -> list[str]:
+        """Ids of accounts (local ones only, if asked) whose aliases or profile fields mention one
+        of these URLs (candidates: the caller checks each link exactly)."""
         targets = [t for t in targets if t]
         if not targets:
             return []
         cond = " OR ".join("instr(also_known_as, ?) > 0 OR instr(fields, ?) > 0" for _ in targets)
         params = [p for t in targets for p in (json.dumps(t)[1:-1], t)]
         rows = await self.db.fetchall(
-            f"SELECT id FROM accounts WHERE suspended = 0 AND ({cond}) LIMIT ?", (*params, limit))
+            f"SELECT id FROM accounts WHERE suspended = 0{' AND domain IS NULL' if local_only else ''} "
+            f"AND ({cond}) LIMIT ?", (*params, limit))
         return [r[0] for r in rows]
 
     async def by_key_id(self, key_id: str) -> Account | None:
