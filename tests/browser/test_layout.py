@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from fedi.services import follows, remote
+from fedi.services import follows, identity_links, profile, remote
 from tests.browser.helpers import DESKTOP, MODULE_MARKS, PAGE_AUDIT, PHONE, Watch, overflow, sign_in
 
 pytestmark = MODULE_MARKS
@@ -74,6 +74,44 @@ async def test_main_pages_fit_the_window(fed, contexts, viewport):
                  "/follow", f"/@bob@{pro.domain}", thread, "/@alice", "/settings/profile", "/settings/password",
                  "/settings/apps", "/settings/import"):
         failures += await measure(page, base + path)
+    watch.assert_quiet()
+    assert not failures, "\n".join(failures)
+
+
+@VIEWPORTS
+async def test_professional_pages_fit_the_window(fed, contexts, viewport):
+    """The professional profile (its editor, a full profile, the same account seen from a
+    personal instance), linked accounts, connections and connection requests."""
+    personal = await fed.start("personal.test", run_workers=True)
+    pro = await fed.start("pro.test", "professional", run_workers=True)
+    alice = await personal.user("alice")
+    bob = await pro.user("bob")
+    carol = await pro.user("carol")
+    await profile.update_profile(pro.state, bob, professional_parts={
+        "headline": "A headline with a long word " + LONG_WORD[:120],
+        "position": "Principal " + LONG_WORD[:80], "organization": LONG_WORD[:90], "location": "Lyon",
+        "skills": [LONG_WORD[:55], "Python", "Distributed systems", "Mentoring"] * 3,
+        "experience": [{"role": "Principal engineer", "organization": LONG_WORD[:100], "start": "2020-01",
+                        "description": f"Wrote {LONG_LINK} and {LONG_WORD}"}],
+        "education": [{"school": LONG_WORD[:140], "degree": "MSc", "start_year": 2010, "end_year": 2012}]},
+        fields=[{"name": "Site", "value": LONG_LINK[:300]}])
+    await identity_links.link(pro.state, bob, f"alice@{personal.domain}")
+    await follows.follow(pro.state, carol, bob)
+    await follows.follow(personal.state, alice, await remote.account_by_uri(personal.state, pro.actor("bob")),
+                         note="A note " + LONG_WORD)
+    await fed.settle()
+
+    ctx = await contexts(viewport=viewport, java_script_enabled=True)
+    page = await ctx.new_page()
+    watch = Watch(page)
+    failures = await measure(page, pro.base + "/@bob")
+    await sign_in(page, pro.base, "bob", "password123")
+    for path in ("/@bob", "/settings/professional", "/settings/links", "/connections", "/follow_requests",
+                 "/notifications", f"/@alice@{personal.domain}"):
+        failures += await measure(page, pro.base + path)
+    other = await (await contexts(viewport=viewport, java_script_enabled=True)).new_page()
+    await sign_in(other, personal.base, "alice", "password123")
+    failures += await measure(other, personal.base + f"/@bob@{pro.domain}")
     watch.assert_quiet()
     assert not failures, "\n".join(failures)
 
