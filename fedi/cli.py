@@ -61,6 +61,7 @@ def load_config(args) -> config_mod.Config:
 
 
 async def _with_state(cfg, fn):
+    from fedi.services import instance_settings
     from fedi.services.accounts import ensure_instance_keys
     from fedi.services.state import State
     from fedi.storage.interfaces import open_store
@@ -70,6 +71,7 @@ async def _with_state(cfg, fn):
     try:
         state = State(config=cfg, store=store, urls=Urls(cfg.base_url))
         await ensure_instance_keys(state)
+        await instance_settings.load(state)  # what admins set at run time applies here too
         return await fn(state)
     finally:
         await store.close()

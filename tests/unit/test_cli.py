@@ -116,6 +116,24 @@ def test_account_create_and_list(instance):
     assert "admin" in rows["root2"][3]
 
 
+def test_accounts_made_on_the_command_line_start_as_configured(tmp_path):
+    """New accounts follow the instance kind, the [accounts] section, and what an admin set
+    at run time (stored in the database), in that order of precedence."""
+    import sqlite3
+
+    run(tmp_path, "init", "--kind", "professional", ok=True)
+    with open(tmp_path / "fedi.toml", "a", encoding="utf-8") as f:
+        f.write('\n[accounts]\ndefault_visibility = "public"\n')
+    run(tmp_path, "account", "create", "first", "--email", "f@example.com", "--password", "password123", ok=True)
+    with sqlite3.connect(_db(tmp_path)) as db:
+        db.execute("INSERT INTO settings (key, value) VALUES ('accounts.approve_followers', '\"no\"')")
+    run(tmp_path, "account", "create", "second", "--email", "s@example.com", "--password", "password123", ok=True)
+    with sqlite3.connect(_db(tmp_path)) as db:
+        rows = dict(((name, (locked, visibility)) for name, locked, visibility in db.execute(
+            "SELECT a.username, a.locked, u.default_visibility FROM accounts a JOIN users u ON u.account_id = a.id")))
+    assert rows == {"first": (1, "public"), "second": (0, "public")}
+
+
 def test_duplicate_username_is_one_line(instance):
     run(instance, "account", "create", "alice", "--email", "a@example.com", "--password", "password123", ok=True)
     message = fails(instance, "account", "create", "alice", "--email", "b@example.com",
