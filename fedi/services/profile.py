@@ -139,17 +139,14 @@ async def update_profile(state: State, account: Account, *, professional_parts: 
     if "note" in changes:
         changes["note"] = render_plain_text(changes["note"] or "", mentions={}, tag_url=state.urls.tag) \
             if "<" not in (changes["note"] or "") else sanitize_html(changes["note"])
-    if new_profile is not None:
-        own = changes["fields"] if "fields" in changes else None
-        rendered = [{"name": f["name"], "value": render_field_value(f["value"], state.urls.tag)}
-                    for f in clean_fields(own)] if own is not None else professional.free_fields(account.fields)
-        changes["fields"] = link_verification.carry_over(
-            account.fields, professional.with_profile_fields(new_profile, rendered))
-    elif "fields" in changes:
-        changes["fields"] = link_verification.carry_over(account.fields, [
-            {"name": f["name"], "value": render_field_value(f["value"], state.urls.tag)}
-            for f in clean_fields(changes["fields"])
-        ])
+    if "fields" in changes or new_profile is not None:
+        if "fields" in changes:
+            own = [{"name": f["name"], "value": render_field_value(f["value"], state.urls.tag)}
+                   for f in clean_fields(changes["fields"])]
+        else:
+            own = professional.free_fields(account.fields)
+        published = professional.with_profile_fields(new_profile, own) if new_profile is not None else own
+        changes["fields"] = link_verification.carry_over(account.fields, published)
     if "also_known_as" in changes:
         changes["also_known_as"] = _aliases(changes["also_known_as"])
     for key in ("locked", "discoverable", "bot"):
