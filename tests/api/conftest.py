@@ -28,3 +28,21 @@ def client(inst, token: str | None = None, **kwargs) -> Mastodon:
 async def call(fn, *args, **kwargs):
     """Run a synchronous Mastodon.py call without blocking the servers' event loop."""
     return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+async def req(inst, method, path, token=None, **kwargs):
+    """(status, JSON body) of a raw request."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with inst.session.request(method, inst.base + path, headers=headers, **kwargs) as resp:
+        return resp.status, await resp.json(content_type=None)
+
+
+@pytest.fixture
+async def site(fed):
+    """personal.test with alice and bob: their tokens (`tokens`) and Mastodon.py clients (`clients`)."""
+    inst = await fed.start("personal.test")
+    for name in ("alice", "bob"):
+        await inst.user(name)
+    inst.tokens = {name: await inst.token(name) for name in ("alice", "bob")}
+    inst.clients = {name: client(inst, token) for name, token in inst.tokens.items()}
+    return inst

@@ -6,28 +6,14 @@ import pytest
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 
 from fedi.services import filters, follows, statuses
-from tests.api.conftest import call, client
+from tests.api.conftest import call, req
 
-
-async def req(inst, method, path, token=None, **kwargs):
-    """(status, JSON body) of a raw request."""
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with inst.session.request(method, inst.base + path, headers=headers, **kwargs) as resp:
-        return resp.status, await resp.json(content_type=None)
 
 
 async def local(inst, username):
     return await inst.state.store.accounts.by_handle(username, None)
 
 
-@pytest.fixture
-async def site(fed):
-    inst = await fed.start("personal.test")
-    for name in ("alice", "bob"):
-        await inst.user(name)
-    inst.tokens = {name: await inst.token(name) for name in ("alice", "bob")}
-    inst.api = {name: client(inst, token) for name, token in inst.tokens.items()}
-    return inst
 
 
 def keywords_of(doc) -> list[tuple[str, bool]]:
@@ -35,7 +21,7 @@ def keywords_of(doc) -> list[tuple[str, bool]]:
 
 
 async def test_filter_crud_with_keywords(site):
-    api = site.api["alice"]
+    api = site.clients["alice"]
     made = await call(api.create_filter_v2, "Spoilers", ["home", "public"], "warn",
                       keywords_attributes=[{"keyword": "finale", "whole_word": True},
                                            {"keyword": "ending", "whole_word": False}])
@@ -97,7 +83,7 @@ async def test_form_encoded_keywords_attributes(site):
 
 
 async def test_validation_scopes_and_ownership(site):
-    alice, token = site.api["alice"], site.tokens["alice"]
+    alice, token = site.clients["alice"], site.tokens["alice"]
     for body in ({"title": " ", "context": ["home"]},
                  {"title": "x", "context": ["home", "elsewhere"]},
                  {"title": "x", "context": []},
@@ -118,7 +104,7 @@ async def test_validation_scopes_and_ownership(site):
     status, _ = await req(site, "PUT", f"/api/v2/filters/{fid}", token, json={"title": ""})
     assert status == 422
 
-    bob, bob_token = site.api["bob"], site.tokens["bob"]
+    bob, bob_token = site.clients["bob"], site.tokens["bob"]
     with pytest.raises(MastodonNotFoundError):
         await call(bob.filter_v2, fid)
     for method, path in (("PUT", f"/api/v2/filters/{fid}"), ("DELETE", f"/api/v2/filters/{fid}"),
@@ -142,7 +128,7 @@ async def test_validation_scopes_and_ownership(site):
 async def test_warn_filter_marks_home_timeline(site):
     alice, bob = await local(site, "alice"), await local(site, "bob")
     await follows.follow(site.state, alice, bob)
-    api = site.api["alice"]
+    api = site.clients["alice"]
     made = await call(api.create_filter_v2, "Drinks", ["home"], "warn",
                       keywords_attributes=[{"keyword": "coffee", "whole_word": True}])
     await call(api.create_filter_v2, "Elsewhere", ["public"], "warn",
@@ -165,12 +151,12 @@ async def test_warn_filter_marks_home_timeline(site):
 
     single = await call(api.status, hit.id)
     assert [f["filter"]["title"] for f in single["filtered"]] == ["Drinks"]
-    assert (await call(site.api["bob"].status, hit.id))["filtered"] == []  # only the owner's filters
+    assert (await call(site.clients["bob"].status, hit.id))["filtered"] == []  # only the owner's filters
 
 
 async def test_expired_filters_are_ignored(site):
     alice = await local(site, "alice")
-    api = site.api["alice"]
+    api = site.clients["alice"]
     made = await call(api.create_filter_v2, "Brief", ["home"], "hide", expires_in=3600,
                       keywords_attributes=[{"keyword": "rumour", "whole_word": True}])
     st = await statuses.create(site.state, alice, "a rumour goes round")
@@ -189,7 +175,7 @@ async def test_expired_filters_are_ignored(site):
 
 async def test_whole_word_and_hide(site):
     alice = await local(site, "alice")
-    api = site.api["alice"]
+    api = site.clients["alice"]
     await call(api.create_filter_v2, "Words", ["home", "thread"], "hide",
                keywords_attributes=[{"keyword": "cat", "whole_word": True},
                                     {"keyword": "#spoiler", "whole_word": True},

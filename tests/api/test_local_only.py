@@ -8,27 +8,13 @@ import asyncio
 import json
 from datetime import datetime, timedelta, timezone
 
-import pytest
 
 from fedi.api import streaming
 from fedi.services import profile, statuses
-from tests.api.conftest import call, client
+from tests.api.conftest import call, req
 
 
-async def req(inst, method, path, token=None, **kwargs):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with inst.session.request(method, inst.base + path, headers=headers, **kwargs) as resp:
-        return resp.status, await resp.json(content_type=None)
 
-
-@pytest.fixture
-async def site(fed):
-    inst = await fed.start("personal.test")
-    for name in ("alice", "bob"):
-        await inst.user(name)
-    inst.tokens = {name: await inst.token(name) for name in ("alice", "bob")}
-    inst.api = {name: client(inst, token) for name, token in inst.tokens.items()}
-    return inst
 
 
 async def _post(site, **fields) -> dict:
@@ -59,7 +45,7 @@ async def test_both_spellings_make_a_local_only_post(site):
     ]
     for doc in made:
         assert doc["visibility"] == "local" and doc["local_only"] is True, doc
-    plain = await call(site.api["alice"].status_post, "an ordinary post")
+    plain = await call(site.clients["alice"].status_post, "an ordinary post")
     assert plain["visibility"] == "public" and plain["local_only"] is False
     status, doc = await req(site, "POST", "/api/v1/statuses", site.tokens["alice"],
                             data={"status": "x", "visibility": "everywhere"})
@@ -70,7 +56,7 @@ async def test_both_spellings_make_a_local_only_post(site):
                                data={"status": "one, edited #here", "visibility": "public"})
     assert status == 200 and edited["visibility"] == "local" and edited["local_only"] is True
     # The other routes about the post answer for it too
-    bob = site.api["bob"]
+    bob = site.clients["bob"]
     for fn in (bob.status, bob.status_context, bob.status_history, bob.status_source,
                bob.status_favourited_by, bob.status_reblogged_by):
         await call(fn, made[0]["id"])
@@ -80,8 +66,8 @@ async def test_both_spellings_make_a_local_only_post(site):
 
 async def test_only_signed_in_local_accounts_read_local_only_posts(site):
     post = await _post(site, status="for the neighbourhood #here", visibility="local")
-    public = await call(site.api["alice"].status_post, "for the world #here")
-    bob = site.api["bob"]
+    public = await call(site.clients["alice"].status_post, "for the world #here")
+    bob = site.clients["bob"]
 
     # bob, signed in here, sees it everywhere alice's public posts show
     assert (await call(bob.status, post["id"]))["local_only"] is True
@@ -110,7 +96,7 @@ async def test_only_signed_in_local_accounts_read_local_only_posts(site):
     boost = await call(bob.status_reblog, post["id"])
     assert boost["visibility"] == "local" and boost["local_only"] is True
     assert boost["reblog"]["local_only"] is True
-    context = await call(site.api["alice"].status_context, post["id"])
+    context = await call(site.clients["alice"].status_context, post["id"])
     assert [s["id"] for s in context["descendants"]] == [reply["id"]]
 
 
@@ -118,8 +104,8 @@ async def test_local_only_as_the_default_and_in_scheduled_posts(site):
     status, me = await req(site, "PATCH", "/api/v1/accounts/update_credentials", site.tokens["alice"],
                            data={"source[privacy]": "local"})
     assert status == 200 and me["source"]["privacy"] == "local", me
-    assert (await call(site.api["alice"].preferences))["posting:default:visibility"] == "local"
-    posted = await call(site.api["alice"].status_post, "by default")
+    assert (await call(site.clients["alice"].preferences))["posting:default:visibility"] == "local"
+    posted = await call(site.clients["alice"].status_post, "by default")
     assert posted["visibility"] == "local" and posted["local_only"] is True
     bob = await site.state.store.accounts.by_handle("bob", None)
     await profile.set_default_visibility(site.state, bob, "local-only")
@@ -134,7 +120,7 @@ async def test_local_only_as_the_default_and_in_scheduled_posts(site):
     assert status == 200 and sched["params"]["visibility"] == "local", sched
     await site.state.store.database.execute("UPDATE jobs SET next_attempt_at = 0 WHERE id = ?", (sched["id"],))
     await site.runner.run_until_idle(["scheduled"])
-    home = await call(site.api["alice"].timeline_home)
+    home = await call(site.clients["alice"].timeline_home)
     assert [(s["content"], s["visibility"]) for s in home][0] == ("<p>later</p>", "local")
 
 

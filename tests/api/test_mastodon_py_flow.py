@@ -11,7 +11,7 @@ from PIL import Image
 
 from fedi.api import streaming
 
-from tests.api.conftest import call, client
+from tests.api.conftest import call
 from tests.harness import wait_for
 
 SCOPES = ["read", "write", "follow", "push"]

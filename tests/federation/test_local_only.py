@@ -12,17 +12,10 @@ from fedi.activitypub.vocab import AP_ACCEPT
 from fedi.services import follows
 
 
-async def _api(inst, method: str, path: str, token: str | None = None, body: dict | None = None):
-    headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    async with inst.session.request(method, inst.base + path, headers=headers,
-                                    data=json.dumps(body) if body is not None else None) as resp:
-        return resp.status, await resp.json(content_type=None)
 
 
 async def _post(inst, token: str, text: str, **options) -> dict:
-    status, doc = await _api(inst, "POST", "/api/v1/statuses", token, {"status": text, **options})
+    status, doc = await inst.api("POST", "/api/v1/statuses", token, {"status": text, **options})
     assert status == 200, doc
     return doc
 
@@ -102,24 +95,24 @@ async def test_a_local_only_post_reaches_local_readers_and_no_other_server(fed, 
     assert not any(post["uri"] in row[0] for row in rows)
 
     # ... while carol, her local follower, has it in her home timeline and was notified,
-    status, timeline = await _api(home, "GET", "/api/v1/timelines/home", tokens["carol"])
+    status, timeline = await home.api("GET", "/api/v1/timelines/home", tokens["carol"])
     assert status == 200 and post["id"] in [s["id"] for s in timeline]
-    status, notes = await _api(home, "GET", "/api/v1/notifications", tokens["carol"])
+    status, notes = await home.api("GET", "/api/v1/notifications", tokens["carol"])
     assert ("status", post["id"]) in [(n["type"], n.get("status", {}).get("id")) for n in notes]
     # ... and dave, mentioned, got a mention
-    status, notes = await _api(home, "GET", "/api/v1/notifications", tokens["dave"])
+    status, notes = await home.api("GET", "/api/v1/notifications", tokens["dave"])
     assert [n["status"]["id"] for n in notes if n["type"] == "mention"] == [post["id"]]
     # ... and any signed-in local account sees it on the local timeline and alice's profile
     for path in ("/api/v1/timelines/public?local=true", "/api/v1/timelines/public",
                  "/api/v1/timelines/tag/town", f"/api/v1/accounts/{post['account']['id']}/statuses"):
-        status, docs = await _api(home, "GET", path, tokens["dave"])
+        status, docs = await home.api("GET", path, tokens["dave"])
         assert status == 200 and post["id"] in [s["id"] for s in docs], path
         # but a visitor does not
-        status, docs = await _api(home, "GET", path)
+        status, docs = await home.api("GET", path)
         assert status == 200 and post["id"] not in [s["id"] for s in docs], path
-    status, doc = await _api(home, "GET", f"/api/v1/statuses/{post['id']}", tokens["dave"])
+    status, doc = await home.api("GET", f"/api/v1/statuses/{post['id']}", tokens["dave"])
     assert status == 200 and doc["local_only"] is True
-    status, doc = await _api(home, "GET", f"/api/v1/statuses/{post['id']}")
+    status, doc = await home.api("GET", f"/api/v1/statuses/{post['id']}")
     assert status == 404
 
 
@@ -132,7 +125,7 @@ async def test_local_only_posts_are_missing_from_collections_and_not_served(fed,
 
     # Pinning the local-only post works, but sends nothing and does not feature it
     for doc in (public, post):
-        status, pinned = await _api(home, "POST", f"/api/v1/statuses/{doc['id']}/pin", tokens["alice"])
+        status, pinned = await home.api("POST", f"/api/v1/statuses/{doc['id']}/pin", tokens["alice"])
         assert status == 200 and pinned["pinned"] is True, pinned
     sent = await _new_deliveries(home, before)
     assert [(d["type"], public["uri"] in d["body"]) for d in sent] == [("Add", True)]
@@ -141,7 +134,7 @@ async def test_local_only_posts_are_missing_from_collections_and_not_served(fed,
     assert code == 200 and [n["id"] for n in featured["orderedItems"]] == [public["uri"]]
     assert featured["totalItems"] == 1
     # ... though local readers see it pinned on the profile
-    status, docs = await _api(home, "GET", f"/api/v1/accounts/{post['account']['id']}/statuses?pinned=true",
+    status, docs = await home.api("GET", f"/api/v1/accounts/{post['account']['id']}/statuses?pinned=true",
                               tokens["dave"])
     assert [d["id"] for d in docs] == [post["id"], public["id"]]
 
@@ -188,24 +181,24 @@ async def test_replies_boosts_likes_edits_and_deletes_stay_home(fed, town):
     reply = await _post(home, tokens["carol"], "@alice thanks", visibility="public",
                         in_reply_to_id=post["id"])
     assert reply["visibility"] == "local" and reply["local_only"] is True
-    status, boost = await _api(home, "POST", f"/api/v1/statuses/{post['id']}/reblog", tokens["dave"])
+    status, boost = await home.api("POST", f"/api/v1/statuses/{post['id']}/reblog", tokens["dave"])
     assert status == 200 and boost["visibility"] == "local" and boost["local_only"] is True
     assert boost["reblog"]["id"] == post["id"]
-    status, liked = await _api(home, "POST", f"/api/v1/statuses/{post['id']}/favourite", tokens["carol"])
+    status, liked = await home.api("POST", f"/api/v1/statuses/{post['id']}/favourite", tokens["carol"])
     assert status == 200 and liked["favourited"] is True
     # alice hears of all three
-    status, notes = await _api(home, "GET", "/api/v1/notifications", tokens["alice"])
+    status, notes = await home.api("GET", "/api/v1/notifications", tokens["alice"])
     assert {"mention", "reblog", "favourite"} <= {n["type"] for n in notes}
     # Edits and undoing stay home too
-    status, edited = await _api(home, "PUT", f"/api/v1/statuses/{post['id']}", tokens["alice"],
+    status, edited = await home.api("PUT", f"/api/v1/statuses/{post['id']}", tokens["alice"],
                                 {"status": "local news, corrected"})
     assert status == 200 and edited["visibility"] == "local" and "corrected" in edited["content"]
     for path, token in ((f"/api/v1/statuses/{post['id']}/unfavourite", tokens["carol"]),
                         (f"/api/v1/statuses/{post['id']}/unreblog", tokens["dave"])):
-        status, doc = await _api(home, "POST", path, token)
+        status, doc = await home.api("POST", path, token)
         assert status == 200, doc
     for doc, token in ((reply, tokens["carol"]), (post, tokens["alice"])):
-        status, _ = await _api(home, "DELETE", f"/api/v1/statuses/{doc['id']}", token)
+        status, _ = await home.api("DELETE", f"/api/v1/statuses/{doc['id']}", token)
         assert status == 200
     # Nothing of it was queued for bob's server, although he follows all three
     assert await _new_deliveries(home, before) == []
@@ -226,7 +219,7 @@ async def test_local_only_poll_and_client_to_server_post_stay_home(fed, town):
     poll = await _post(home, tokens["alice"], "lunch?", local_only=True,
                        poll={"options": ["soup", "salad"], "expires_in": 600})
     assert poll["visibility"] == "local"
-    status, voted = await _api(home, "POST", f"/api/v1/polls/{poll['id']}/votes", tokens["carol"],
+    status, voted = await home.api("POST", f"/api/v1/polls/{poll['id']}/votes", tokens["carol"],
                                {"choices": [0]})
     assert status == 200 and voted["votes_count"] == 1, voted
     # the debounced Update(Question) with fresh counts, run now, goes nowhere else either
