@@ -13,6 +13,8 @@ from fedi import SOFTWARE_NAME, __version__
 from fedi.activitypub.verifier import SignatureVerifier
 from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, SCHEMES, STATE, TEMPLATES, VERIFIER
 from fedi.config import Config
+from fedi.edge.limits import LIMITS, Limits
+from fedi.edge.middleware import edge_middleware
 from fedi.federation import actors, discovery, outbox, push_delivery
 from fedi.federation.client import HttpClient
 from fedi.federation.delivery import Deliverer
@@ -22,6 +24,7 @@ from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
 from fedi.services import instance_settings, link_verification, media, poll_lifecycle, push, scheduled
 from fedi.services.accounts import ensure_instance_keys
+from fedi.services.inbound import intake
 from fedi.services.errors import ServiceError
 from fedi.services.fanout import DELIVER_QUEUE
 from fedi.services.state import State
@@ -49,6 +52,8 @@ async def errors_middleware(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status in (404, 405) and wants_html(request):
             return await error_page(request, exc.status, "There is nothing at this address.")
+        if 400 <= exc.status < 500 and wants_html(request):
+            return await error_page(request, exc.status, _message(exc))
         if exc.status >= 400 and exc.content_type != "application/json" and not exc.text.startswith("{"):
             return _json_error(exc.status, exc.reason if exc.text.startswith(f"{exc.status}:") else exc.text)
         raise
@@ -62,6 +67,26 @@ async def errors_middleware(request: web.Request, handler):
             except Exception:  # noqa: BLE001 - the page itself failed: fall back to plain JSON
                 log.exception("the error page failed too")
         return _json_error(500, "internal server error")
+
+
+def _message(exc: web.HTTPException) -> str:
+    """The short message of an error raised with a JSON or plain text body."""
+    if exc.content_type == "application/json":
+        try:
+            return str(json.loads(exc.text).get("error") or exc.reason)
+        except (ValueError, AttributeError):
+            return exc.reason
+    return exc.reason if not exc.text or exc.text.startswith(f"{exc.status}:") else exc.text
+
+
+def limits(config: Config) -> Limits:
+    server = config.server
+    return Limits(server.header_timeout, server.body_timeout, server.body_min_rate)
+
+
+def server_settings(config: Config) -> dict:
+    """Settings of the HTTP server itself (slow-client limits), for run_app or a test server."""
+    return limits(config).server_settings()
 
 
 def user_agent(config: Config) -> str:
@@ -80,14 +105,15 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                poll_interval: float = 1.0) -> web.Application:
     """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
     app = web.Application(middlewares=[headers_middleware, cors_middleware, errors_middleware,
-                                       rate_limit_middleware],
+                                       edge_middleware, rate_limit_middleware],
                           client_max_size=16 * 1024 * 1024)
+    app[LIMITS] = limits(config)
     app[LIMITER] = {}
     app[TEMPLATES] = template_env()
 
     async def resources(app: web.Application):
         store = await open_store(str(config.resolve_path(config.database.path)))
-        state = State(config=config, store=store, urls=Urls(config.base_url))
+        state = State(config=config, store=store, urls=Urls(config.base_url, config.instance.aliases))
         await ensure_instance_keys(state)
         await instance_settings.load(state)
         await push.ensure_vapid_key(state)
@@ -120,9 +146,10 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         state.wake = runner.wake
         runner.chores.append(lambda: media.cleanup(state))
         runner.chores.append(lambda: link_verification.recheck_linked(state))
+        runner.chores.append(lambda: intake.forget_expired_signatures(state))
         app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
         app[SCHEMES] = schemes
-        app[VERIFIER] = SignatureVerifier(deref.key)
+        app[VERIFIER] = SignatureVerifier(deref.keys)
         if run_workers:
             await runner.start()
         try:

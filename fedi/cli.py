@@ -69,7 +69,7 @@ async def _with_state(cfg, fn):
 
     store = await open_store(str(cfg.resolve_path(cfg.database.path)))
     try:
-        state = State(config=cfg, store=store, urls=Urls(cfg.base_url))
+        state = State(config=cfg, store=store, urls=Urls(cfg.base_url, cfg.instance.aliases))
         await ensure_instance_keys(state)
         await instance_settings.load(state)  # what admins set at run time applies here too
         return await fn(state)
@@ -157,7 +157,7 @@ def cmd_serve(args) -> int:
     cfg = load_config(args)
     from aiohttp import web
 
-    from fedi.app import create_app
+    from fedi.app import create_app, server_settings
 
     ssl_context = None
     if cfg.server.tls_cert:
@@ -173,7 +173,7 @@ def cmd_serve(args) -> int:
           f"listening on {cfg.server.host}:{cfg.server.port}", flush=True)
     try:
         web.run_app(create_app(cfg), host=cfg.server.host, port=cfg.server.port,
-                    ssl_context=ssl_context, print=None, access_log=None)
+                    ssl_context=ssl_context, print=None, access_log=None, **server_settings(cfg))
     except OSError as exc:
         raise CliError(f"cannot listen on {cfg.server.host}:{cfg.server.port}: {exc.strerror}") from None
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ REGISTRATION_MODES = ("open", "approval", "invite", "closed")
 DEFAULT_VISIBILITIES = ("public", "unlisted", "private", "local")
 BY_KIND = "kind"  # an [accounts] default that follows the instance kind
 YES_NO = ("yes", "no")
+AUTHORITY = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?")
 
 
 class ConfigError(Exception):
@@ -33,6 +35,7 @@ class InstanceConfig:
     description: str = ""
     kind: str = "personal"
     registrations: str = "open"
+    aliases: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class ServerConfig:
     port: int = 8301
     tls_cert: str = ""
     tls_key: str = ""
+    header_timeout: float = 30.0
+    body_timeout: float = 60.0
+    body_min_rate: int = 65536
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,9 @@ def _validate(cfg: Config) -> None:
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ConfigError("[instance] base_url must not have a path, query or fragment")
+    for alias in cfg.instance.aliases:
+        if not AUTHORITY.fullmatch(alias):
+            raise ConfigError(f"[instance] aliases: {alias!r} is not a host name (with an optional :port)")
     if cfg.instance.kind not in KINDS:
         raise ConfigError(f"[instance] kind must be one of {', '.join(KINDS)}")
     if cfg.instance.registrations not in REGISTRATION_MODES:
@@ -179,6 +188,9 @@ def _validate(cfg: Config) -> None:
         )
     if not 0 <= cfg.server.port <= 65535:
         raise ConfigError("[server] port must be between 0 and 65535")
+    for key in ("header_timeout", "body_timeout", "body_min_rate"):
+        if not getattr(cfg.server, key) > 0:
+            raise ConfigError(f"[server] {key} must be greater than 0")
     if bool(cfg.server.tls_cert) != bool(cfg.server.tls_key):
         raise ConfigError("[server] tls_cert and tls_key must be given together")
     for key in ("approve_followers", "discoverable"):

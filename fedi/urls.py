@@ -5,10 +5,28 @@ from __future__ import annotations
 from urllib.parse import quote, urlsplit
 
 
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def normal_authority(value: str, scheme: str) -> str:
+    """`host[:port]` lower-cased, without the scheme's default port."""
+    host = value.strip().lower()
+    default = DEFAULT_PORTS.get(scheme)
+    if default and host.endswith(f":{default}") and not host.endswith("]"):
+        host = host[: -len(default) - 1]
+    return host
+
+
 class Urls:
-    def __init__(self, base_url: str):
+    def __init__(self, base_url: str, aliases: tuple[str, ...] | list[str] = ()):
         self.base = base_url.rstrip("/")
+        self.scheme = urlsplit(self.base).scheme.lower()
         self.domain = urlsplit(self.base).netloc.lower()
+        self.authorities = frozenset(normal_authority(a, self.scheme) for a in (self.domain, *aliases))
+
+    def is_own_authority(self, value: str | None) -> bool:
+        """True when `value` (a Host header, or a signed host) names this instance or an alias."""
+        return bool(value) and normal_authority(value, self.scheme) in self.authorities
 
     # Actors ----------------------------------------------------------------
     def actor(self, username: str) -> str:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
+import re
 import time
 from dataclasses import dataclass
 
@@ -67,6 +69,43 @@ def check_keys(p256dh: str, auth: str) -> None:
         raise PushError("keys[auth] must be 16 bytes")
 
 
+MAX_ENDPOINT = 2048
+# What py_vapid accepts as the token's audience (`aud`): scheme, host without brackets
+# or colons, and an optional port. An endpoint whose origin it would refuse can never be
+# sent to, so it is refused when the subscription is made.
+_AUDIENCE = re.compile(r"https?://[^/:\[\]@]+(:\d{1,5})?", re.IGNORECASE)
+
+
+def check_endpoint(endpoint: str, *, allow_http: bool = False) -> str:
+    """The endpoint's origin (the VAPID audience); PushError if it cannot be pushed to:
+    not an https URL (http only when allowed), too long, with credentials, spaces or
+    control characters, or addressed to a bare IP address (IPv4 or IPv6 literal) rather
+    than a push service's host name."""
+    if not isinstance(endpoint, str) or not endpoint or len(endpoint) > MAX_ENDPOINT:
+        raise PushError("the endpoint is missing or too long")
+    if not endpoint.isascii() or any(ord(c) <= 0x20 or ord(c) == 0x7F for c in endpoint):
+        raise PushError("the endpoint holds spaces, control or non-ASCII characters")
+    try:
+        url = URL(endpoint)
+        port = url.port
+    except ValueError:
+        raise PushError("the endpoint is not a URL") from None
+    if url.scheme not in (("https", "http") if allow_http else ("https",)) or not url.host:
+        raise PushError("the endpoint must be an https URL")
+    if url.user is not None or url.password is not None:
+        raise PushError("the endpoint must not carry credentials")
+    try:
+        ipaddress.ip_address(url.host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise PushError("the endpoint must name a push service's host, not an IP address")
+    origin = f"{url.scheme}://{url.raw_host}" + (f":{port}" if url.explicit_port is not None else "")
+    if not _AUDIENCE.fullmatch(origin):
+        raise PushError("the endpoint's host cannot be used for VAPID")
+    return origin
+
+
 @dataclass(frozen=True)
 class Message:
     body: bytes
@@ -77,13 +116,13 @@ def encrypt(payload: bytes, *, p256dh: str, auth: str, vapid_pem: str, endpoint:
             subject: str, standard: bool, urgency: str = "normal", now: float | None = None) -> Message:
     """The body and headers of one push message to `endpoint`."""
     check_keys(p256dh, auth)
+    origin = check_endpoint(endpoint, allow_http=True)
     server_key = ec.generate_private_key(ec.SECP256R1())
     salt = os.urandom(16)
     version = "aes128gcm" if standard else "aesgcm"
     body = http_ece.encrypt(payload, salt=salt, private_key=server_key, dh=unb64url(p256dh),
                             auth_secret=unb64url(auth), version=version)
-    origin = URL(endpoint).origin()
-    claims = {"aud": str(origin), "exp": int((now or time.time()) + JWT_LIFETIME), "sub": subject}
+    claims = {"aud": origin, "exp": int((now or time.time()) + JWT_LIFETIME), "sub": subject}
     headers = {"TTL": str(TTL_SECONDS), "Urgency": urgency, "Content-Encoding": version,
                "Content-Type": "application/octet-stream"}
     if standard:

@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp.test_utils import TestServer, unused_port
 
 from fedi.activitypub.vocab import AP_ACCEPT
-from fedi.app import create_app
+from fedi.app import create_app, server_settings
 from fedi.appkeys import RUNNER, STATE
 from fedi.config import from_dict
 from fedi.federation.client import StaticResolver
@@ -107,7 +107,8 @@ class Federation:
 
     def config_for(self, name: str, port: int, kind: str, **sections):
         data = {
-            "instance": {"base_url": f"http://{name}:{port}", "name": name, "kind": kind},
+            "instance": {"base_url": f"http://{name}:{port}", "name": name, "kind": kind,
+                         **sections.pop("instance", {})},
             "database": {"path": str(self.tmp_path / f"{name}.sqlite3")},
             "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
             "delivery": {"timeout": 3.0, **sections.pop("delivery", {})},
@@ -117,12 +118,14 @@ class Federation:
         return from_dict(data)
 
     async def start(self, name: str, kind: str = "personal", *, port: int | None = None,
-                    run_workers: bool = False, **sections) -> Instance:
+                    listen_port: int | None = None, run_workers: bool = False, **sections) -> Instance:
+        """Start an instance whose base_url has `port`; it listens there too unless
+        `listen_port` says otherwise (behind a reverse proxy on `port`)."""
         port = port or unused_port()
         cfg = self.config_for(name, port, kind, **sections)
         app = create_app(cfg, resolver=self.resolver, run_workers=run_workers, poll_interval=0.2)
-        server = TestServer(app, host="127.0.0.1", port=port)
-        await server.start_server()
+        server = TestServer(app, host="127.0.0.1", port=listen_port or port)
+        await server.start_server(**server_settings(cfg))
         inst = Instance(name, cfg, app, server, await self._session())
         self.instances[name] = inst
         return inst

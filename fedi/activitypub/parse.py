@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from functools import lru_cache
 from html import escape
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
+from fedi import safejson
 from fedi.activitypub import html
 from fedi.activitypub.audience import as_list
 from fedi.activitypub.vocab import ACTOR_TYPES
@@ -23,38 +23,14 @@ class InvalidDocument(ValueError):
 
 
 def loads(body: bytes | str) -> dict:
-    """Parse a JSON object, refusing absurd nesting and non-object roots."""
+    """Parse a JSON object, refusing absurd nesting, unstorable text and non-object roots."""
     try:
-        doc = json.loads(body)
-    except RecursionError:
-        raise InvalidDocument("JSON nested too deeply") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidDocument(f"malformed JSON: {exc}") from None
+        doc = safejson.loads(body, max_depth=MAX_DEPTH)
+    except safejson.JsonError as exc:
+        raise InvalidDocument(str(exc)) from None
     if not isinstance(doc, dict):
         raise InvalidDocument("expected a JSON object")
-    check_depth(doc)
     return doc
-
-
-def check_depth(doc, limit: int = MAX_DEPTH) -> None:
-    stack = [(doc, 1)]
-    seen = 0
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            raise InvalidDocument("JSON nested too deeply")
-        if isinstance(value, dict):
-            children = value.values()
-        elif isinstance(value, list):
-            children = value
-        else:
-            continue
-        for child in children:
-            seen += 1
-            if isinstance(child, (dict, list)):
-                stack.append((child, depth + 1))
-        if seen > 200_000:
-            raise InvalidDocument("JSON document too large")
 
 
 def id_of(value) -> str | None:

@@ -299,4 +299,4 @@ def prepare_rfc9421(
         verifier.verify(message, max_age=None)
         return True
 
-    return PendingSignature(key_id=key_id, scheme="rfc9421", _check=check)
+    return PendingSignature(key_id=key_id, scheme="rfc9421", _check=check, value=signatures[label][0])

@@ -59,6 +59,7 @@ class PendingSignature:
     key_id: str
     scheme: str
     _check: Callable[[Any], bool] = field(repr=False)
+    value: bytes = field(default=b"", repr=False)  # the signature bytes, for replay detection
 
     def verify_with(self, public_key: Any) -> bool:
         try:
@@ -396,4 +397,4 @@ def prepare_cavage(
     def check(public_key: Any) -> bool:
         return any(_verify_raw(public_key, sig.algorithm, data, sig.signature) for data in candidates)
 
-    return PendingSignature(key_id=sig.key_id, scheme="cavage", _check=check)
+    return PendingSignature(key_id=sig.key_id, scheme="cavage", _check=check, value=sig.signature)

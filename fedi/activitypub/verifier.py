@@ -12,11 +12,21 @@ All checks that need no key (syntax, coverage, clock window, body digest) run
 before the key is looked up, so malformed or stale requests never cause a key
 fetch. Keys come from an async *key retriever*; when verification fails with
 the retrieved key, the retriever is asked once more with ``refresh=True`` to
-pick up a rotated key.
+pick up a rotated key (the retriever decides whether it really fetches again).
+
+A signature binds the request to the server it was made for only through the
+signed ``host`` header (draft-cavage) or ``@authority`` / ``@target-uri``
+(RFC 9421); the caller passes the authority it accepts as its own, and a
+cavage signature whose signed ``host`` differs from it is refused.
+
+The time window is an hour each way by default: long enough for clock skew and
+a sender's queue, short enough that a replay cache (keyed by
+``VerifiedSignature.fingerprint``, kept for ``window`` seconds) stays small.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -45,6 +55,7 @@ class VerifiedSignature:
     key_id: str
     owner: str
     scheme: str  # "cavage" or "rfc9421"
+    fingerprint: str = ""  # SHA-256 of the signature bytes: the same request replayed repeats it
 
 
 class SignatureVerifier:
@@ -59,7 +70,7 @@ class SignatureVerifier:
         self,
         key_retriever: KeyRetriever,
         *,
-        max_past: float = 12 * 3600,
+        max_past: float = 3600,
         max_future: float = 3600,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -67,6 +78,11 @@ class SignatureVerifier:
         self._max_past = max_past
         self._max_future = max_future
         self._clock = clock
+
+    @property
+    def window(self) -> float:
+        """Seconds during which one signature can be accepted: how long to remember it."""
+        return self._max_past + self._max_future
 
     async def verify(
         self,
@@ -84,26 +100,28 @@ class SignatureVerifier:
         e.g. aiohttp's ``request.raw_path``). *headers* may be any mapping,
         including aiohttp's case-insensitive multi-dicts. *authority*
         (``host[:port]``) and *scheme* are used to rebuild ``@target-uri`` /
-        ``@authority`` for RFC 9421; *authority* defaults to the Host header.
+        ``@authority`` for RFC 9421, and a cavage signature's signed ``host``
+        must equal it; *authority* defaults to the Host header.
 
         Exceptions raised by the key retriever are reported as
         ``SignatureError("key retrieval failed")`` with the original chained.
         """
         pending = self._prepare(method, path_qs, headers, body, authority, scheme)
+        fingerprint = hashlib.sha256(pending.value).hexdigest()
 
         result = await self._retrieve(pending.key_id, refresh=False)
         if result is None:
             raise SignatureError("unknown key")
         owner, pem = result
         if self._check(pending, pem):
-            return VerifiedSignature(key_id=pending.key_id, owner=owner, scheme=pending.scheme)
+            return VerifiedSignature(pending.key_id, owner, pending.scheme, fingerprint)
 
-        # The actor may have rotated its key since we cached it: refetch once.
+        # The actor may have rotated its key since we cached it: ask for a fresh copy.
         refreshed = await self._retrieve(pending.key_id, refresh=True)
         if refreshed is not None:
             new_owner, new_pem = refreshed
             if new_pem != pem and self._check(pending, new_pem):
-                return VerifiedSignature(key_id=pending.key_id, owner=new_owner, scheme=pending.scheme)
+                return VerifiedSignature(pending.key_id, new_owner, pending.scheme, fingerprint)
         raise SignatureError("signature verification failed")
 
     # ------------------------------------------------------------------ internals
@@ -126,16 +144,19 @@ class SignatureVerifier:
                     method, path_qs, norm, body, authority=authority, scheme=scheme, **window
                 )
             if "signature" in norm:
-                return prepare_cavage(norm["signature"], method, path_qs, norm, body, **window)
-            authorization = norm.get("authorization", "")
-            if authorization[:10].lower() == "signature ":
-                return prepare_cavage(authorization, method, path_qs, norm, body, **window)
+                value = norm["signature"]
+            elif norm.get("authorization", "")[:10].lower() == "signature ":
+                value = norm["authorization"]
+            else:
+                raise SignatureError("request is not signed")
+            if authority is not None and norm.get("host", "").lower() != authority.lower():
+                raise SignatureError("the signed host is not this server")
+            return prepare_cavage(value, method, path_qs, norm, body, **window)
         except SignatureError:
             raise
         except Exception as e:  # noqa: BLE001 - untrusted input must never escape as a 500
             log.debug("unexpected error while parsing a request signature", exc_info=True)
             raise SignatureError("malformed signature") from e
-        raise SignatureError("request is not signed")
 
     async def _retrieve(self, key_id: str, *, refresh: bool) -> tuple[str, str] | None:
         try:

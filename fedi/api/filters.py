@@ -8,10 +8,10 @@ from aiohttp import web
 
 from fedi.api.http import authenticate, error, listed, ok, params, route
 from fedi.appkeys import STATE
+from fedi.edge import bodies
 from fedi.services import filters
 from fedi.services.errors import ServiceError
 
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # keywords_attributes[][keyword]=… (Rails' array of hashes) or keywords_attributes[0][keyword]=…
 NESTED = re.compile(r"^keywords_attributes\[(\d*)\]\[(\w+)\]$")
 
@@ -24,8 +24,8 @@ async def _keyword_attributes(request: web.Request, p: dict) -> list[dict]:
     if isinstance(value, list):
         return [v for v in value if isinstance(v, dict)]
     pairs = list(request.query.items())
-    if request.method in ("POST", "PUT") and request.content_type in FORM_TYPES:
-        pairs += [(k, str(v)) for k, v in (await request.post()).items()]
+    if request.method in ("POST", "PUT"):
+        pairs += [(k, str(v)) for k, v in (await bodies.read_form(request)).items()]
     listed_, indexed = [], {}
     for key, val in pairs:
         match = NESTED.match(key)

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from fedi.appkeys import STATE
+from fedi.edge import bodies
 from fedi.models import Account, Token
 from fedi.services.accounts import hash_token
 
@@ -42,15 +43,14 @@ async def params(request: web.Request) -> dict:
     if request.can_read_body:  # any method: some clients send GET parameters as a JSON body
         ctype = request.content_type
         if ctype == "application/json":
-            try:
-                body = json.loads(await request.read() or b"{}")
-            except ValueError:
-                raise error(400, "the request body is not valid JSON") from None
+            body = await bodies.read_json(request)
+            if body is None:
+                body = {}
             if not isinstance(body, dict):
                 raise error(400, "the request body must be a JSON object")
             merged.update(body)
-        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
+        elif ctype in bodies.FORM_TYPES:
+            form = await bodies.read_form(request)
             for key in form:
                 values = form.getall(key)
                 merged[key] = values if key.endswith("[]") else values[-1]

@@ -2,21 +2,21 @@
 
 A fetched document is only taken when its `id` is the URL it was fetched from;
 otherwise it is fetched again from its own id, and that copy must agree.
-Keys are cached in memory, with negative caching for keys that cannot be had.
+Public keys for signature checks are fetched through `fedi.federation.keys`.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from urllib.parse import quote, urldefrag
 
-from fedi.activitypub.parse import first_type, host_of, id_of, public_key_of
+from fedi.activitypub.parse import first_type, host_of, id_of
 from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError, HttpClient
+from fedi.federation.keys import Keys
 from fedi.federation.schemes import CAVAGE, SchemeMemory
 from fedi.models import Account
 from fedi.services import remote_actors
@@ -26,8 +26,6 @@ from fedi.services.state import State
 log = logging.getLogger(__name__)
 
 ACTOR_TTL = 24 * 3600
-NEGATIVE_TTL = 300
-KEY_CACHE_SIZE = 10_000
 JRD_TYPES = ("application/jrd+json", "application/json")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_MAX_BODY = 1024 * 1024
@@ -39,8 +37,7 @@ class Dereferencer:
         self.state = state
         self.http = http
         self.schemes = schemes
-        self._keys: OrderedDict[str, tuple[str, str]] = OrderedDict()
-        self._missing: dict[str, float] = {}
+        self.keys = Keys(self)
 
     # Signing -------------------------------------------------------------------
     def sign_as_instance(self, method: str, url: str, headers: dict, body: bytes | None) -> dict:
@@ -51,7 +48,7 @@ class Dereferencer:
         return sign_request_rfc9421(method, url, headers, body, self.state.urls.instance_key_id,
                                     self.state.instance_private_key)
 
-    async def _get(self, uri: str) -> tuple[str, dict]:
+    async def get_document(self, uri: str) -> tuple[str, dict]:
         """A signed GET, RFC 9421 first unless the host is known to refuse it."""
         host = host_of(uri)
         if await self.schemes.for_get(host) == CAVAGE:
@@ -59,10 +56,10 @@ class Dereferencer:
         try:
             return await self.http.get_json(uri, signer=self.sign_as_instance_rfc9421)
         except FetchError as exc:
-            # 404/410 and network failures say nothing about the signature; any other
-            # refusal (401/403, or a 400/500 from a parser that chokes on RFC 9421) gets
-            # a second knock with draft-cavage.
-            if exc.status is None or exc.status in (404, 410) or exc.status < 400:
+            # 404/410, rate limits, an unavailable host and network failures say nothing
+            # about the signature; any other refusal (401/403, or a 400/500 from a parser
+            # that chokes on RFC 9421) gets a second knock with draft-cavage.
+            if exc.status is None or exc.status in (404, 410, 429, 502, 503, 504) or exc.status < 400:
                 raise
         result = await self.http.get_json(uri, signer=self.sign_as_instance)
         await self.schemes.learn(host, CAVAGE)
@@ -78,7 +75,7 @@ class Dereferencer:
         uri = urldefrag(uri)[0]
         self._check_allowed(uri)
         try:
-            final_url, doc = await self._get(uri)
+            final_url, doc = await self.get_document(uri)
         except FetchError as exc:
             if exc.status in (404, 410):
                 raise NotFound(f"{uri} is gone ({exc.status})") from None
@@ -91,7 +88,7 @@ class Dereferencer:
         # The copy claims another id: take it only from that id's own origin.
         self._check_allowed(doc_id)
         try:
-            final_url, doc = await self._get(doc_id)
+            final_url, doc = await self.get_document(doc_id)
         except FetchError as exc:
             raise Unavailable(f"could not fetch {doc_id}: {exc}") from None
         if id_of(doc) not in (doc_id, final_url):
@@ -144,63 +141,7 @@ class Dereferencer:
 
     # Keys ----------------------------------------------------------------------
     def forget_key(self, key_id: str | None) -> None:
-        if key_id:
-            self._keys.pop(key_id, None)
-            self._missing.pop(key_id, None)
-
-    def _remember(self, key_id: str, owner: str, pem: str) -> tuple[str, str]:
-        self._keys[key_id] = (owner, pem)
-        self._keys.move_to_end(key_id)
-        while len(self._keys) > KEY_CACHE_SIZE:
-            self._keys.popitem(last=False)
-        return owner, pem
-
-    async def key(self, key_id: str, refresh: bool) -> tuple[str, str] | None:
-        """Key retriever for the signature verifier: (owner actor uri, PEM) or None."""
-        if self.state.domain_blocked(host_of(key_id)):
-            return None
-        now = time.time()
-        if not refresh:
-            if key_id in self._keys:
-                return self._keys[key_id]
-            if self._missing.get(key_id, 0) > now:
-                return None
-            account = await self.state.store.accounts.by_key_id(key_id)
-            if account is not None and account.public_key_pem:
-                return self._remember(key_id, account.uri, account.public_key_pem)
-        if key_id == self.state.urls.instance_key_id:
-            return self._remember(key_id, self.state.urls.instance_actor, self.state.instance_public_key)
-        try:
-            found = await self._fetch_key(key_id)
-        except (ServiceError, FetchError) as exc:
-            log.info("key %s not retrieved: %s", key_id, exc)
-            found = None
-        if found is None:
-            self._missing[key_id] = now + NEGATIVE_TTL
-            self._keys.pop(key_id, None)
-            return None
-        return self._remember(key_id, *found)
-
-    async def _fetch_key(self, key_id: str) -> tuple[str, str] | None:
-        if self.state.urls.is_local(key_id):
-            account = await self.state.store.accounts.by_key_id(key_id)
-            return (account.uri, account.public_key_pem) if account else None
-        doc = await self.fetch(key_id)
-        if first_type(doc) in ACTOR_TYPES:
-            kid, _owner, pem = public_key_of(doc)
-            if kid != key_id or not pem:
-                return None
-            account = await self.store_actor(doc)
-            return account.uri, pem
-        kid, owner, pem = public_key_of(doc)
-        if kid != urldefrag(key_id)[0] and kid != key_id or not owner or not pem:
-            return None
-        if host_of(owner) != host_of(key_id):
-            return None
-        account = await self.actor(owner, refresh=True)
-        if account.public_key_id not in (key_id, kid):
-            return None
-        return account.uri, pem
+        self.keys.forget(key_id)
 
     # WebFinger -----------------------------------------------------------------
     async def _schemes(self, host: str) -> list[str]:

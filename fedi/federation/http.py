@@ -7,9 +7,11 @@ import json
 from aiohttp import web
 
 from fedi.activitypub.signatures import SignatureError
+from fedi.activitypub.verifier import VerifiedSignature
 from fedi.activitypub.vocab import AP_CONTENT_TYPE
 from fedi.activitypub.parse import host_of
 from fedi.appkeys import DEREF, SCHEMES, STATE, VERIFIER
+from fedi.edge import bodies
 from fedi.federation.schemes import RFC9421
 from fedi.models import Account
 from fedi.services.errors import ServiceError
@@ -40,38 +42,37 @@ def signature_present(request: web.Request) -> bool:
 
 
 async def read_body(request: web.Request, limit: int = MAX_INBOX_BODY) -> bytes:
-    """The request body, or HTTPRequestEntityTooLarge before more than `limit` bytes are read."""
-    if request.content_length is not None and request.content_length > limit:
-        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=request.content_length,
-                                            text="request body too large")
-    chunks, size = [], 0
-    async for chunk in request.content.iter_chunked(65536):
-        size += len(chunk)
-        if size > limit:
-            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=size, text="request body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    """The request body: 413 past `limit` bytes, 408 when it arrives too slowly."""
+    return await bodies.read_bytes(request, limit)
 
 
-def authority(request: web.Request) -> str:
-    return request.headers.get("Host") or request.host
+def _unauthorized(message: str) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(text=json.dumps({"error": f"signature rejected: {message}"}),
+                                content_type="application/json")
 
 
-async def verify_request(request: web.Request, body: bytes | None) -> str:
-    """The actor URI that signed this request, or 401."""
-    verifier = request.app[VERIFIER]
+async def verify_request(request: web.Request, body: bytes | None) -> VerifiedSignature:
+    """The verified signature of this request, or 401.
+
+    The signature must have been made for this server: the Host header (which cavage
+    signatures cover, and from which RFC 9421's @authority and @target-uri are rebuilt)
+    must name this instance or one of its configured aliases. Behind a reverse proxy that
+    passes the Host header on, this is the public host name.
+    """
+    state = request.app[STATE]
+    host = request.headers.get("Host", "")
+    if not state.urls.is_own_authority(host):
+        raise _unauthorized("the request was not addressed to this server")
     try:
-        verified = await verifier.verify(
+        verified = await request.app[VERIFIER].verify(
             request.method, request.raw_path, request.headers, body,
-            authority=authority(request), scheme=request.app[STATE].urls.base.split(":", 1)[0],
+            authority=host, scheme=state.urls.scheme,
         )
     except SignatureError as exc:
-        raise web.HTTPUnauthorized(
-            text=json.dumps({"error": f"signature rejected: {exc}"}), content_type="application/json"
-        ) from None
+        raise _unauthorized(str(exc)) from None
     if verified.scheme == RFC9421:
         await request.app[SCHEMES].learn(host_of(verified.owner), RFC9421)
-    return verified.owner
+    return verified
 
 
 async def signed_fetcher(request: web.Request, *, required: bool) -> Account | None:
@@ -88,7 +89,7 @@ async def signed_fetcher(request: web.Request, *, required: bool) -> Account | N
             )
         return None
     try:
-        owner = await verify_request(request, None)
+        owner = (await verify_request(request, None)).owner
     except web.HTTPUnauthorized:
         if required:
             raise
@@ -98,10 +99,7 @@ async def signed_fetcher(request: web.Request, *, required: bool) -> Account | N
         # A key stored before the block still verifies; the block must win, as it does
         # when the key has to be fetched (which a blocked domain is refused).
         if required:
-            raise web.HTTPUnauthorized(
-                text=json.dumps({"error": "signature rejected: your domain is not allowed here"}),
-                content_type="application/json",
-            )
+            raise _unauthorized("your domain is not allowed here")
         return None
     account = await state.store.accounts.by_uri(owner)
     if account is None:

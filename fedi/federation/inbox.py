@@ -1,7 +1,8 @@
 """Inbox intake (shared and per user) and the handler that processes accepted activities.
 
-Intake order: size cap, JSON parse, signature, replay check, origin checks,
-then the activity is committed to the durable `inbox` queue and 202 returned.
+Intake order: size cap, JSON parse, signature (made for this server, within the time
+window), origin checks, then the signature and the activity are committed together to
+the durable `inbox` queue and 202 returned. A replayed signature is refused with 401.
 """
 
 from __future__ import annotations
@@ -13,31 +14,30 @@ import logging
 from aiohttp import web
 
 from fedi.activitypub.parse import InvalidDocument, first_type, host_of, id_of, loads
-from fedi.appkeys import DELIVERER, STATE
+from fedi.appkeys import DELIVERER, STATE, VERIFIER
 from fedi.federation.http import error, read_body, verify_request
 from fedi.federation.client import FetchError
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
 from fedi.services import remote
 from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services.inbound import intake
 from fedi.services.inbound.dispatch import process
 from fedi.services.state import State
 
 log = logging.getLogger(__name__)
-INBOX_QUEUE = "inbox"
+INBOX_QUEUE = intake.INBOX_QUEUE
 # Mastodon sends these without an id: Add/Remove to an actor's featured collection (pinned
 # posts, featured hashtags, featured collections). Every other activity needs one.
 IDLESS_TYPES = frozenset({"Add", "Remove"})
 
 
-def idless_key(doc: dict, signer: str, request: web.Request) -> str:
-    """The replay key of an activity without an id: its canonical body, its signer and the
-    request's signature. A replayed request repeats all three and is recognised; the same
-    body sent again later (a post pinned, unpinned and pinned again) is signed anew."""
+def idless_key(doc: dict, signer: str, fingerprint: str) -> str:
+    """The dedup key of an activity without an id: its canonical body, its signer and its
+    signature. The same body sent again later (a post pinned, unpinned and pinned again)
+    is signed anew, so it is a new activity."""
     canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    signature = "\n".join("|".join(request.headers.getall(name, ()))
-                          for name in ("Signature-Input", "Signature", "Authorization"))
-    digest = hashlib.sha256("\n".join((canonical, signer, signature)).encode()).hexdigest()
+    digest = hashlib.sha256("\n".join((canonical, signer, fingerprint)).encode()).hexdigest()
     return f"idless:{digest}"
 
 
@@ -59,28 +59,28 @@ async def post_inbox(request: web.Request) -> web.Response:
     if state.domain_blocked(host_of(actor_uri)):
         return error(403, "your domain is not allowed to deliver here")
     try:
-        signer = await verify_request(request, body)
+        verified = await verify_request(request, body)
     except web.HTTPUnauthorized:
         if first_type(doc) == "Delete" and id_of(doc.get("object")) == actor_uri:
             # An account we never knew, deleted: nothing to verify, nothing to do.
             if await state.store.accounts.by_uri(actor_uri) is None:
                 return web.Response(status=202)
         raise
+    signer = verified.owner
     if signer != actor_uri:
         return error(401, "the signature does not belong to the activity's actor")
     activity_id = id_of(doc)
     if doc.get("id") is None and first_type(doc) in IDLESS_TYPES:
-        dedup_key = idless_key(doc, signer, request)
+        dedup_key = idless_key(doc, signer, verified.fingerprint)
     elif not activity_id or host_of(activity_id) != host_of(actor_uri):
         return error(400, "activity id missing or not on the actor's host")
     else:
         dedup_key = activity_id
+    outcome = await intake.accept(state, doc, actor_uri, dedup_key=dedup_key, fingerprint=verified.fingerprint,
+                                  remember_for=request.app[VERIFIER].window)
+    if outcome == intake.REPLAYED:
+        return error(401, "signature rejected: this signed request was already received")
     await request.app[DELIVERER].host_answered(host_of(actor_uri))
-    fresh = await state.store.jobs.enqueue(
-        INBOX_QUEUE, {"activity": doc, "actor": actor_uri}, dedup_key=dedup_key, host=host_of(actor_uri)
-    )
-    if fresh:
-        state.notify_queue(INBOX_QUEUE)
     return web.Response(status=202)
 
 

@@ -22,8 +22,12 @@ def make_handler(state: State, http: HttpClient):
             message = webpush.encrypt(body, p256dh=sub["p256dh"], auth=sub["auth"],
                                       vapid_pem=state.extras["vapid_private_key"], endpoint=sub["endpoint"],
                                       subject=subject, standard=sub["standard"])
+        except Exception as exc:  # noqa: BLE001 - keys or endpoint unusable: no retry can help
+            await state.store.push.delete(sub["id"])
+            raise Permanent(f"subscription {sub['id']} removed, it cannot be pushed to: {exc}") from None
+        try:
             response = await http.request("POST", sub["endpoint"], headers=message.headers, body=message.body)
-        except (webpush.PushError, RefusedAddress) as exc:
+        except RefusedAddress as exc:
             raise Permanent(str(exc)) from None
         except FetchError as exc:
             raise Retry(str(exc)) from None

@@ -81,6 +81,8 @@ def covers(granted, needed: str) -> bool:
 def check_redirect_uri(uri: str) -> None:
     if uri == OOB:
         return
+    if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in uri) or not uri.isascii():
+        raise ServiceError(f"redirect_uris: {uri!r} must be an absolute URI without spaces or control characters")
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()
     if not SCHEME_RE.match(parts.scheme or "") or scheme in UNSAFE_SCHEMES or len(uri) > 2000:

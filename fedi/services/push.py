@@ -22,7 +22,6 @@ QUEUE = "push"
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
           "quote", "quoted_update", "admin.sign_up", "admin.report")
 POLICIES = ("all", "followed", "follower", "none")
-MAX_ENDPOINT = 2048
 BODY_CHARS = 140
 TITLES = {
     "mention": "You were mentioned by {name}",
@@ -66,11 +65,10 @@ def _policy(given: str | None, current: str = "all") -> str:
 
 
 def _check_endpoint(state: State, endpoint: str) -> None:
-    if not endpoint or len(endpoint) > MAX_ENDPOINT:
-        raise Unprocessable("subscription[endpoint] is missing or too long")
-    allowed = ("https://", "http://") if state.config.federation.allow_private_addresses else ("https://",)
-    if not endpoint.startswith(allowed):
-        raise Unprocessable("subscription[endpoint] must be an https URL")
+    try:
+        webpush.check_endpoint(endpoint, allow_http=state.config.federation.allow_private_addresses)
+    except webpush.PushError as exc:
+        raise Unprocessable(f"subscription[endpoint]: {exc}") from None
 
 
 async def subscribe(state: State, token: Token, account: Account, *, endpoint: str, p256dh: str, auth: str,

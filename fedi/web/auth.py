@@ -6,6 +6,7 @@ from aiohttp import web
 
 from fedi.api.ratelimit import client_address
 from fedi.appkeys import STATE
+from fedi.edge.redirects import local_target
 from fedi.services import oauth, sessions
 from fedi.services.errors import ServiceError
 from fedi.web import security
@@ -13,8 +14,7 @@ from fedi.web.render import page, redirect, render, viewer
 
 
 def _next(value) -> str:
-    target = str(value or "/home")
-    return target if target.startswith("/") and not target.startswith("//") else "/home"
+    return local_target(value, "/home")
 
 
 @page

@@ -68,7 +68,8 @@ async def profile_page(request: web.Request) -> web.Response:
     account = await remote.refreshed(state, await views.find_account(state, acct))
     canonical = acct_path(account)
     if request.path != canonical:
-        raise web.HTTPFound(canonical + (f"?{request.query_string}" if request.query_string else ""))
+        query = request.rel_url.raw_query_string
+        raise web.HTTPFound(canonical + (f"?{query}" if query else ""))
     return await profile(request, account)
 
 

@@ -8,6 +8,7 @@ from urllib.parse import quote, unquote
 from aiohttp import web
 
 from fedi.appkeys import STATE, TEMPLATES
+from fedi.edge.redirects import local_target
 from fedi.models import Account
 from fedi.services import instance_settings, sessions
 from fedi.services.errors import ServiceError
@@ -82,10 +83,8 @@ async def render(request: web.Request, template: str, status: int = 200, **conte
 
 
 def redirect(request: web.Request, location: str, notice: str = "") -> web.Response:
-    """303 to `location` (a local path only), optionally showing `notice` on the next page."""
-    if not location.startswith("/") or location.startswith("//") or "\\" in location:
-        location = "/"
-    response = web.Response(status=303, headers={"Location": location})
+    """303 to `location` (a path on this site only), optionally showing `notice` on the next page."""
+    response = web.Response(status=303, headers={"Location": local_target(location, "/")})
     if notice:
         security.set_cookie(request, response, FLASH_COOKIE, quote(notice[:300]), max_age=60)
     return response

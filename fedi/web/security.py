@@ -15,6 +15,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 from fedi.appkeys import STATE
+from fedi.edge import bodies
 from fedi.services import oauth
 
 SESSION_COOKIE = "fedi_session"
@@ -68,7 +69,7 @@ class CsrfError(web.HTTPForbidden):
 
 async def checked_form(request: web.Request) -> MultiDictProxy:
     """The posted form, after checking its CSRF token (403 otherwise)."""
-    form = await request.post()
+    form = await bodies.read_form(request)
     cookie = request.cookies.get(CSRF_COOKIE, "")
     sent = str(form.get(CSRF_FIELD) or "")
     if len(cookie) < 32 or not sent or not hmac.compare_digest(sent.encode(), (await csrf_token(request)).encode()):

@@ -11,6 +11,7 @@ from aiohttp import web
 from fedi.api import entities
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
+from fedi.edge.redirects import local_target
 from fedi.models import Account, Status
 from fedi.services import remote
 from fedi.services.errors import NotFound, Unavailable
@@ -110,19 +111,15 @@ def pager(request: web.Request, keys: list[str], limit: int = PAGE_SIZE) -> dict
 # --------------------------------------------------------------------------- going back
 
 def local_path(value) -> str | None:
-    """`value` if it is a path on this site (never another host), else None."""
-    value = str(value or "")
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 2000 \
-            and not any(ord(c) < 32 for c in value):
-        return value
-    return None
+    """`value` as a path on this site (never another host), else None."""
+    return local_target(value, "") or None
 
 
 def back(request: web.Request, form=None, default: str = "/home") -> str:
     """Where a form sends the browser afterwards: its `back` field, else the page it was
     posted from (the Referer, when it is this site), else `default`."""
     if form is not None and local_path(form.get("back")):
-        return str(form.get("back"))
+        return local_path(form.get("back"))
     referer = request.headers.get("Referer", "")
     base = request.app[STATE].urls.base
     if referer.startswith(base + "/"):

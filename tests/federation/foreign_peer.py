@@ -91,11 +91,12 @@ class ForeignPeer:
         self.received.append(json.loads(body))
         return web.Response(status=202)
 
-    def signed_headers(self, method: str, target_url: str, body: bytes | None, name="zed") -> dict:
+    def signed_headers(self, method: str, target_url: str, body: bytes | None, name="zed",
+                       at: float | None = None) -> dict:
         from urllib.parse import urlsplit
 
         parts = urlsplit(target_url)
-        headers = {"Host": parts.netloc, "Date": formatdate(usegmt=True)}
+        headers = {"Host": parts.netloc, "Date": formatdate(at, usegmt=True)}
         signed = ["(request-target)", "host", "date"]
         if body is not None:
             headers["Digest"] = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()

@@ -57,7 +57,7 @@ async def test_idless_add_and_remove_pin_a_post(fed):
                "target": f"{zed}/collections/featured"}
         status, signed = await send(add)
         assert status == 202
-        assert await replay(add, signed) == 202  # the very same request again: recognised
+        assert await replay(add, signed) == 401  # the very same signed request again: a replay, refused
         assert await personal.state.store.jobs.due() == 1
         await fed.settle()
         assert await pinned() == [note_uri]

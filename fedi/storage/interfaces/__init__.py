@@ -24,7 +24,7 @@ from fedi.storage.interfaces.personal import (  # noqa: F401 - re-exported
     Markers, Bookmarks, Mutes, Lists, Filters, Conversations, PushSubscriptions,
 )
 from fedi.storage.interfaces.operations import (  # noqa: F401 - re-exported
-    Jobs, Hosts, Settings, Reports, ConversationMutes, Moderation,
+    Jobs, Hosts, SeenSignatures, Settings, Reports, ConversationMutes, Moderation,
 )
 
 
@@ -44,6 +44,7 @@ class Store(Protocol):
     activities: Activities
     inbox: Inbox
     jobs: Jobs
+    seen_signatures: SeenSignatures
     hosts: Hosts
     settings: Settings
     apps: Apps

@@ -1,4 +1,4 @@
-"""Durable jobs with leases, hosts' delivery health, and instance settings."""
+"""Durable jobs with leases, seen inbox signatures, hosts' delivery health, and instance settings."""
 
 from __future__ import annotations
 
@@ -129,6 +129,23 @@ class SqliteJobs:
         return await self.db.execute(
             "DELETE FROM jobs WHERE state != 'pending' AND finished_at < ?", (older_than,)
         )
+
+
+class SqliteSeenSignatures:
+    def __init__(self, db):
+        self.db = db
+
+    async def claim(self, fingerprint: str, expires_at: float) -> bool:
+        changed = await self.db.execute(
+            "INSERT INTO seen_signatures (fingerprint, expires_at) VALUES (?, ?) "
+            "ON CONFLICT (fingerprint) DO UPDATE SET expires_at = excluded.expires_at "
+            "WHERE seen_signatures.expires_at < ?",
+            (fingerprint, expires_at, time.time()),
+        )
+        return changed > 0
+
+    async def purge(self, now: float) -> int:
+        return await self.db.execute("DELETE FROM seen_signatures WHERE expires_at < ?", (now,))
 
 
 class SqliteHosts:

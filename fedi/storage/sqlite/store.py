@@ -12,7 +12,7 @@ from fedi.storage.sqlite.conversations import SqliteConversations
 from fedi.storage.sqlite.db import Database, Tx
 from fedi.storage.sqlite.domain_blocks import SqliteDomainBlocks
 from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
-from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSettings
+from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSeenSignatures, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
@@ -51,6 +51,7 @@ class SqliteStore:
         self.activities = SqliteActivities(executor)
         self.inbox = SqliteInbox(executor)
         self.jobs = SqliteJobs(executor)
+        self.seen_signatures = SqliteSeenSignatures(executor)
         self.hosts = SqliteHosts(executor)
         self.settings = SqliteSettings(executor)
         self.apps = SqliteApps(executor)
