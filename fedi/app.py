@@ -14,7 +14,7 @@ from fedi.activitypub.verifier import SignatureVerifier
 from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, SCHEMES, STATE, TEMPLATES, VERIFIER
 from fedi.config import Config
 from fedi.edge.limits import LIMITS, Limits
-from fedi.edge.middleware import edge_middleware
+from fedi.edge.middleware import edge_middleware, quiet_client_errors
 from fedi.federation import actors, discovery, outbox, push_delivery
 from fedi.federation.client import HttpClient
 from fedi.federation.delivery import Deliverer
@@ -104,6 +104,7 @@ def template_env() -> jinja2.Environment:
 def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                poll_interval: float = 1.0) -> web.Application:
     """Build the application. `resolver` overrides DNS for outgoing requests (tests)."""
+    quiet_client_errors()
     app = web.Application(middlewares=[headers_middleware, cors_middleware, errors_middleware,
                                        edge_middleware, rate_limit_middleware],
                           client_max_size=16 * 1024 * 1024)

@@ -27,6 +27,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 RAW_BODY = web.RequestKey("edge_raw_body", bytes)
 FORM = web.RequestKey("edge_form", MultiDictProxy)
 JSON_DEPTH = 32
+MAX_FIELDS = 1000  # as aiohttp's own multipart reader allows
 
 
 def _json_text(message: str) -> str:
@@ -113,7 +114,8 @@ def _urlencoded(request: web.Request, body: bytes) -> MultiDictProxy:
     charset = request.charset or "utf-8"
     try:
         text = body.decode(charset)
-        pairs = parse_qsl(text.rstrip(), keep_blank_values=True, encoding=charset, errors="strict")
+        pairs = parse_qsl(text.rstrip(), keep_blank_values=True, encoding=charset, errors="strict",
+                          max_num_fields=MAX_FIELDS)
     except LookupError:
         raise BadBody(f"unknown charset {charset[:40]!r}") from None
     except UnicodeError:

@@ -5,6 +5,11 @@
 * A response or error whose headers would carry CR, LF or NUL (a value taken from a
   request or a peer that slipped through) is replaced by a 400: aiohttp would otherwise
   drop the connection with an unhandled exception.
+
+Requests too malformed to reach any handler (a broken request line or header, bad
+chunking, TLS or HTTP/2 spoken to the plain port) are answered 400 by aiohttp itself;
+`quiet_client_errors` makes it log them as one line at INFO instead of an ERROR with a
+traceback, since they are the client's fault, not the server's.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 log = logging.getLogger(__name__)
 _UNSAFE = ("\r", "\n", "\x00")
@@ -47,3 +53,27 @@ async def edge_middleware(request: web.Request, handler):
         log.warning("refused an unsafe %s header on %s %s", name, request.method, request.path)
         raise _bad_request("the request leads to an unusable address")
     return response
+
+
+class _ClientErrorFilter(logging.Filter):
+    """Turns aiohttp's log of a request it could not parse into one INFO line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, HttpProcessingError) and 400 <= (exc.code or 400) < 500:
+            reason = str(exc.message or type(exc).__name__).strip().splitlines()[0][:120]
+            record.msg = f"{record.getMessage()}: malformed request refused ({reason})"
+            record.args = ()
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+_FILTER = _ClientErrorFilter()
+
+
+def quiet_client_errors() -> None:
+    """Install the filter on aiohttp's server logger (once)."""
+    logger = logging.getLogger("aiohttp.server")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import ipaddress
-import json
 import socket
 import ssl
 import time
@@ -24,6 +23,7 @@ import aiohttp.abc
 from multidict import CIMultiDict
 from yarl import URL
 
+from fedi import safejson
 from fedi.activitypub.vocab import AP_ACCEPT
 from fedi.federation.addresses import (  # noqa: F401 - StaticResolver is part of this module's API
     IPAddress, StaticResolver, _GuardedResolver, _parse_ip, _ResolutionRefused, is_forbidden_address,
@@ -324,9 +324,9 @@ class HttpClient:
                 f"GET {url}: unexpected content type {media or '(none)'}", status=resp.status
             )
         try:
-            document = json.loads(resp.body)
-        except (ValueError, RecursionError) as exc:
-            raise FetchError(f"GET {url}: invalid JSON: {exc}", status=resp.status) from exc
+            document = safejson.loads(resp.body)
+        except safejson.JsonError as exc:
+            raise FetchError(f"GET {url}: unusable JSON: {exc}", status=resp.status) from None
         if not isinstance(document, dict):
             raise FetchError(f"GET {url}: JSON document is not an object", status=resp.status)
         return resp.url, document

@@ -186,3 +186,61 @@ def _uncompressed():
 def _other_key() -> str:
     point = ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(*_uncompressed())
     return base64.urlsafe_b64encode(point).decode().rstrip("=")
+
+
+HOSTILE_ENDPOINTS = [
+    "https://[::1]/push/x", "https://[2001:db8::1]:8443/push/x", "https://127.0.0.1/push/x", "https://10.0.0.1/x",
+    "https://user:pw@push.example/x", "https://push.example/a b", "https://push.example/\r\nX: y",
+    "javascript:alert(1)", "ftp://push.example/x", "https:///nohost", "https://push.example:99999/x",
+    "https://push.example/" + "x" * 3000, "", "https://pūsh.example/x",
+]
+
+
+async def test_unusable_endpoints_are_refused_when_subscribing(fed):
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    token = await inst.token("alice")
+    api = client(inst, token)
+    _, pub = api.push_subscription_generate_keys()
+    keys = {"p256dh": base64.urlsafe_b64encode(pub["pubkey"]).decode().rstrip("="),
+            "auth": base64.urlsafe_b64encode(pub["auth"]).decode().rstrip("=")}
+    for endpoint in HOSTILE_ENDPOINTS:
+        status, body = await inst.api("POST", "/api/v1/push/subscription", token,
+                                      {"subscription": {"endpoint": endpoint, "keys": keys}, "data": {"alerts": {}}})
+        assert status in (400, 422), (endpoint, status, body)
+        assert "error" in body
+    with pytest.raises(MastodonNotFoundError):  # nothing was stored
+        await call(api.push_subscription)
+
+
+async def test_a_stored_unusable_subscription_fails_once_and_is_removed(fed, caplog):
+    """A subscription saved before endpoints were checked (an IPv6 literal) must not retry forever."""
+    inst = await fed.start("personal.test")
+    alice, ben = await inst.user("alice"), await inst.user("ben")
+    token = await inst.token("alice")
+    api = client(inst, token)
+    _, pub = api.push_subscription_generate_keys()
+    await call(api.push_subscription_set, "https://push.example/ok", pub, mention_events=True)
+    sub = await call(api.push_subscription)
+    await inst.state.store.push.delete(str(sub["id"]))
+    row = {**(await _raw_subscription(inst, token, pub)), "endpoint": "https://[::1]:8443/push/x"}
+    await inst.state.store.push.put(row)
+    await statuses.create(inst.state, ben, "@alice hello")
+    await fed.settle()
+    counts = (await inst.state.store.jobs.counts()).get("push", {})
+    assert counts == {"failed": 1}, counts
+    job = (await inst.state.store.database.fetchall("SELECT attempts, last_error FROM jobs WHERE queue = 'push'"))[0]
+    assert job["attempts"] == 1 and "cannot be pushed to" in job["last_error"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    with pytest.raises(MastodonNotFoundError):
+        await call(api.push_subscription)
+
+
+async def _raw_subscription(inst, token: str, pub: dict) -> dict:
+    from fedi.ids import new_id
+    from fedi.services.accounts import hash_token
+
+    stored = await inst.state.store.tokens.lookup(hash_token(token))
+    b64 = lambda raw: base64.urlsafe_b64encode(raw).decode().rstrip("=")  # noqa: E731
+    return {"id": new_id(), "token_id": stored.id, "account_id": stored.account_id, "p256dh": b64(pub["pubkey"]),
+            "auth": b64(pub["auth"]), "standard": False, "alerts": {"mention": True}, "policy": "all"}

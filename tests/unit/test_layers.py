@@ -24,6 +24,8 @@ RULES = {
     "fedi.storage": ("fedi.services", *FACES),
     "fedi.jobs": ("fedi.services", *FACES),
     "fedi.services": (*FACES, "fedi.storage.sqlite"),
+    # The HTTP edge is shared by the faces and knows nothing of what lies behind them.
+    "fedi.edge": ("fedi.services", "fedi.storage", "fedi.jobs", *FACES),
 }
 
 
@@ -124,3 +126,40 @@ def test_the_checker_sees_violations(tmp_path):
     files = sorted({b.split(":")[0] for b in bad})
     assert files == ["fedi/storage/a.py", "fedi/storage/b.py", "fedi/storage/d.py",
                      "fedi/storage/deep/c.py", "fedi/storage/e.py"], bad
+
+
+# Reading a request body anywhere but fedi/edge/bodies.py would bypass its size and time
+# limits and its handling of malformed input.
+BODY_READS = ("post", "json", "read", "text", "multipart", "content")
+
+
+def body_reads(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in BODY_READS:
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in ("request", "req"):
+                found.append(f"{path.relative_to(ROOT.parent)}:{node.lineno} request.{node.attr}")
+    return found
+
+
+def test_request_bodies_are_read_only_through_the_edge():
+    bad = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if path.relative_to(ROOT).parts[0] != "edge":
+            bad += body_reads(path)
+    assert not bad, "request body read outside fedi/edge/bodies.py:\n" + "\n".join(bad)
+
+
+def test_the_body_read_check_sees_reads(tmp_path):
+    sample = tmp_path / "fedi" / "api" / "x.py"
+    sample.parent.mkdir(parents=True)
+    sample.write_text("async def h(request):\n    a = await request.post()\n    b = request.content\n"
+                      "    c = request.query\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path / "fedi"
+    try:
+        assert sorted(line.split(" ")[-1] for line in body_reads(sample)) == ["request.content", "request.post"]
+    finally:
+        ROOT = saved
