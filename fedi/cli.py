@@ -81,8 +81,11 @@ def cmd_init(args) -> int:
     path = config_path(args)
     if path.exists() and not args.force:
         raise CliError(f"{path} already exists (use --force to overwrite)")
-    parts = urlsplit(args.base_url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        parts = urlsplit(args.base_url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise CliError(f"--base-url must be an http(s) URL such as http://localhost:8301, not {args.base_url!r}") from None
     text = config_mod.starter_toml(args.base_url, args.kind, args.name, port,
                                    f"data/{(parts.hostname or 'fedi').replace('.', '_')}_{port}.sqlite3")
     cfg = config_mod.from_dict(__import__("tomllib").loads(text), source=str(path))

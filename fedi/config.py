@@ -169,8 +169,12 @@ def _build_section(name: str, cls: type, raw) -> object:
 
 
 def _validate(cfg: Config) -> None:
-    parts = urlsplit(cfg.instance.base_url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(cfg.instance.base_url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number up to 65535
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(
             f"[instance] base_url must be an http(s) URL such as http://localhost:8301, "
             f"not {cfg.instance.base_url!r}"

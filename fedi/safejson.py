@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 48
@@ -30,22 +31,38 @@ def _constant(name: str):
     raise JsonError(f"JSON does not allow {name}")
 
 
+_DECODER = json.JSONDecoder(parse_float=_finite, parse_constant=_constant)
+
+
+# A NUL or a surrogate can only reach a parsed string through a \\u escape: raw control
+# characters are not valid JSON, and raw surrogates are not valid UTF-8.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
 def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> Any:
     """Parse `data`, raising JsonError for malformed, too deep, too large or unstorable JSON."""
     try:
-        value = json.loads(data, parse_float=_finite, parse_constant=_constant)
+        text = data if isinstance(data, str) else bytes(data).decode(json.detect_encoding(data), "surrogatepass")
+        value = _DECODER.decode(text)
     except JsonError:
         raise
     except RecursionError:
         raise JsonError("JSON nested too deeply") from None
     except (ValueError, TypeError) as exc:  # UnicodeDecodeError is a ValueError
         raise JsonError(f"malformed JSON: {_short(exc)}") from None
-    check(value, max_depth=max_depth, max_nodes=max_nodes)
+    # The walk is needed only when the text could hold something to refuse: more opening
+    # brackets than the depth allowed, more separators than the nodes allowed, or an
+    # escape that makes a NUL or a surrogate. Ordinary documents skip it.
+    opening = text.count("[") + text.count("{")
+    texts = _SUSPECT_ESCAPE.search(text) is not None
+    if texts or opening > max_depth or opening + text.count(",") >= max_nodes:
+        check(value, max_depth=max_depth, max_nodes=max_nodes, texts=texts)
     return value
 
 
-def check(value: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES) -> None:
-    """Walk a parsed value without recursion, enforcing depth, size and storable text."""
+def check(value: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES, texts: bool = True) -> None:
+    """Walk a parsed value without recursion, enforcing depth and size, and (with `texts`)
+    that every string and key can be stored."""
     stack = [(value, 1)]
     seen = 0
     while stack:
@@ -54,23 +71,22 @@ def check(value: Any, *, max_depth: int = MAX_DEPTH, max_nodes: int = MAX_NODES)
             _check_text(node)
             continue
         if isinstance(node, dict):
-            if depth > max_depth:
-                raise JsonError("JSON nested too deeply")
-            for key in node:
-                _check_text(key)
+            if texts:
+                for key in node:
+                    _check_text(key)
             children = node.values()
         elif isinstance(node, list):
-            if depth > max_depth:
-                raise JsonError("JSON nested too deeply")
             children = node
         else:
             continue
-        for child in children:
-            seen += 1
-            if isinstance(child, (dict, list, str)):
-                stack.append((child, depth + 1))
+        if depth > max_depth:
+            raise JsonError("JSON nested too deeply")
+        seen += len(children)
         if seen > max_nodes:
             raise JsonError("JSON document too large")
+        for child in children:
+            if isinstance(child, (dict, list)) or (texts and isinstance(child, str)):
+                stack.append((child, depth + 1))
 
 
 def storable(text: str) -> bool:

@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import SplitResult, quote, urlsplit
 
 
 DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def split_url(value: object) -> SplitResult | None:
+    """`urlsplit(value)` for a string that came from a request or a peer: None instead of
+    an exception when it cannot be split (unbalanced IPv6 brackets) or its port is not a
+    number from 0 to 65535."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError:
+        return None
+    return parts
 
 
 def normal_authority(value: str, scheme: str) -> str:

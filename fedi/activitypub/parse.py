@@ -13,6 +13,7 @@ from fedi.activitypub import html
 from fedi.activitypub.audience import as_list
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.models import Account
+from fedi.urls import split_url
 
 MAX_DEPTH = 48
 MAX_ITEMS = 10_000
@@ -104,7 +105,8 @@ def _url_of(value) -> str | None:
 
 def _http_url(value) -> str | None:
     url = _url_of(value)
-    if url and urlsplit(url).scheme in ("http", "https"):
+    parts = split_url(url)
+    if parts is not None and parts.scheme in ("http", "https") and parts.netloc:
         return url[:2048]
     return None
 

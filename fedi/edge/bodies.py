@@ -67,12 +67,18 @@ async def read_bytes(request: web.Request, limit: int | None = None) -> bytes:
         raise too_large(limit, request.content_length)
     chunks, size = [], 0
     try:
-        async with asyncio.timeout(_deadline(request)):
-            async for chunk in request.content.iter_chunked(65536):
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(limit, size)
-                chunks.append(chunk)
+        if request.content.is_eof():  # all of it has arrived already: no deadline to keep
+            body = request.content.read_nowait()
+            if len(body) > limit:
+                raise too_large(limit, len(body))
+            chunks.append(body)
+        else:
+            async with asyncio.timeout(_deadline(request)):
+                async for chunk in request.content.iter_chunked(65536):
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large(limit, size)
+                    chunks.append(chunk)
     except TimeoutError:
         raise SlowBody() from None
     except web.HTTPException:

@@ -167,10 +167,12 @@ class Dereferencer:
                 if exc.status is not None:
                     break
                 continue
-            for link in doc.get("links") or []:
+            links = doc.get("links")
+            for link in links if isinstance(links, list) else []:
                 if not isinstance(link, dict) or link.get("rel") != "self":
                     continue
-                media = (link.get("type") or "").split(";")[0].strip()
+                media = link.get("type")
+                media = media.split(";")[0].strip() if isinstance(media, str) else ""
                 href = link.get("href")
                 if media in ("application/activity+json", "application/ld+json") and isinstance(href, str):
                     return href

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from aiohttp import web
 from fedi import SOFTWARE_NAME, __version__
 from fedi.appkeys import STATE
 from fedi.services import instance_settings
+from fedi.urls import split_url
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD = "application/jrd+json"
@@ -41,8 +42,8 @@ async def webfinger(request: web.Request) -> web.Response:
             return _bad(404, "not a local account")
         username = user
     elif resource.startswith(("http://", "https://")):
-        parts = urlsplit(resource)
-        if not parts.netloc:
+        parts = split_url(resource)
+        if parts is None or not parts.netloc:
             return _bad(400, "malformed URL resource")
         if resource.rstrip("/") in (state.urls.instance_actor, state.urls.base):
             return _jrd(_instance_jrd(state))

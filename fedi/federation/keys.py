@@ -103,9 +103,12 @@ class Keys:
         state = self.state
         if state.domain_blocked(host_of(key_id)):
             return None
+        cached = self._cache.get(key_id)
+        if cached is not None and not refresh:
+            return cached
         if key_id == state.urls.instance_key_id:
             return state.urls.instance_actor, state.instance_public_key
-        held = await self._held(key_id)
+        held = cached or await self._stored(key_id)
         if not refresh:
             if held is not None or self._missing.get(key_id, 0) > self.clock():
                 return held
@@ -122,10 +125,7 @@ class Keys:
         except KeyUnavailable:
             return held
 
-    async def _held(self, key_id: str) -> tuple[str, str] | None:
-        if key_id in self._cache:
-            self._cache.move_to_end(key_id)
-            return self._cache[key_id]
+    async def _stored(self, key_id: str) -> tuple[str, str] | None:
         account = await self.state.store.accounts.by_key_id(key_id)
         if account is not None and account.public_key_pem:
             return self._remember(key_id, account.uri, account.public_key_pem)
@@ -183,6 +183,9 @@ class Keys:
         except (ServiceError, FetchError) as exc:
             log.info("key %s not retrieved: %s", key_id, exc)
             raise KeyUnavailable(str(exc)) from None
+        except (ValueError, TypeError, KeyError) as exc:  # a document we cannot use
+            log.info("key %s refused: %s", key_id, exc)
+            return None
 
     async def _from_origin(self, key_id: str) -> tuple[str, str] | None:
         if self.state.urls.is_local(key_id):

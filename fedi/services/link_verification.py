@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from fedi.models import Account, Job
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
+from fedi.urls import split_url
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,8 @@ def field_link(value: str) -> str | None:
         url = outside
     else:
         return None
-    return url if urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc else None
+    parts = split_url(url)
+    return url if parts is not None and parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def normalize(url: str) -> str:

@@ -17,6 +17,7 @@ from fedi.models import Account, App, AuthCode
 from fedi.services.accounts import authenticate, hash_token
 from fedi.services.errors import ServiceError
 from fedi.services.state import State
+from fedi.urls import split_url
 
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 CODE_TTL = 600.0
@@ -83,7 +84,9 @@ def check_redirect_uri(uri: str) -> None:
         return
     if any(ord(c) <= 0x20 or ord(c) == 0x7F for c in uri) or not uri.isascii():
         raise ServiceError(f"redirect_uris: {uri!r} must be an absolute URI without spaces or control characters")
-    parts = urlsplit(uri)
+    parts = split_url(uri)
+    if parts is None:
+        raise ServiceError(f"redirect_uris: {uri!r} must be an absolute URI")
     scheme = parts.scheme.lower()
     if not SCHEME_RE.match(parts.scheme or "") or scheme in UNSAFE_SCHEMES or len(uri) > 2000:
         raise ServiceError(f"redirect_uris: {uri!r} must be an absolute URI")
@@ -123,7 +126,7 @@ async def register_app(state: State, name, redirect_uris: list, scopes, website)
     if unknown:
         raise ServiceError(f"scopes: unknown scope {' '.join(unknown)!r}")
     website = str(website or "").strip() or None
-    if website and (urlsplit(website).scheme not in ("http", "https") or len(website) > 2000):
+    if website and (getattr(split_url(website), "scheme", None) not in ("http", "https") or len(website) > 2000):
         raise ServiceError("website: must be an http or https URL")
     app = App(id=new_id(), name=name, redirect_uris="\n".join(uris), scopes=" ".join(wanted),
               client_id=secrets.token_urlsafe(32), client_secret=secrets.token_urlsafe(32),

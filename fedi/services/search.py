@@ -13,6 +13,7 @@ from fedi.services import remote
 from fedi.services.errors import ServiceError
 from fedi.services.state import State
 from fedi.services.visibility import can_view
+from fedi.urls import split_url
 
 KINDS = ("accounts", "statuses", "hashtags")
 PROFILE_PATH_RE = re.compile(r"^/@([A-Za-z0-9_.-]+)(?:@([A-Za-z0-9.:-]+))?/?$")
@@ -38,8 +39,8 @@ def account_reference(text: str) -> str:
     ref = str(text or "").strip()[:MAX_QUERY]
     if ref.lower().startswith("acct:"):
         ref = ref[5:]
-    if is_url(ref):
-        parts = urlsplit(ref)
+    parts = split_url(ref) if is_url(ref) else None
+    if parts is not None:
         found = PROFILE_PATH_RE.match(unquote(parts.path))
         if found and not parts.query:
             username, host = found.groups()

@@ -110,10 +110,12 @@ async def interaction_template(request: web.Request, username: str, host: str) -
                 failure = f"@{username}@{host} was not found on {host}." if exc.status == 404 else failure
                 break
             continue
-        for link in doc.get("links") or []:
-            template = link.get("template") if isinstance(link, dict) else None
-            if link.get("rel") == SUBSCRIBE and isinstance(template, str) and "{uri}" in template \
-                    and template.startswith(("https://", "http://")):
+        links = doc.get("links")
+        for link in links if isinstance(links, list) else []:
+            if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE:
+                continue
+            template = link.get("template")
+            if isinstance(template, str) and "{uri}" in template and template.startswith(("https://", "http://")):
                 return template
         raise ServiceError(f"{host} does not say how to follow people on other servers: "
                            f"search for this account there instead.")

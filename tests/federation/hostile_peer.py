@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import formatdate
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 import httpsig
@@ -50,6 +51,12 @@ class Actor:
                            "to": to, "published": "2026-01-01T00:00:00Z"}}
 
 
+@lru_cache(maxsize=256)
+def _header_signer(key_id: str, private: str, signed: tuple[str, ...]) -> httpsig.HeaderSigner:
+    """httpsig checks the key's primes each time it loads one: load each key once."""
+    return httpsig.HeaderSigner(key_id, private, algorithm="rsa-sha256", headers=list(signed), sign_header="signature")
+
+
 def sign_cavage(method: str, url: str, body: bytes | None, key_id: str, private: str,
                 at: float | None = None, host: str | None = None) -> dict:
     """draft-cavage headers as Mastodon sends them, made with `httpsig`."""
@@ -60,7 +67,7 @@ def sign_cavage(method: str, url: str, body: bytes | None, key_id: str, private:
         headers["Digest"] = "SHA-256=" + base64.b64encode(hashlib.sha256(body).digest()).decode()
         headers["Content-Type"] = AP_JSON
         signed.append("digest")
-    signer = httpsig.HeaderSigner(key_id, private, algorithm="rsa-sha256", headers=signed, sign_header="signature")
+    signer = _header_signer(key_id, private, tuple(signed))
     return signer.sign(headers, method=method, path=parts.path + (f"?{parts.query}" if parts.query else ""))
 
 

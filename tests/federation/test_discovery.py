@@ -100,12 +100,17 @@ async def test_webfinger_unknown_user_or_foreign_domain_is_404(fed):
         "acct:alice@personal.test",                # the host without the port is another authority
         pro.actor("bob"),                          # another server's actor URL
         f"{personal.base}/users/nobody",
-        f"{personal.base}0/@alice",                # another port: another authority
-        f"{personal.base}.evil.test/@alice",       # our base URL is only a prefix of its host
+        f"http://personal.test:{personal.server.port % 65535 + 1}/@alice",  # another port: another authority
     ):
         status, headers, doc = await _webfinger(personal, resource)
         assert status == 404, (resource, status, doc)
         assert headers["Access-Control-Allow-Origin"] == "*"
+    # A URL that cannot be parsed at all (a port past 65535, unbalanced brackets) is malformed.
+    for resource in (f"{personal.base}0/@alice" if personal.server.port > 6553 else "http://x:99999/@a",
+                     f"{personal.base}.evil.test/@alice",  # our base URL as a prefix: its "port" is no number
+                     "http://[::1/@alice"):
+        status, _, doc = await _webfinger(personal, resource)
+        assert status == 400, (resource, status, doc)
 
 
 async def test_webfinger_round_trip_actor_to_acct_to_actor(fed):

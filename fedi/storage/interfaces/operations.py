@@ -29,7 +29,7 @@ class Jobs(Protocol):
 
 class SeenSignatures(Protocol):
     async def claim(self, fingerprint: str, expires_at: float) -> bool:
-        """Remember a signature; False when it was already remembered (a replay)."""
+        """Remember a signature (its SHA-256, in hex); False when it was already remembered."""
         ...
     async def purge(self, now: float) -> int: ...
 

@@ -140,7 +140,7 @@ class SqliteSeenSignatures:
             "INSERT INTO seen_signatures (fingerprint, expires_at) VALUES (?, ?) "
             "ON CONFLICT (fingerprint) DO UPDATE SET expires_at = excluded.expires_at "
             "WHERE seen_signatures.expires_at < ?",
-            (fingerprint, expires_at, time.time()),
+            (bytes.fromhex(fingerprint), expires_at, time.time()),
         )
         return changed > 0
 

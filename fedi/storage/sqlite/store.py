@@ -31,51 +31,67 @@ from fedi.storage.sqlite.statuses import (
 from fedi.storage.sqlite.tags import SqliteFeaturedTags, SqliteFollowedTags
 
 
+REPOSITORIES: dict[str, type] = {
+    "accounts": SqliteAccounts,
+    "professional_profiles": SqliteProfessionalProfiles,
+    "users": SqliteUsers,
+    "tokens": SqliteTokens,
+    "follows": SqliteFollows,
+    "blocks": SqliteBlocks,
+    "domain_blocks": SqliteDomainBlocks,
+    "account_notes": SqliteAccountNotes,
+    "favourites": SqliteFavourites,
+    "pins": SqlitePins,
+    "notifications": SqliteNotifications,
+    "statuses": SqliteStatuses,
+    "activities": SqliteActivities,
+    "inbox": SqliteInbox,
+    "jobs": SqliteJobs,
+    "seen_signatures": SqliteSeenSignatures,
+    "hosts": SqliteHosts,
+    "settings": SqliteSettings,
+    "apps": SqliteApps,
+    "auth_codes": SqliteAuthCodes,
+    "feeds": SqliteFeeds,
+    "timelines": SqliteTimelines,
+    "media": SqliteMedia,
+    "markers": SqliteMarkers,
+    "bookmarks": SqliteBookmarks,
+    "mutes": SqliteMutes,
+    "lists": SqliteLists,
+    "filters": SqliteFilters,
+    "conversations": SqliteConversations,
+    "polls": SqlitePolls,
+    "push": SqlitePushSubscriptions,
+    "sessions": SqliteSessions,
+    "invites": SqliteInvites,
+    "followed_tags": SqliteFollowedTags,
+    "featured_tags": SqliteFeaturedTags,
+    "endorsements": SqliteEndorsements,
+    "suggestions": SqliteSuggestions,
+    "reports": SqliteReports,
+    "conversation_mutes": SqliteConversationMutes,
+    "moderation": SqliteModeration,
+}
+
+
 class SqliteStore:
-    """Repositories over one executor: the Database, or a Tx inside `atomic`."""
+    """Repositories over one executor: the Database, or a Tx inside `atomic`.
+
+    A repository is made the first time it is used, so that a transaction touching two
+    of them does not pay for building all forty."""
 
     def __init__(self, executor, database: Database | None = None):
         self._db = database
-        self.accounts = SqliteAccounts(executor)
-        self.professional_profiles = SqliteProfessionalProfiles(executor)
-        self.users = SqliteUsers(executor)
-        self.tokens = SqliteTokens(executor)
-        self.follows = SqliteFollows(executor)
-        self.blocks = SqliteBlocks(executor)
-        self.domain_blocks = SqliteDomainBlocks(executor)
-        self.account_notes = SqliteAccountNotes(executor)
-        self.favourites = SqliteFavourites(executor)
-        self.pins = SqlitePins(executor)
-        self.notifications = SqliteNotifications(executor)
-        self.statuses = SqliteStatuses(executor)
-        self.activities = SqliteActivities(executor)
-        self.inbox = SqliteInbox(executor)
-        self.jobs = SqliteJobs(executor)
-        self.seen_signatures = SqliteSeenSignatures(executor)
-        self.hosts = SqliteHosts(executor)
-        self.settings = SqliteSettings(executor)
-        self.apps = SqliteApps(executor)
-        self.auth_codes = SqliteAuthCodes(executor)
-        self.feeds = SqliteFeeds(executor)
-        self.timelines = SqliteTimelines(executor)
-        self.media = SqliteMedia(executor)
-        self.markers = SqliteMarkers(executor)
-        self.bookmarks = SqliteBookmarks(executor)
-        self.mutes = SqliteMutes(executor)
-        self.lists = SqliteLists(executor)
-        self.filters = SqliteFilters(executor)
-        self.conversations = SqliteConversations(executor)
-        self.polls = SqlitePolls(executor)
-        self.push = SqlitePushSubscriptions(executor)
-        self.sessions = SqliteSessions(executor)
-        self.invites = SqliteInvites(executor)
-        self.followed_tags = SqliteFollowedTags(executor)
-        self.featured_tags = SqliteFeaturedTags(executor)
-        self.endorsements = SqliteEndorsements(executor)
-        self.suggestions = SqliteSuggestions(executor)
-        self.reports = SqliteReports(executor)
-        self.conversation_mutes = SqliteConversationMutes(executor)
-        self.moderation = SqliteModeration(executor)
+        self._executor = executor
+
+    def __getattr__(self, name: str):
+        cls = REPOSITORIES.get(name)
+        if cls is None:
+            raise AttributeError(name)
+        repository = cls(self._executor)
+        setattr(self, name, repository)
+        return repository
 
     @classmethod
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
@@ -100,7 +116,7 @@ class SqliteStore:
 
     def on_commit(self, fn) -> None:
         """Run fn after the current transaction commits (at once outside a transaction)."""
-        executor = self.accounts.db
+        executor = self._executor
         if isinstance(executor, Tx):
             executor.after_commit(fn)
         else:
@@ -111,4 +127,4 @@ class SqliteStore:
 
 
 def in_transaction(store: SqliteStore) -> bool:
-    return isinstance(store.accounts.db, Tx)
+    return isinstance(store._executor, Tx)
