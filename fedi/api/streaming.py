@@ -18,6 +18,7 @@ from fedi.api.http import CORS_HEADERS, Auth, bearer, error, flag, route
 from fedi.api.streaming_channels import (
     PUBLIC, SSE_STREAMS, Connection, StreamError, deliver, identify, still_valid,
 )
+from fedi import safejson
 from fedi.appkeys import STATE
 from fedi.services.accounts import hash_token
 
@@ -127,10 +128,11 @@ def ws_token(request: web.Request) -> tuple[str | None, str | None]:
 def client_message(conn: Connection, text: str) -> None:
     """Apply a subscribe/unsubscribe message; errors are queued for the client."""
     try:
-        msg = json.loads(text)
+        msg = safejson.loads(text)
         if not isinstance(msg, dict) or msg.get("type") not in ("subscribe", "unsubscribe"):
             raise StreamError(400, "Unknown message type")
-        channel = conn.channel(str(msg.get("stream") or ""), msg.get("tag") or msg.get("list"))
+        tag = msg.get("tag") or msg.get("list")
+        channel = conn.channel(str(msg.get("stream") or ""), tag if isinstance(tag, (str, int)) else None)
     except (ValueError, StreamError) as exc:
         problem = exc if isinstance(exc, StreamError) else StreamError(400, "Invalid JSON")
         body = {"error": problem.message, "status": problem.status}

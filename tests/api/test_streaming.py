@@ -289,3 +289,24 @@ async def test_silenced_authors_stay_off_the_public_streams(fed):
         assert len(events) == 2  # public and public:local, for the unsilenced post only
     finally:
         inst.state.events.unsubscribe(sub)
+
+
+async def test_websocket_survives_hostile_messages(fed, caplog):
+    inst = await fed.start("personal.test")
+    alice = await inst.user("alice")
+    token = await inst.token("alice")
+    async with inst.session.ws_connect(f"{inst.base}/api/v1/streaming", protocols=[token]) as ws:
+        for text in ["[" * 50_000 + "]" * 50_000, '{"type": "subscribe", "stream": "hashtag", "tag": {"a": 1}}',
+                     '{"type": "subscribe", "stream": ["user"]}', '{"type": "subscribe", "stream": "\\u0000"}',
+                     "not json", '{"type": "subscribe", "stream": "list", "list": [1]}', "\ud800".encode(
+                         "utf-8", "surrogatepass").decode("latin-1")]:
+            await ws.send_str(text)
+            reply = await ws.receive_json(timeout=5)
+            assert reply["status"] in (400, 404), (text[:40], reply)
+        await ws.send_bytes(b"\x00\xff binary")  # ignored
+        await ws.send_json({"type": "subscribe", "stream": "public:local"})
+        await listening(inst, "public:local")
+        post = await statuses.create(inst.state, alice, "still here", visibility="public")
+        msg = await ws.receive_json(timeout=5)
+        assert json.loads(msg["payload"])["id"] == post.id
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
