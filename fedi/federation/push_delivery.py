@@ -20,7 +20,7 @@ def make_handler(state: State, http: HttpClient):
         sub, body = found
         try:
             message = webpush.encrypt(body, p256dh=sub["p256dh"], auth=sub["auth"],
-                                      vapid_pem=state.extras["vapid_private_key"], endpoint=sub["endpoint"],
+                                      vapid_pem=state.vapid_private_key, endpoint=sub["endpoint"],
                                       subject=subject, standard=sub["standard"])
         except Exception as exc:  # noqa: BLE001 - keys or endpoint unusable: no retry can help
             await state.store.push.delete(sub["id"])

@@ -156,7 +156,7 @@ async def signing_key(state: State, account_id: str) -> tuple[str, str]:
     """(key id, private key PEM) for a local account, or for the instance actor ("instance")."""
     if account_id == INSTANCE_SIGNER:
         return state.urls.instance_key_id, state.instance_private_key
-    cache = state.extras.setdefault("signing_keys", {})
+    cache = state.signing_keys
     if account_id in cache:
         return cache[account_id]
     account = await state.store.accounts.get(account_id)

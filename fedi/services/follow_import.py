@@ -126,7 +126,7 @@ async def import_follows(state: State, account: Account, rows: list[tuple[str, b
     tasks = [asyncio.ensure_future(one(address, notify)) for address, notify in rows]
     _, pending = await asyncio.wait(tasks, timeout=budget)
     if pending:
-        running = state.extras.setdefault("follow_imports", set())
+        running = state.background
         rest = asyncio.ensure_future(asyncio.wait(pending))
         running.add(rest)  # held until done, so the rest is not collected half-way
         rest.add_done_callback(running.discard)

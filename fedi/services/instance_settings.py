@@ -17,7 +17,6 @@ from fedi.config import BY_KIND, DEFAULT_VISIBILITIES, REGISTRATION_MODES, YES_N
 from fedi.services.errors import ServiceError
 from fedi.services.state import DomainPolicy, State
 
-CACHE = "instance_settings"  # key in state.extras
 KEYS = {  # setting -> key in the settings table
     "name": "instance.name",
     "description": "instance.description",
@@ -75,7 +74,7 @@ def defaults(config: Config) -> InstanceSettings:
 
 def current(state: State) -> InstanceSettings:
     """The settings in force (the configuration's until `load` has run)."""
-    cached = state.extras.get(CACHE)
+    cached = state.instance_settings
     return cached if cached is not None else defaults(state.config)
 
 
@@ -106,7 +105,7 @@ async def load(state: State) -> InstanceSettings:
     allowed = {a["domain"] for a in await state.store.moderation.allowed_domains()}
     state.domain_policy = DomainPolicy(frozenset(fed.blocked_domains) | blocked, settings.allowlist_mode,
                                        frozenset(fed.allowed_domains) | allowed)
-    state.extras[CACHE] = settings
+    state.instance_settings = settings
     return settings
 
 

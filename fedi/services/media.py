@@ -234,8 +234,9 @@ async def upload(state: State, account: Account, data: bytes, content_type: str,
         raise ServiceError("File is empty")
     description = clean_description(description)
     point = parse_focus(focus)
-    slots = state.extras.setdefault("media.processing", asyncio.Semaphore(PROCESSING_SLOTS))
-    async with slots:
+    if state.media_slots is None:
+        state.media_slots = asyncio.Semaphore(PROCESSING_SLOTS)
+    async with state.media_slots:
         enc = await asyncio.to_thread(_process, data)
     name, thumb_name = _new_name(enc.ext), _new_name(enc.thumb_ext)
     directory = media_dir(state)

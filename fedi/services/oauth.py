@@ -8,7 +8,6 @@ import hmac
 import re
 import secrets
 import time
-from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -16,6 +15,7 @@ from fedi.ids import new_id
 from fedi.models import Account, App, AuthCode
 from fedi.services.accounts import authenticate, hash_token
 from fedi.services.errors import ServiceError
+from fedi.services.memory import RateWindow
 from fedi.services.state import State
 from fedi.urls import split_url
 
@@ -232,11 +232,10 @@ def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
 # The consent form's CSRF token and the failed-login limit ------------------------------
 
 async def secret_key(state: State) -> bytes:
-    key = state.extras.get("oauth_secret_key")
-    if key is None:
+    if state.secret_key is None:
         stored = await state.store.settings.set_if_absent("secret_key", secrets.token_hex(32))
-        key = state.extras["oauth_secret_key"] = stored.encode()
-    return key
+        state.secret_key = stored.encode()
+    return state.secret_key
 
 
 def new_nonce() -> str:
@@ -253,33 +252,8 @@ async def csrf_valid(state: State, nonce: str, token: str) -> bool:
     return hmac.compare_digest((await csrf_token(state, nonce)).encode(), token.encode())
 
 
-class SlidingWindow:
-    """At most `limit` events per key in the last `window` seconds (in memory, per process)."""
-
-    def __init__(self, limit: int = 10, window: float = 300.0, max_keys: int = 100_000):
-        self.limit, self.window, self.max_keys = limit, window, max_keys
-        self.events: dict[str, deque] = {}
-
-    def _recent(self, key: str, now: float) -> deque:
-        events = self.events.get(key, deque())
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        return events
-
-    def blocked(self, key: str) -> bool:
-        return len(self._recent(key, time.monotonic())) >= self.limit
-
-    def hit(self, key: str) -> None:
-        now = time.monotonic()
-        if len(self.events) >= self.max_keys:
-            for stale in [k for k in self.events if not self._recent(k, now)]:
-                del self.events[stale]
-        self.events[key] = self._recent(key, now)
-        self.events[key].append(now)
-
-
-def login_limiter(state: State) -> SlidingWindow:
-    return state.extras.setdefault("oauth_failed_logins", SlidingWindow())
+def login_limiter(state: State) -> RateWindow:
+    return state.failed_logins
 
 
 async def login(state: State, ip: str, username, password) -> Account | None:

@@ -39,12 +39,12 @@ async def ensure_vapid_key(state: State) -> None:
     pem = await state.store.settings.get("vapid_private_key")
     if pem is None:
         pem = await state.store.settings.set_if_absent("vapid_private_key", webpush.generate_vapid_key())
-    state.extras["vapid_private_key"] = pem
-    state.extras["vapid_public_key"] = webpush.public_key_of(pem)
+    state.vapid_private_key = pem
+    state.vapid_public_key = webpush.public_key_of(pem)
 
 
 def vapid_public_key(state: State) -> str:
-    return state.extras.get("vapid_public_key", "")
+    return state.vapid_public_key
 
 
 def _alerts(given: dict | None, current: dict | None = None) -> dict:

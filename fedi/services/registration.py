@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fedi.models import Account, User
 from fedi.services import accounts, fanout, instance_settings
 from fedi.services.errors import Forbidden, NotFound, ServiceError
-from fedi.services.oauth import SlidingWindow
+from fedi.services.memory import RateWindow, SlidingWindow
 from fedi.services.state import State
 
 MAX_REASON = 1000
@@ -39,8 +39,10 @@ async def mode(state: State) -> str:
     return instance_settings.current(state).registrations
 
 
-def limiter(state: State) -> SlidingWindow:
-    return state.extras.setdefault("registration_attempts", SlidingWindow(ATTEMPTS_PER_HOUR, 3600.0))
+def limiter(state: State) -> RateWindow:
+    if state.sign_up_attempts is None:
+        state.sign_up_attempts = SlidingWindow(ATTEMPTS_PER_HOUR, 3600.0)
+    return state.sign_up_attempts
 
 
 # --------------------------------------------------------------------------- invites

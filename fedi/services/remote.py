@@ -40,7 +40,7 @@ async def refreshed(state: State, account: Account, max_age: float = VIEW_MAX_AG
     followers' servers get). The stored copy when the server does not answer quickly."""
     if account.local or state.resolver is None or time.time() - (account.fetched_at or 0) < max_age:
         return account
-    failed = state.extras.setdefault("refresh_failures", {})
+    failed = state.refresh_failures
     if time.time() - failed.get(account.uri, 0) < RETRY_AFTER:
         return account
     try:

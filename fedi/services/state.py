@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from fedi.config import Config
 from fedi.models import Account
 from fedi.services.events import EventBus
+from fedi.services.memory import Idempotency, IdempotencyKeys, RateWindow, SlidingWindow
 from fedi.storage.interfaces import Store
 from fedi.urls import Urls
+
+if TYPE_CHECKING:
+    from fedi.services.instance_settings import InstanceSettings
 
 
 class Resolver(Protocol):
@@ -61,8 +66,21 @@ class State:
     wake: object = None
     instance_private_key: str = ""
     instance_public_key: str = ""
-    extras: dict = field(default_factory=dict)
+    vapid_private_key: str = ""  # Web Push (set by fedi.services.push.ensure_vapid_key)
+    vapid_public_key: str = ""
+    secret_key: bytes | None = None  # for CSRF and consent-form tokens (fedi.services.oauth.secret_key)
+    # The instance settings in force (fedi.services.instance_settings.load; until then the config's).
+    instance_settings: InstanceSettings | None = None
     events: EventBus = field(default_factory=EventBus)
+    # Per-process memory, behind the interfaces of fedi.services.memory where it decides
+    # anything: rate windows, idempotency keys. The rest are caches.
+    failed_logins: RateWindow = field(default_factory=SlidingWindow)
+    sign_up_attempts: RateWindow | None = None  # made by fedi.services.registration on first use
+    idempotency: IdempotencyKeys = field(default_factory=Idempotency)
+    signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
+    refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
+    background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request
+    media_slots: asyncio.Semaphore | None = None  # made by fedi.services.media on first use
     # The federation policy in force: the configuration's lists merged with the admins' (set by
     # fedi.services.instance_settings.load; until then, the configuration's alone).
     domain_policy: DomainPolicy | None = None

@@ -11,7 +11,7 @@ from fedi.activitypub.audience import LOCAL, normalize
 from fedi.activitypub.html import sanitize_summary
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Favourite, Status
-from fedi.services import fanout, idempotency, media, polls, remote
+from fedi.services import fanout, media, polls, remote
 from fedi.services.errors import Forbidden, NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 from fedi.services.visibility import can_view, local_only
@@ -144,7 +144,7 @@ async def create_once(state: State, author: Account, key: str | None, **options)
     async def make() -> str:
         return (await create(state, author, **options)).id
 
-    status_id = await idempotency.keys(state).once((author.id, key), make) if key else await make()
+    status_id = await state.idempotency.once((author.id, key), make) if key else await make()
     return await state.store.statuses.get(status_id)
 
 

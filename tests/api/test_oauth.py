@@ -138,7 +138,7 @@ async def test_app_registration(inst, web):
     assert app["redirect_uris"] == [CALLBACK, OOB] and app["redirect_uri"] == f"{CALLBACK}\n{OOB}"
     assert app["scopes"] == ["read", "write", "follow", "push"]
     assert app["client_secret_expires_at"] == 0 and app["client_id"]
-    assert app["vapid_key"] == inst.state.extras["vapid_public_key"] and len(app["vapid_key"]) == 87
+    assert app["vapid_key"] == inst.state.vapid_public_key and len(app["vapid_key"]) == 87
     body = {"client_name": "JSON client", "redirect_uris": ["myapp://oauth", CALLBACK], "scopes": "read:statuses"}
     async with web.post(f"{inst.base}/api/v1/apps/", json=body) as resp:
         assert resp.status == 200

@@ -221,9 +221,9 @@ async def test_a_slow_import_goes_on_in_the_background(fed):
         await inst.user(name)
     result = await follow_import.import_follows(inst.state, erin, [(n, False) for n in names], budget=0)
     assert result.remaining == 3 and result.followed == 0
-    [rest] = inst.state.extras["follow_imports"]
+    [rest] = inst.state.background
     await rest
     for name in names:
         target = await inst.state.store.accounts.by_handle(name, None)
         assert (await inst.state.store.follows.get(erin.id, target.id)).accepted
-    assert inst.state.extras["follow_imports"] == set()
+    assert inst.state.background == set()

@@ -5,7 +5,7 @@ import time
 from aiohttp.test_utils import unused_port
 
 from fedi.services import registration
-from fedi.services.oauth import SlidingWindow
+from fedi.services.memory import SlidingWindow
 from fedi.web.security import SESSION_COOKIE
 
 
@@ -169,7 +169,7 @@ async def test_closed_registrations(fed, browser_for):
 
 async def test_sign_ups_are_rate_limited_per_address(fed, browser_for):
     inst = await fed.start("open.test")
-    inst.state.extras["registration_attempts"] = SlidingWindow(2, 3600.0)
+    inst.state.sign_up_attempts = SlidingWindow(2, 3600.0)
     b = browser_for(inst)
     await b.get("/auth/sign_up")
     assert (await b.post("/auth/sign_up", new_user("one"), follow=False)).status == 303
