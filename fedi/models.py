@@ -297,3 +297,34 @@ class Page:
     items: list
     total: int | None = None
     next_max_id: str | None = None
+
+
+@dataclass(frozen=True)
+class InstanceSettings:
+    """What admins may change at run time over the configuration (fedi.services.instance_settings)."""
+
+    name: str
+    description: str
+    rules: tuple[str, ...]
+    registrations: str  # open | approval | invite | closed
+    allowlist_mode: bool
+    kind: str  # fixed by the configuration
+    base_url: str  # fixed by the configuration
+    # How new accounts start out: "kind" (as the instance kind has it), or a value of its own.
+    approve_followers: str = "kind"  # kind | yes | no
+    default_visibility: str = "kind"  # kind | public | unlisted | private | local
+    discoverable: str = "kind"  # kind | yes | no
+
+    def new_accounts(self) -> tuple[bool, bool, str]:
+        """(locked, discoverable, default visibility) of a new account; "kind" follows the
+        instance kind."""
+        professional = self.kind == "professional"
+        locked = professional if self.approve_followers == "kind" else self.approve_followers == "yes"
+        found = (not professional) if self.discoverable == "kind" else self.discoverable == "yes"
+        visibility = ("private" if professional else "public") if self.default_visibility == "kind" \
+            else self.default_visibility
+        return locked, found, visibility
+
+    def rule_entities(self) -> list[dict]:
+        """The rules as Mastodon's Rule entities: ids are their positions, from "1"."""
+        return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(self.rules, 1)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.web_request import FileField
 
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.http import (
     authenticate, error, flag, link_header, listed, number, ok, page_args, params, route,
 )
@@ -127,7 +127,7 @@ async def account_statuses(request: web.Request) -> web.Response:
             exclude_replies=flag(p, "exclude_replies"), exclude_reblogs=flag(p, "exclude_reblogs"),
             only_media=flag(p, "only_media"), tag=p.get("tagged") or None, **paging)
     statuses = [s for s in [await store.statuses.get(i) for i in ids] if s and await can_view(store, s, viewer)]
-    return ok(await entities.statuses(state, statuses, viewer), headers=link_header(request, ids))
+    return ok(await entities_status.statuses(state, statuses, viewer), headers=link_header(request, ids))
 
 
 async def _account_list(request: web.Request, *, followers: bool) -> web.Response:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities_status
 from fedi.api.entities import AccountCache
 from fedi.api.http import authenticate, error, link_header, ok, page_args, params, route
 from fedi.appkeys import STATE
@@ -19,7 +19,7 @@ from fedi.models import Account
 async def conversation(state, group: dict, viewer: Account, cache: AccountCache) -> dict | None:
     """A Conversation; None when its last status cannot be rendered any more."""
     st = await state.store.statuses.get(group["last_status_id"])
-    last = await entities.status(state, st, viewer, cache=cache) if st is not None else None
+    last = await entities_status.status(state, st, viewer, cache=cache) if st is not None else None
     if last is None:
         return None
     people = await state.store.conversations.participants(viewer.id, group["key"])

@@ -3,10 +3,11 @@
 Every entity follows docs.joinmastodon.org for the Mastodon version this server
 claims (`fedi.api.entities_instance.MASTODON_VERSION`): the same keys, types and
 null-ness. Optional keys Mastodon omits (e.g. a status's `favourited` for an
-anonymous reader) are omitted here too. Statuses live in `fedi.api.entities_status`;
-`status` and `statuses` are re-exported below, next to the shapes built from a rendered
-status (context, edit history, source), so status callers import this module only.
-The instance (/api/v1/instance, /api/v2/instance) is in `fedi.api.entities_instance`.
+anonymous reader) are omitted here too. Statuses (with their media, mentions, tags and
+polls) live in `fedi.api.entities_status`, notifications (which carry a status) in
+`fedi.api.entities_notification`, the instance (/api/v1/instance, /api/v2/instance) in
+`fedi.api.entities_instance`; the shapes built from a rendered status (context, edit
+history, source) are here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import UTC, datetime
 
 from fedi.activitypub.html import html_to_text
 from fedi.activitypub.parse import parse_time
-from fedi.models import Account, Notification, Status
+from fedi.models import Account
 from fedi.services import professional
 from fedi.services.profile import editable_fields
 
@@ -196,45 +197,6 @@ async def relationship(state, viewer: Account, target: Account) -> dict:
     }
 
 
-# --------------------------------------------------------------------------- notifications
-
-async def notification(state, n: Notification, viewer: Account | None,
-                       cache: AccountCache | None = None) -> dict | None:
-    """A Notification, or None when the account or status it is about is gone."""
-    cache = cache or AccountCache(state)
-    sender = await cache.entity(n.from_account_id)
-    if sender is None:
-        return None
-    doc = {
-        "id": n.id,
-        "type": n.type,
-        "group_key": f"ungrouped-{n.id}",
-        "created_at": iso(n.created_at),
-        "account": sender,
-    }
-    if n.type in STATUS_NOTIFICATIONS or n.status_id:
-        st = await state.store.statuses.get(n.status_id) if n.status_id else None
-        if st is None:
-            return None
-        rendered = await status(state, st, viewer, cache=cache)
-        if rendered is None:
-            return None
-        doc["status"] = rendered
-    return doc
-
-
-async def notifications(state, items: list[Notification], viewer: Account | None) -> list[dict]:
-    """Several notifications; those whose account or status is gone are left out."""
-    cache = AccountCache(state)
-    await cache.load(n.from_account_id for n in items)
-    out = []
-    for n in items:
-        doc = await notification(state, n, viewer, cache)
-        if doc is not None:
-            out.append(doc)
-    return out
-
-
 # --------------------------------------------------------------------------- apps, errors, tokens
 
 def application(name: str, website: str | None, client_id: str | None = None,
@@ -276,23 +238,6 @@ def error(message: str, description: str | None = None) -> dict:
 def token(access_token: str, scope: str, created_at: float | None = None) -> dict:
     return {"access_token": access_token, "token_type": "Bearer", "scope": scope,
             "created_at": int(time.time() if created_at is None else created_at)}
-
-
-# --------------------------------------------------------------------------- statuses (re-exported)
-
-async def status(state, st: Status, viewer: Account | None, *, source_requested: bool = False,
-                 cache: AccountCache | None = None, context: str = "home") -> dict | None:
-    from fedi.api import entities_status
-
-    return await entities_status.status(state, st, viewer, source_requested=source_requested, cache=cache,
-                                        context=context)
-
-
-async def statuses(state, items: list[Status], viewer: Account | None, *,
-                   context: str = "home") -> list[dict]:
-    from fedi.api import entities_status
-
-    return await entities_status.statuses(state, items, viewer, context=context)
 
 
 def context(ancestors: list[dict], descendants: list[dict]) -> dict:

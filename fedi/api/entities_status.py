@@ -1,15 +1,15 @@
-"""Status entities for the Mastodon client API, with their MediaAttachment, Mention and
-Tag parts. Import them through `fedi.api.entities`, which re-exports `status`/`statuses`.
-"""
+"""Status entities for the Mastodon client API, with their MediaAttachment, Mention, Tag
+and Poll parts."""
 
 from __future__ import annotations
 
+import time
+
 from fedi import SOFTWARE_NAME
 from fedi.activitypub.html import html_to_text
-from fedi.api import polls
 from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
 from fedi.models import Account, Status
-from fedi.services import filters
+from fedi.services import filters, polls
 
 PINNABLE = ("public", "unlisted", "private", "local")
 # The visibilities a Status reports; anything else shows as followers-only.
@@ -51,6 +51,28 @@ def mention(acc: Account) -> dict:
 def status_tag(state, name: str) -> dict:
     return {"name": name, "url": state.urls.tag(name)}
 
+
+
+def poll(st: Status, poll: dict, viewer: Account | None, own_votes: list[int] | None) -> dict:
+    """A Poll as `viewer` sees it; `own_votes` are the viewer's choices (None: anonymous)."""
+    expired = polls.expired(poll, time.time())
+    counts = list(poll["counts"]) + [0] * (len(poll["options"]) - len(poll["counts"]))
+    hidden = poll["hide_totals"] and not expired and (viewer is None or viewer.id != st.account_id)
+    doc = {
+        "id": st.id,
+        "expires_at": iso(poll["expires_at"]),
+        "expired": expired,
+        "multiple": poll["multiple"],
+        "votes_count": sum(counts),
+        "voters_count": poll["voters_count"],
+        "options": [{"title": title, "votes_count": None if hidden else counts[i]}
+                    for i, title in enumerate(poll["options"])],
+        "emojis": [],
+    }
+    if viewer is not None:
+        doc["voted"] = bool(own_votes) or viewer.id == st.account_id
+        doc["own_votes"] = list(own_votes or [])
+    return doc
 
 class _Renderer:
     """Renders statuses for one reader, sharing account lookups and the reader's pins."""
@@ -185,7 +207,7 @@ class _Renderer:
             "edited_at": iso(st.edited_at),
         })
         if st.id in self.polls:
-            doc["poll"] = polls.entity(st, self.polls[st.id], self.viewer, self.own_votes.get(st.id))
+            doc["poll"] = poll(st, self.polls[st.id], self.viewer, self.own_votes.get(st.id))
         if source_requested:
             doc["text"] = st.source if st.source is not None else html_to_text(st.content)
         if st.local:

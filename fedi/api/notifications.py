@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities, entities_notification
 from fedi.api.http import authenticate, error, link_header, listed, number, ok, page_args, params, route
 from fedi.appkeys import STATE
 from fedi.services import follows, notification_groups
@@ -19,7 +19,7 @@ async def list_notifications(request: web.Request) -> web.Response:
     items = await state.store.notifications.page(
         viewer.id, types=listed(p, "types") or None, exclude_types=listed(p, "exclude_types") or None,
         from_account_id=p.get("account_id") or None, **page_args(p))
-    body = await entities.notifications(state, items, viewer)
+    body = await entities_notification.notifications(state, items, viewer)
     return ok(body, headers=link_header(request, [n.id for n in items]))
 
 
@@ -50,7 +50,7 @@ async def _own(request: web.Request, scope: str):
 
 async def get_notification(request: web.Request) -> web.Response:
     state, viewer, n = await _own(request, "read:notifications")
-    rendered = await entities.notification(state, n, viewer)
+    rendered = await entities_notification.notification(state, n, viewer)
     if rendered is None:
         raise error(404, "Record not found")
     return ok(rendered)

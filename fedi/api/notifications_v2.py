@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.entities import STATUS_NOTIFICATIONS, iso
 from fedi.api.http import authenticate, error, link_header, listed, number, ok, params, route
 from fedi.api.notifications import filters_of
@@ -44,7 +44,7 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     whose status or accounts can no longer be shown are left out."""
     wanted = dict.fromkeys(g.status_id for g in groups if g.type in STATUS_NOTIFICATIONS and g.status_id)
     found = [st for st in [await state.store.statuses.get(i) for i in wanted] if st is not None]
-    statuses = await entities.statuses(state, found, viewer, context="notifications")
+    statuses = await entities_status.statuses(state, found, viewer, context="notifications")
     shown = {doc["id"] for doc in statuses}
     cache = entities.AccountCache(state)
     await cache.load(a for g in groups for a in g.sample_account_ids)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.http import authenticate, error, flag, link_header, listed, number, ok, page_args, params, route
 from fedi.api.entities import iso
 from fedi.appkeys import STATE
@@ -48,7 +48,7 @@ async def set_markers(request: web.Request) -> web.Response:
 async def _status_list(request, pairs, viewer) -> web.Response:
     state = request.app[STATE]
     found = [await state.store.statuses.get(s) for _, s in pairs]
-    body = await entities.statuses(state, [s for s in found if s is not None], viewer)
+    body = await entities_status.statuses(state, [s for s in found if s is not None], viewer)
     return ok(body, headers=link_header(request, [k for k, _ in pairs]))
 
 

@@ -1,12 +1,10 @@
-"""Polls: the Poll entity, reading a poll and voting in it."""
+"""Polls: reading a poll and voting in it (the Poll entity is in fedi.api.entities_status)."""
 
 from __future__ import annotations
 
-import time
-
 from aiohttp import web
 
-from fedi.api.entities import iso
+from fedi.api import entities_status
 from fedi.api.http import authenticate, error, listed, ok, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
@@ -14,28 +12,6 @@ from fedi.services import polls as svc
 from fedi.services.visibility import can_view
 
 NOT_FOUND = "Record not found"
-
-
-def entity(st: Status, poll: dict, viewer: Account | None, own_votes: list[int] | None) -> dict:
-    """A Poll as `viewer` sees it; `own_votes` are the viewer's choices (None: anonymous)."""
-    expired = svc.expired(poll, time.time())
-    counts = list(poll["counts"]) + [0] * (len(poll["options"]) - len(poll["counts"]))
-    hidden = poll["hide_totals"] and not expired and (viewer is None or viewer.id != st.account_id)
-    doc = {
-        "id": st.id,
-        "expires_at": iso(poll["expires_at"]),
-        "expired": expired,
-        "multiple": poll["multiple"],
-        "votes_count": sum(counts),
-        "voters_count": poll["voters_count"],
-        "options": [{"title": title, "votes_count": None if hidden else counts[i]}
-                    for i, title in enumerate(poll["options"])],
-        "emojis": [],
-    }
-    if viewer is not None:
-        doc["voted"] = bool(own_votes) or viewer.id == st.account_id
-        doc["own_votes"] = list(own_votes or [])
-    return doc
 
 
 async def _poll_status(state, poll_id: str, viewer: Account | None) -> tuple[Status, dict]:
@@ -48,7 +24,7 @@ async def _poll_status(state, poll_id: str, viewer: Account | None) -> tuple[Sta
 
 async def _render(state, st: Status, poll: dict, viewer: Account | None) -> dict:
     own = (await state.store.polls.votes_of(viewer.id, [st.id])).get(st.id) if viewer else None
-    return entity(st, poll, viewer, own)
+    return entities_status.poll(st, poll, viewer, own)
 
 
 async def show(request: web.Request) -> web.Response:

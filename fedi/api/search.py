@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.http import authenticate, flag, number, ok, params, route
 from fedi.appkeys import STATE
 from fedi.services import search as searching
@@ -20,7 +20,7 @@ async def search(request: web.Request) -> web.Response:
                                    resolve=flag(p, "resolve"), limit=number(p, "limit", 20, 1, 40))
     return ok({
         "accounts": [await entities.account(state, a) for a in found.accounts],
-        "statuses": await entities.statuses(state, found.statuses, viewer) if found.statuses else [],
+        "statuses": await entities_status.statuses(state, found.statuses, viewer) if found.statuses else [],
         "hashtags": [{"name": n, "url": state.urls.tag(n), "history": [], "following": False}
                      for n in found.hashtags],
     })

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.activitypub.audience import LOCAL, normalize
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.http import authenticate, error, flag, listed, number, ok, params, route
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
@@ -52,7 +52,7 @@ async def _own(state, status_id: str, me: Account) -> Status:
 
 
 async def _render(state, st: Status | None, viewer: Account | None, **kw) -> dict:
-    doc = await entities.status(state, st, viewer, **kw) if st is not None else None
+    doc = await entities_status.status(state, st, viewer, **kw) if st is not None else None
     if doc is None:
         raise error(404, NOT_FOUND)
     return doc
@@ -173,7 +173,7 @@ async def create(request: web.Request) -> web.Response:
 async def show_many(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     ids = [str(i) for i in listed(await params(request), "id")][:40]
-    return ok(await entities.statuses(state, await visible_statuses(state, ids, viewer), viewer))
+    return ok(await entities_status.statuses(state, await visible_statuses(state, ids, viewer), viewer))
 
 
 async def show(request: web.Request) -> web.Response:
@@ -213,8 +213,8 @@ async def context(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _visible(state, _id(request), viewer)
     up, down = await threads.context(state, st, viewer)
-    return ok(entities.context(await entities.statuses(state, up, viewer),
-                               await entities.statuses(state, down, viewer)))
+    return ok(entities.context(await entities_status.statuses(state, up, viewer),
+                               await entities_status.statuses(state, down, viewer)))
 
 
 def _action(do, scope: str, lookup=_target):

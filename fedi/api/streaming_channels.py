@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode
 
-from fedi.api import entities
+from fedi.api import entities, entities_notification, entities_status
 from fedi.api.conversations import conversation
 from fedi.api.http import Auth, error, scope_allows
 from fedi.services.accounts import hash_token
@@ -192,7 +192,7 @@ async def render(conn: Connection, event: str, payload: dict):
             original = await state.store.statuses.get(st.reblog_of_id)
             if original is None or not await visible(conn, original):
                 return None, None
-        doc = await entities.status(state, st, viewer)
+        doc = await entities_status.status(state, st, viewer)
     elif event == "notification" and viewer is not None:
         note = await state.store.notifications.get(payload["notification_id"])
         if note is None or note.account_id != viewer.id:
@@ -200,7 +200,7 @@ async def render(conn: Connection, event: str, payload: dict):
         mute = await state.store.mutes.get(viewer.id, note.from_account_id)
         if mute is not None and mute["notifications"]:
             return None, None
-        doc, st = await entities.notification(state, note, viewer), None
+        doc, st = await entities_notification.notification(state, note, viewer), None
     elif event == "conversation" and viewer is not None:
         doc, st = await conversation_doc(conn, payload["status_id"]), None
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities_status
 from fedi.api.http import authenticate, error, flag, link_header, ok, page_args, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
@@ -39,7 +39,7 @@ async def respond(request: web.Request, ids: list[str], viewer: Account | None,
     """A page of statuses; the Link header follows the page's ids, whatever was dropped."""
     state = request.app[STATE]
     items = await visible_statuses(state, ids, viewer, context)
-    return ok(await entities.statuses(state, items, viewer, context=context),
+    return ok(await entities_status.statuses(state, items, viewer, context=context),
               headers=link_header(request, ids))
 
 
@@ -117,7 +117,7 @@ async def list_timeline(request: web.Request) -> web.Response:
     if row is None or row["account_id"] != me.id:
         raise error(404, "Record not found")
     items = await list_statuses(state, me, row, page_args(await params(request)))
-    return ok(await entities.statuses(state, items, me), headers=link_header(request, [s.id for s in items]))
+    return ok(await entities_status.statuses(state, items, me), headers=link_header(request, [s.id for s in items]))
 
 
 def setup(app: web.Application) -> None:

@@ -22,16 +22,15 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import urldefrag
 
 from fedi.activitypub.parse import first_type, host_of, id_of, public_key_of, same_origin
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError
-from fedi.services.errors import NotFound, ServiceError, Unavailable
-
-if TYPE_CHECKING:
-    from fedi.federation.dereference import Dereferencer
+from fedi.models import Account
+from fedi.services.errors import NotFound, ServiceError
+from fedi.services.state import State
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,16 @@ REFRESH_PER_KEY = 300.0  # seconds between forced re-fetches of one key
 REFRESH_PER_HOST = (10, 10 / 60)  # burst, then per second, for one host's keys
 REFRESH_TOTAL = (60, 1.0)  # burst, then per second, for all hosts together
 FETCH_PER_HOST = (60, 1.0)  # first fetches of unknown keys, per host
+
+
+class Documents(Protocol):
+    """What keys need of the dereferencer (fedi.federation.dereference.Dereferencer)."""
+
+    state: State
+
+    async def get_document(self, uri: str) -> tuple[str, dict]: ...
+    async def actor(self, uri: str, *, refresh: bool = False) -> Account: ...
+    async def store_actor(self, doc: dict) -> Account: ...
 
 
 class KeyUnavailable(Exception):
@@ -82,7 +91,7 @@ class Buckets:
 class Keys:
     """The key retriever of the signature verifier: `await keys(key_id, refresh)`."""
 
-    def __init__(self, deref: "Dereferencer", clock=time.monotonic):
+    def __init__(self, deref: Documents, clock=time.monotonic):
         self.deref = deref
         self.state = deref.state
         self.clock = clock

@@ -12,7 +12,7 @@ from fedi.activitypub.html import sanitize_html
 from fedi.activitypub.parse import first_type, id_of
 from fedi.activitypub.vocab import ACTOR_TYPES, NOTE_TYPES, is_public
 from fedi.models import Account
-from fedi.services import follows, professional, profile, remote, statuses
+from fedi.services import follows, professional, profile, remote, remote_notes, statuses
 from fedi.services.errors import Forbidden, NotFound, ServiceError
 from fedi.services.state import State
 
@@ -53,7 +53,7 @@ async def _create(state: State, account: Account, activity: dict) -> str:
         visibility = visibility_of(addressed, state.urls.followers(account.username))
     reply_to = None
     if id_of(obj.get("inReplyTo")):
-        reply_to = await remote.status_by_uri(state, id_of(obj.get("inReplyTo")))
+        reply_to = await remote_notes.by_uri(state, id_of(obj.get("inReplyTo")))
     summary = obj.get("summary") if isinstance(obj.get("summary"), str) else ""
     language = None
     if isinstance(obj.get("contentMap"), dict) and obj["contentMap"]:
@@ -95,7 +95,7 @@ async def _status(state: State, obj) -> object:
     uri = id_of(obj)
     if not uri:
         raise ServiceError("the object needs an id")
-    return await remote.status_by_uri(state, uri)
+    return await remote_notes.by_uri(state, uri)
 
 
 async def _actor(state: State, obj) -> Account:

@@ -15,11 +15,11 @@ from fedi.activitypub.audience import LOCAL, recipients
 from fedi.activitypub.parse import host_of
 from fedi.ids import new_id
 from fedi.models import Account, Notification, Status
-from fedi.services import push
+from fedi.services import push, queues
 from fedi.services.state import State
 from fedi.services.tags import tag_readers
 
-DELIVER_QUEUE = "deliver"
+DELIVER_QUEUE = queues.DELIVER
 # Visibilities announced on the public and hashtag streams. Each listener's stream checks
 # that its reader may see the post, so local-only posts reach signed-in local readers only.
 PUBLIC_STREAMED = ("public", LOCAL)

@@ -11,9 +11,9 @@ sign-up, and `State.domain_blocked` for every peer request — reads it without 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from fedi.config import BY_KIND, DEFAULT_VISIBILITIES, REGISTRATION_MODES, YES_NO, Config
+from fedi.models import InstanceSettings
 from fedi.services.errors import ServiceError
 from fedi.services.state import DomainPolicy, State
 
@@ -32,34 +32,6 @@ MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 MAX_RULES = 20
 MAX_RULE = 300
-
-
-@dataclass(frozen=True)
-class InstanceSettings:
-    name: str
-    description: str
-    rules: tuple[str, ...]
-    registrations: str  # open | approval | invite | closed
-    allowlist_mode: bool
-    kind: str  # fixed by the configuration
-    base_url: str  # fixed by the configuration
-    # How new accounts start out: "kind" (as the instance kind has it), or a value of its own.
-    approve_followers: str = BY_KIND  # kind | yes | no
-    default_visibility: str = BY_KIND  # kind | public | unlisted | private | local
-    discoverable: str = BY_KIND  # kind | yes | no
-
-    def new_accounts(self) -> tuple[bool, bool, str]:
-        """(locked, discoverable, default visibility) of a new account."""
-        professional = self.kind == "professional"
-        locked = professional if self.approve_followers == BY_KIND else self.approve_followers == "yes"
-        found = (not professional) if self.discoverable == BY_KIND else self.discoverable == "yes"
-        visibility = ("private" if professional else "public") if self.default_visibility == BY_KIND \
-            else self.default_visibility
-        return locked, found, visibility
-
-    def rule_entities(self) -> list[dict]:
-        """The rules as Mastodon's Rule entities: ids are their positions, from "1"."""
-        return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(self.rules, 1)]
 
 
 def defaults(config: Config) -> InstanceSettings:

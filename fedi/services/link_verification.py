@@ -21,12 +21,13 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from fedi.models import Account, Job
 from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services import queues
 from fedi.services.state import State
 from fedi.urls import split_url
 
 log = logging.getLogger(__name__)
 
-QUEUE = "verify_links"
+QUEUE = queues.VERIFY_LINKS
 FIRST_SIGHT_DELAY = 300.0  # seconds (plus as much again at random)
 RECHECK_EVERY = 24 * 3600.0  # links to other accounts are checked again at least this often
 RECHECKED_KEY = "links.rechecked_at"

@@ -24,6 +24,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from fedi.ids import new_id
 from fedi.models import Account, MediaAttachment
 from fedi.services.errors import NotFound, ServiceError
+from fedi.services import queues
 from fedi.services.state import State
 
 log = logging.getLogger(__name__)
@@ -350,12 +351,10 @@ async def served_file(state: State, name: str) -> tuple[Path, str] | None:
 async def _reserved(state: State, account_id: str) -> set[str]:
     """What keeps the account's unattached media: the ids of those its pending scheduled
     posts will attach, and the file names of its avatar and header."""
-    from fedi.services.scheduled import QUEUE  # here: scheduled posts are made through this module
-
     account = await state.store.accounts.get(account_id)
     profile = (account.avatar_url, account.header_url) if account else ()
     kept = {url.rsplit("/", 1)[-1] for url in profile if url}
-    for job in await state.store.jobs.owned(QUEUE, account_id):
+    for job in await state.store.jobs.owned(queues.SCHEDULED, account_id):
         kept.update(str(i) for i in job["payload"].get("params", {}).get("media_ids") or [])
     return kept
 

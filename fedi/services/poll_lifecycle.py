@@ -13,10 +13,10 @@ import time
 from fedi.activitypub import render
 from fedi.ids import new_id
 from fedi.models import Job
-from fedi.services import fanout
+from fedi.services import fanout, queues
 from fedi.services.state import State
 
-UPDATE_QUEUE, END_QUEUE = "poll_update", "poll_end"
+UPDATE_QUEUE, END_QUEUE = queues.POLL_UPDATE, queues.POLL_END
 UPDATE_DELAY = 30.0  # seconds: votes arriving together share one Update
 
 

@@ -15,10 +15,11 @@ from fedi.activitypub.html import html_to_text
 from fedi.ids import new_id
 from fedi.models import Account, Token
 from fedi.services.errors import NotFound, ServiceError as Unprocessable
+from fedi.services import queues
 from fedi.services.state import State
 from fedi import webpush
 
-QUEUE = "push"
+QUEUE = queues.PUSH
 ALERTS = ("mention", "status", "reblog", "follow", "follow_request", "favourite", "poll", "update",
           "quote", "quoted_update", "admin.sign_up", "admin.report")
 POLICIES = ("all", "followed", "follower", "none")

@@ -1,4 +1,4 @@
-"""Finding accounts and statuses that may live on other servers."""
+"""Finding accounts that may live on other servers (statuses: fedi.services.remote_notes)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import logging
 import time
 
 from fedi.activitypub.parse import host_of
-from fedi.models import Account, Status
+from fedi.models import Account
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 
@@ -81,22 +81,3 @@ async def account_by_reference(state: State, ref: str) -> Account:
     if not username:
         raise ServiceError(f"not an account reference: {ref!r}")
     return await account_by_handle(state, username, host or None)
-
-
-async def status_by_uri(state: State, uri: str) -> Status:
-    status = await state.store.statuses.by_uri(uri)
-    if status is not None:
-        return status
-    if state.urls.is_local(uri):
-        raise NotFound(f"no such status {uri}")
-    if state.domain_blocked(host_of(uri)):
-        raise ServiceError(f"the domain of {uri} is blocked", 403)
-    if state.resolver is None:
-        raise Unavailable("federation is not available")
-    from fedi.services.inbound import notes  # noqa: PLC0415 - avoids an import cycle
-
-    doc = await state.resolver.object(uri)
-    status = await notes.store_remote_note(state, doc, trusted_origin=True)
-    if status is None:
-        raise NotFound(f"{uri} is not a note")
-    return status

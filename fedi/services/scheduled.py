@@ -6,12 +6,12 @@ import time
 from datetime import datetime, timezone
 
 from fedi.models import Account, Job
-from fedi.services import polls, statuses
+from fedi.services import polls, queues, statuses
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
 from fedi.services.visibility import can_view
 
-QUEUE = "scheduled"
+QUEUE = queues.SCHEDULED
 MIN_AHEAD = 300  # seconds, as Mastodon requires
 MAX_PENDING = 300
 

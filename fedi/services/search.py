@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from fedi.models import Account, Status
-from fedi.services import remote
+from fedi.services import remote, remote_notes
 from fedi.services.errors import ServiceError
 from fedi.services.state import State
 from fedi.services.visibility import can_view
@@ -111,7 +111,7 @@ async def status_by_url(state: State, url: str, *, resolve: bool) -> Status | No
             status = await state.store.statuses.get(local_id)
     if status is None and resolve and not state.urls.is_local(url):
         try:
-            status = await remote.status_by_uri(state, url)
+            status = await remote_notes.by_uri(state, url)
         except ServiceError:
             return None
     return status

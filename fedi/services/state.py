@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from fedi.config import Config
-from fedi.models import Account
+from fedi.models import Account, InstanceSettings
 from fedi.services.events import EventBus
 from fedi.services.memory import Idempotency, IdempotencyKeys, RateWindow, SlidingWindow
 from fedi.storage.interfaces import Store
 from fedi.urls import Urls
-
-if TYPE_CHECKING:
-    from fedi.services.instance_settings import InstanceSettings
 
 
 class Resolver(Protocol):

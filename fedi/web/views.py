@@ -8,7 +8,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from fedi.api import entities
+from fedi.api import entities, entities_status
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.edge.redirects import local_target
@@ -53,7 +53,7 @@ async def statuses(state, items: list[Status], viewer: Account | None, *, contex
     `context` picks which of the viewer's filters apply (home, public, thread, account, notifications).
     Posts a `hide` filter matches are left out (unless `keep_hidden`); `filter_warnings` names
     the `warn` filters that match, so the page can fold the post away."""
-    docs = await entities.statuses(state, items, viewer, context=context)
+    docs = await entities_status.statuses(state, items, viewer, context=context)
     await _reply_links(state, docs)
     out = []
     for doc in docs:

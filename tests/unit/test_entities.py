@@ -8,7 +8,7 @@ import time
 import pytest
 
 from fedi import __version__
-from fedi.api import entities, entities_instance
+from fedi.api import entities, entities_instance, entities_notification, entities_status
 from fedi.config import from_dict
 from fedi.ids import new_id
 from fedi.models import Account, Block, Follow, Notification, Status
@@ -219,7 +219,7 @@ async def test_accounts_batch(state):
 async def test_local_status_anonymous(state):
     alice, bob = await local(state, "alice"), await local(state, "bob")
     st = await statuses.create(state, alice, "hi @bob #Tea", summary="cw", language="en")
-    doc = await entities.status(state, st, None)
+    doc = await entities_status.status(state, st, None)
     assert set(doc) == STATUS_KEYS | {"application"}  # no viewer flags for an anonymous reader
     check_status_types(doc)
     assert doc["id"] == st.id and doc["uri"] == st.uri and doc["url"] == st.url
@@ -229,11 +229,11 @@ async def test_local_status_anonymous(state):
     assert doc["language"] == "en" and doc["text"] is None and doc["reblog"] is None
     assert doc["mentions"] == [{"id": bob.id, "username": "bob", "url": f"{BASE}/@bob", "acct": "bob"}]
     assert doc["tags"] == [{"name": "Tea", "url": f"{BASE}/tags/tea"}]
-    stored = await entities.status(state, await state.store.statuses.get(st.id), None)
+    stored = await entities_status.status(state, await state.store.statuses.get(st.id), None)
     assert stored["tags"] == [{"name": "tea", "url": f"{BASE}/tags/tea"}]
     assert (doc["reblogs_count"], doc["favourites_count"], doc["replies_count"]) == (0, 0, 0)
 
-    with_text = await entities.status(state, st, None, source_requested=True)
+    with_text = await entities_status.status(state, st, None, source_requested=True)
     assert with_text["text"] == "hi @bob #Tea"
 
 
@@ -247,7 +247,7 @@ async def test_remote_status_and_media(state):
         {"type": "Document", "url": "https://remote.test/m/4.pdf", "mediaType": "application/pdf"},
     ]
     st = await remote_status(state, bob, attachments=attachments, mention_ids=[alice.id])
-    doc = await entities.status(state, st, None)
+    doc = await entities_status.status(state, st, None)
     assert set(doc) == STATUS_KEYS  # `application` is only shown for local posts
     check_status_types(doc)
     assert set(doc["account"]) == ACCOUNT_KEYS and doc["account"]["acct"] == "bob@remote.test"
@@ -269,13 +269,13 @@ async def test_remote_status_and_media(state):
 async def test_visibility(state, visibility):
     alice = await local(state, "alice")
     st = await statuses.create(state, alice, "x", visibility=visibility)
-    assert (await entities.status(state, st, alice))["visibility"] == visibility
+    assert (await entities_status.status(state, st, alice))["visibility"] == visibility
 
 
 async def test_followers_only_is_private(state):
     alice = await local(state, "alice")
     st = await statuses.create(state, alice, "x", visibility="followers")
-    assert (await entities.status(state, st, None))["visibility"] == "private"
+    assert (await entities_status.status(state, st, None))["visibility"] == "private"
 
 
 async def test_viewer_flags_and_reblog(state):
@@ -285,26 +285,26 @@ async def test_viewer_flags_and_reblog(state):
     boost = await statuses.reblog(state, bob, st)
     await statuses.create(state, bob, "a reply", in_reply_to=st)
 
-    doc = await entities.status(state, st, bob)
+    doc = await entities_status.status(state, st, bob)
     assert set(doc) == STATUS_KEYS | VIEWER_KEYS | {"application"}  # not bob's: no `pinned`
     assert doc["favourited"] is True and doc["reblogged"] is True
     assert doc["muted"] is False and doc["bookmarked"] is False and doc["filtered"] == []
     assert (doc["favourites_count"], doc["reblogs_count"], doc["replies_count"]) == (1, 1, 1)
 
-    own = await entities.status(state, st, alice)
+    own = await entities_status.status(state, st, alice)
     assert set(own) == STATUS_KEYS | VIEWER_KEYS | {"application", "pinned"}
     assert own["pinned"] is False and own["favourited"] is False
     await state.store.pins.add(alice.id, st.id)
-    assert (await entities.status(state, st, alice))["pinned"] is True
+    assert (await entities_status.status(state, st, alice))["pinned"] is True
 
-    anon = await entities.status(state, boost, None)
+    anon = await entities_status.status(state, boost, None)
     assert set(anon) == STATUS_KEYS and set(anon["reblog"]) == STATUS_KEYS | {"application"}
     assert anon["reblog"]["id"] == st.id and anon["account"]["id"] == bob.id
     assert anon["content"] == "" and anon["id"] == boost.id
     check_status_types(anon)
     check_status_types(anon["reblog"])
 
-    wrapped = await entities.status(state, boost, bob)
+    wrapped = await entities_status.status(state, boost, bob)
     assert set(wrapped) == STATUS_KEYS | VIEWER_KEYS  # a boost is never pinnable
     assert wrapped["reblogged"] is True and wrapped["favourited"] is True
     assert wrapped["reblog"]["reblogged"] is True
@@ -314,7 +314,7 @@ async def test_reply_ids(state):
     alice, bob = await local(state, "alice"), await local(state, "bob")
     st = await statuses.create(state, alice, "parent")
     reply = await statuses.create(state, bob, "child", in_reply_to=st)
-    doc = await entities.status(state, reply, None)
+    doc = await entities_status.status(state, reply, None)
     assert doc["in_reply_to_id"] == st.id and doc["in_reply_to_account_id"] == alice.id
 
 
@@ -323,16 +323,16 @@ async def test_statuses_batch(state):
     a = await statuses.create(state, alice, "one")
     b = await remote_status(state, bob)
     boost = await statuses.reblog(state, alice, b)
-    docs = await entities.statuses(state, [boost, a, b], alice)
+    docs = await entities_status.statuses(state, [boost, a, b], alice)
     assert [d["id"] for d in docs] == [boost.id, a.id, b.id]
     assert docs[0]["reblog"]["id"] == b.id and docs[0]["reblog"]["account"]["acct"] == "bob@remote.test"
     assert "pinned" in docs[1] and "pinned" not in docs[2]
     assert docs[1]["account"] == docs[0]["account"]
 
     await state.store.statuses.delete(b.id)
-    docs = await entities.statuses(state, [boost, a], None)
+    docs = await entities_status.statuses(state, [boost, a], None)
     assert [d["id"] for d in docs] == [a.id]  # a boost of a vanished post is left out
-    assert await entities.status(state, boost, None) is None
+    assert await entities_status.status(state, boost, None) is None
 
 
 async def test_context_and_tag(state):
@@ -373,7 +373,7 @@ async def test_notifications(state):
     alice, bob = await local(state, "alice"), await local(state, "bob")
     st = await statuses.create(state, alice, "hello @bob")
     [mention] = await state.store.notifications.list(bob.id)
-    doc = await entities.notification(state, mention, bob)
+    doc = await entities_notification.notification(state, mention, bob)
     assert set(doc) == NOTIFICATION_KEYS | {"status"}
     assert isinstance(doc["id"], str) and doc["id"] == mention.id
     assert doc["type"] == "mention" and doc["group_key"] == f"ungrouped-{mention.id}"
@@ -382,13 +382,13 @@ async def test_notifications(state):
 
     follow_n = Notification(id=new_id(), account_id=alice.id, type="follow", from_account_id=bob.id,
                             created_at=time.time())
-    doc = await entities.notification(state, follow_n, alice)
+    doc = await entities_notification.notification(state, follow_n, alice)
     assert set(doc) == NOTIFICATION_KEYS and doc["type"] == "follow"
 
     gone = Notification(id=new_id(), account_id=alice.id, type="favourite", from_account_id=bob.id,
                         status_id="1", created_at=time.time())
-    assert await entities.notification(state, gone, alice) is None
-    docs = await entities.notifications(state, [follow_n, gone, mention], alice)
+    assert await entities_notification.notification(state, gone, alice) is None
+    docs = await entities_notification.notifications(state, [follow_n, gone, mention], alice)
     assert [d["id"] for d in docs] == [follow_n.id, mention.id]
 
 

@@ -29,21 +29,21 @@ RULES = {
 }
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+def module_name(path: Path, root: Path | None = None) -> str:
+    parts = list(path.relative_to((root or ROOT).parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
-def imported_modules(path: Path) -> list[tuple[int, str]]:
+def imported_modules(path: Path, root: Path | None = None) -> list[tuple[int, str]]:
     """Every module an import statement in `path` names, relative imports resolved.
 
     `from a import b` yields both `a` and `a.b` (b may be a submodule).
     Imports inside functions and `if TYPE_CHECKING:` blocks count too.
     """
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    name = module_name(path)
+    name = module_name(path, root)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found = []
     for node in ast.walk(tree):
@@ -163,3 +163,78 @@ def test_the_body_read_check_sees_reads(tmp_path):
         assert sorted(line.split(" ")[-1] for line in body_reads(sample)) == ["request.content", "request.post"]
     finally:
         ROOT = saved
+
+
+# Import cycles, counting imports inside functions and under `if TYPE_CHECKING:`: a module
+# that needs another only at call time, or only for a type, still depends on it.
+
+def module_graph(root: Path) -> dict[str, set[str]]:
+    files = {}
+    for path in root.rglob("*.py"):
+        parts = list(path.relative_to(root.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        files[".".join(parts)] = path
+    graph = {}
+    for name, path in files.items():
+        found = {module for _, module in imported_modules(path, root)}
+        graph[name] = {m for m in found if m in files and m != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan, iterative)."""
+    index, low, on_stack, stack, found, counter = {}, {}, set(), [], [], 0
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = counter
+        counter += 1
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_no_import_cycles():
+    found = cycles(module_graph(ROOT))
+    assert not found, "import cycles:\n" + "\n".join(" <-> ".join(c) for c in found)
+
+
+def test_the_cycle_check_sees_cycles(tmp_path):
+    pkg = tmp_path / "fedi"
+    (pkg / "services").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "services" / "__init__.py").write_text("")
+    (pkg / "services" / "a.py").write_text("from fedi.services import b\n")
+    (pkg / "services" / "b.py").write_text("def f():\n    from fedi.services.c import x\n")
+    (pkg / "services" / "c.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+                                           "    from fedi.services.a import y\n")
+    (pkg / "services" / "d.py").write_text("from fedi.services import a\n")
+    assert cycles(module_graph(pkg)) == [["fedi.services.a", "fedi.services.b", "fedi.services.c"]]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import time
 
 from fedi.activitypub.parse import host_of
+from fedi.services import queues
 from fedi.services.state import State
 
-INBOX_QUEUE = "inbox"
+INBOX_QUEUE = queues.INBOX
 QUEUED, DUPLICATE, REPLAYED = "queued", "duplicate", "replayed"
 
 

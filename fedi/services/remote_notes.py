@@ -1,0 +1,83 @@
+"""Keeping copies of remote notes: storing one whose origin was checked, and finding a
+status by its URI, fetched from its server when it is not known yet."""
+
+from __future__ import annotations
+
+import time
+
+from fedi.activitypub.audience import visibility_of
+from fedi.activitypub.parse import first_type, host_of, id_of, note_fields, same_origin
+from fedi.activitypub.vocab import NOTE_TYPES
+from fedi.ids import new_id
+from fedi.models import Account, Status
+from fedi.services import polls, remote
+from fedi.services.errors import NotFound, ServiceError, Unavailable
+from fedi.services.state import State
+
+
+class NotUsable(ServiceError):
+    """A document that cannot be kept as a note (e.g. attributed to an actor elsewhere)."""
+
+
+async def ingest(state: State, doc: dict, author: Account | None) -> tuple[Status | None, bool]:
+    """(status, True if it was stored now) for a note whose origin was checked by the caller;
+    (None, False) for a document that is no note at all."""
+    uri = id_of(doc)
+    if not uri or first_type(doc) not in NOTE_TYPES:
+        return None, False
+    author_uri = id_of(doc.get("attributedTo"))
+    if not author_uri or not same_origin(author_uri, uri):
+        raise NotUsable("note is not attributed to an actor on its own host")
+    if state.urls.is_local(uri):
+        raise NotUsable("remote copy of a local note")
+    if author is None or author.uri != author_uri:
+        author = await remote.account_by_uri(state, author_uri)
+    f = note_fields(doc)
+    parent = await state.store.statuses.by_uri(f["in_reply_to"]) if f["in_reply_to"] else None
+    mentioned = []
+    for href in f["mentions"]:
+        account = await state.store.accounts.by_uri(href)
+        if account is not None:
+            mentioned.append(account.id)
+    now = time.time()
+    status = Status(
+        id=new_id(at=min(f["published"], now)), uri=uri, url=f["url"] or uri, account_id=author.id,
+        local=False, object_type=f["object_type"], visibility=visibility_of(doc, author.followers_url),
+        published=f["published"], content=f["content"], summary=f["summary"], sensitive=f["sensitive"],
+        language=f["language"], in_reply_to_uri=f["in_reply_to"],
+        in_reply_to_id=parent.id if parent else None,
+        in_reply_to_account_id=parent.account_id if parent else None,
+        conversation=f["conversation"], edited_at=f["updated"], attachments=f["attachments"],
+        created_at=now, mention_ids=mentioned, tags=f["tags"],
+    )
+    if not await state.store.statuses.insert(status):
+        existing = await state.store.statuses.by_uri(uri)
+        if existing is None:
+            raise Unavailable(f"{uri} could not be stored")
+        return existing, False
+    if f["poll"] is not None:
+        await polls.store(state.store, status.id, f["poll"])
+    return status, True
+
+
+async def store(state: State, doc: dict, author: Account | None = None) -> Status | None:
+    """Store a note fetched from (or vouched for by) its origin; returns it, new or known."""
+    status, _ = await ingest(state, doc, author)
+    return status
+
+
+async def by_uri(state: State, uri: str) -> Status:
+    """The status with this URI, fetched from its server and stored when not known yet."""
+    status = await state.store.statuses.by_uri(uri)
+    if status is not None:
+        return status
+    if state.urls.is_local(uri):
+        raise NotFound(f"no such status {uri}")
+    if state.domain_blocked(host_of(uri)):
+        raise ServiceError(f"the domain of {uri} is blocked", 403)
+    if state.resolver is None:
+        raise Unavailable("federation is not available")
+    status = await store(state, await state.resolver.object(uri))
+    if status is None:
+        raise NotFound(f"{uri} is not a note")
+    return status
