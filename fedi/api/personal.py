@@ -5,19 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.api import entities, entities_status
-from fedi.api.http import authenticate, error, flag, link_header, listed, number, ok, page_args, params, route
 from fedi.api.entities import iso
+from fedi.api.http import authenticate, flag, link_header, listed, number, ok, page_args, params, route
 from fedi.appkeys import STATE
-
-TIMELINES = ("home", "notifications")
-REPLIES_POLICIES = ("followed", "list", "none")
-
+from fedi.services import lists as svc_lists
+from fedi.services import personal, profile
 
 async def preferences(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:accounts")
-    user = await request.app[STATE].store.users.get(auth.user().id)
+    visibility = await profile.default_visibility(request.app[STATE], auth.user())
     return ok({
-        "posting:default:visibility": user.default_visibility if user else "public",
+        "posting:default:visibility": visibility,
         "posting:default:sensitive": False,
         "posting:default:language": None,
         "reading:expand:media": "default",
@@ -27,86 +25,71 @@ async def preferences(request: web.Request) -> web.Response:
 
 async def get_markers(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:statuses")
-    wanted = [t for t in listed(await params(request), "timeline") if t in TIMELINES] or list(TIMELINES)
-    rows = await request.app[STATE].store.markers.get(auth.user().id, wanted)
+    asked = [str(t) for t in listed(await params(request), "timeline")]
+    wanted = [t for t in asked if t in personal.TIMELINES] or list(personal.TIMELINES)
+    rows = await personal.markers(request.app[STATE], auth.user(), wanted)
     return ok({r["timeline"]: {"last_read_id": r["last_read_id"], "version": r["version"],
                                "updated_at": iso(r["updated_at"])} for r in rows})
 
 
 async def set_markers(request: web.Request) -> web.Response:
     auth = await authenticate(request, "write:statuses")
-    store, p = request.app[STATE].store, await params(request)
-    for timeline in TIMELINES:
+    state, p = request.app[STATE], await params(request)
+    for timeline in personal.TIMELINES:
         value = p.get(f"{timeline}[last_read_id]")
         if value is None and isinstance(p.get(timeline), dict):
             value = p[timeline].get("last_read_id")
         if value is not None:
-            await store.markers.set(auth.user().id, timeline, str(value))
+            await personal.set_marker(state, auth.user(), timeline, str(value))
     return await get_markers(request)
 
 
-async def _status_list(request, pairs, viewer) -> web.Response:
+async def _status_list(request, viewer, which) -> web.Response:
     state = request.app[STATE]
-    found = [await state.store.statuses.get(s) for _, s in pairs]
-    body = await entities_status.statuses(state, [s for s in found if s is not None], viewer)
-    return ok(body, headers=link_header(request, [k for k, _ in pairs]))
+    found, keys = await which(state, viewer, **page_args(await params(request)))
+    return ok(await entities_status.statuses(state, found, viewer), headers=link_header(request, keys))
 
 
 async def bookmarks(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:bookmarks")
-    viewer = auth.user()
-    pairs = await request.app[STATE].store.bookmarks.page(viewer.id, **page_args(await params(request)))
-    return await _status_list(request, pairs, viewer)
+    return await _status_list(request, auth.user(), personal.bookmarks)
 
 
 async def favourites(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:favourites")
-    viewer = auth.user()
-    pairs = await request.app[STATE].store.favourites.page(viewer.id, **page_args(await params(request)))
-    return await _status_list(request, pairs, viewer)
-
-
-async def _muted_target(request: web.Request):
-    auth = await authenticate(request, "write:mutes")
-    state = request.app[STATE]
-    target = await state.store.accounts.get(request.match_info["id"])
-    if target is None or target.id == auth.user().id:
-        raise error(404, "Record not found")
-    return state, auth.user(), target
+    return await _status_list(request, auth.user(), personal.favourites)
 
 
 async def mute(request: web.Request) -> web.Response:
-    state, viewer, target = await _muted_target(request)
-    p = await params(request)
-    duration = number(p, "duration", 0, 0, 10 ** 9)
-    import time
-
-    await state.store.mutes.add(viewer.id, target.id, flag(p, "notifications", True),
-                                time.time() + duration if duration else None)
-    return ok(await entities.relationship(state, viewer, target))
+    auth, state, p = await authenticate(request, "write:mutes"), request.app[STATE], await params(request)
+    target = await personal.mute(state, auth.user(), request.match_info["id"],
+                                 notifications=flag(p, "notifications", True),
+                                 duration=number(p, "duration", 0, 0, 10 ** 9))
+    return ok(await entities.relationship(state, auth.user(), target))
 
 
 async def unmute(request: web.Request) -> web.Response:
-    state, viewer, target = await _muted_target(request)
-    await state.store.mutes.remove(viewer.id, target.id)
-    return ok(await entities.relationship(state, viewer, target))
+    auth, state = await authenticate(request, "write:mutes"), request.app[STATE]
+    target = await personal.unmute(state, auth.user(), request.match_info["id"])
+    return ok(await entities.relationship(state, auth.user(), target))
+
+
+async def _accounts(request: web.Request, pairs: list) -> web.Response:
+    body = await entities.accounts_by_id(request.app[STATE], [a for _, a in pairs])
+    return ok(body, headers=link_header(request, [k for k, _ in pairs]))
 
 
 async def mutes(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:mutes")
-    state = request.app[STATE]
-    pairs = await state.store.mutes.page(auth.user().id, **page_args(await params(request)))
-    body = await entities.accounts_by_id(state, [a for _, a in pairs])
-    return ok(body, headers=link_header(request, [k for k, _ in pairs]))
+    return await _accounts(request, await personal.muted(request.app[STATE], auth.user(),
+                                                         **page_args(await params(request))))
 
 
 async def blocks(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:blocks")
-    state, p = request.app[STATE], await params(request)
+    p = await params(request)
     paging = {**page_args(p), "limit": number(p, "limit", 40, 1, 80)}
-    pairs = await state.store.blocks.page(auth.user().id, **paging)
-    body = await entities.accounts_by_id(state, [a for _, a in pairs])
-    return ok(body, headers=link_header(request, [k for k, _ in pairs]))
+    return await _accounts(request, await personal.blocked(request.app[STATE], auth.user(), **paging))
 
 
 def _list_entity(row) -> dict:
@@ -114,85 +97,58 @@ def _list_entity(row) -> dict:
             "exclusive": bool(row["exclusive"])}
 
 
-async def _own_list(request: web.Request, scope: str):
-    auth = await authenticate(request, scope)
-    state = request.app[STATE]
-    row = await state.store.lists.get(request.match_info["id"])
-    if row is None or row["account_id"] != auth.user().id:
-        raise error(404, "Record not found")
-    return state, auth.user(), row
-
-
-def _list_fields(p: dict, current=None) -> tuple[str, str, bool]:
-    title = str(p.get("title", current["title"] if current else "")).strip()
-    if not title:
-        raise error(422, "Validation failed: Title can't be blank")
-    policy = str(p.get("replies_policy", current["replies_policy"] if current else "list"))
-    if policy not in REPLIES_POLICIES:
-        raise error(422, f"replies_policy must be one of {', '.join(REPLIES_POLICIES)}")
-    exclusive = flag(p, "exclusive", bool(current["exclusive"]) if current else False)
-    return title[:200], policy, exclusive
+def _list_fields(p: dict) -> dict:
+    return {"title": p.get("title"), "replies_policy": p.get("replies_policy"),
+            "exclusive": flag(p, "exclusive") if p.get("exclusive") is not None else None}
 
 
 async def lists(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:lists")
-    return ok([_list_entity(r) for r in await request.app[STATE].store.lists.of(auth.user().id)])
+    return ok([_list_entity(r) for r in await svc_lists.of(request.app[STATE], auth.user())])
 
 
 async def account_lists(request: web.Request) -> web.Response:
     """The reader's lists that include the account."""
     auth = await authenticate(request, "read:lists")
-    store, viewer = request.app[STATE].store, auth.user()
-    target = await store.accounts.get(request.match_info["id"])
-    if target is None:
-        raise error(404, "Record not found")
-    if target.suspended:
-        return ok([])
-    ids = set(await store.lists.containing(target.id, [viewer.id]))
-    return ok([_list_entity(r) for r in await store.lists.of(viewer.id) if r["id"] in ids])
+    rows = await svc_lists.containing(request.app[STATE], auth.user(), request.match_info["id"])
+    return ok([_list_entity(r) for r in rows])
 
 
 async def create_list(request: web.Request) -> web.Response:
     auth = await authenticate(request, "write:lists")
-    store = request.app[STATE].store
-    list_id = await store.lists.create(auth.user().id, *_list_fields(await params(request)))
-    return ok(_list_entity(await store.lists.get(list_id)))
+    p = await params(request)
+    return ok(_list_entity(await svc_lists.create(request.app[STATE], auth.user(), **_list_fields(p))))
 
 
 async def get_list(request: web.Request) -> web.Response:
-    _, _, row = await _own_list(request, "read:lists")
-    return ok(_list_entity(row))
+    auth = await authenticate(request, "read:lists")
+    return ok(_list_entity(await svc_lists.own(request.app[STATE], auth.user(), request.match_info["id"])))
 
 
 async def update_list(request: web.Request) -> web.Response:
-    state, _, row = await _own_list(request, "write:lists")
-    await state.store.lists.update(row["id"], *_list_fields(await params(request), row))
-    return ok(_list_entity(await state.store.lists.get(row["id"])))
+    auth = await authenticate(request, "write:lists")
+    row = await svc_lists.update(request.app[STATE], auth.user(), request.match_info["id"],
+                                 **_list_fields(await params(request)))
+    return ok(_list_entity(row))
 
 
 async def delete_list(request: web.Request) -> web.Response:
-    state, _, row = await _own_list(request, "write:lists")
-    await state.store.lists.delete(row["id"])
+    auth = await authenticate(request, "write:lists")
+    await svc_lists.delete(request.app[STATE], auth.user(), request.match_info["id"])
     return ok({})
 
 
 async def list_accounts(request: web.Request) -> web.Response:
-    state, _, row = await _own_list(request, "read:lists")
-    accounts = await state.store.accounts.get_many(await state.store.lists.members(row["id"]))
-    return ok([await entities.account(state, a) for a in accounts.values()])
+    auth, state = await authenticate(request, "read:lists"), request.app[STATE]
+    members = await svc_lists.members(state, auth.user(), request.match_info["id"])
+    return ok([await entities.account(state, a) for a in members])
 
 
 async def change_list_accounts(request: web.Request) -> web.Response:
-    state, viewer, row = await _own_list(request, "write:lists")
+    auth, state = await authenticate(request, "write:lists"), request.app[STATE]
     ids = [str(i) for i in listed(await params(request), "account_ids")]
-    if request.method == "POST":
-        for account_id in ids:
-            follow = await state.store.follows.get(viewer.id, account_id)
-            if follow is None or not follow.accepted:
-                raise error(422, "Validation failed: You can only add accounts you follow")
-        await state.store.lists.add_accounts(row["id"], ids)
-    else:
-        await state.store.lists.remove_accounts(row["id"], ids)
+    change = svc_lists.add if request.method == "POST" else svc_lists.remove
+    await change(state, auth.user(), request.match_info["id"], ids)
     return ok({})
 
 

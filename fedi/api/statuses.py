@@ -12,7 +12,7 @@ from fedi.api.http import authenticate, error, flag, listed, number, ok, params,
 from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
-from fedi.services import conversation_mutes, pins, polls, scheduled, threads
+from fedi.services import conversation_mutes, personal, pins, polls, scheduled, threads
 from fedi.services import statuses as svc
 from fedi.services.visibility import can_view
 
@@ -229,14 +229,6 @@ def _action(do, scope: str, lookup=_target):
     return handler
 
 
-async def _bookmark(state, me: Account, st: Status) -> None:
-    await state.store.bookmarks.add(me.id, st.id)
-
-
-async def _unbookmark(state, me: Account, st: Status) -> None:
-    await state.store.bookmarks.remove(me.id, st.id)
-
-
 async def reblog(request: web.Request) -> web.Response:
     state, me = await _writer(request)
     boost = await svc.reblog(state, me, await _target(state, _id(request), me))
@@ -248,8 +240,8 @@ unfavourite = _action(svc.unfavourite, "write:favourites")
 unreblog = _action(svc.unreblog, "write:statuses")
 pin = _action(pins.pin, "write:accounts", _visible)
 unpin = _action(pins.unpin, "write:accounts", _visible)
-bookmark = _action(_bookmark, "write:bookmarks")
-unbookmark = _action(_unbookmark, "write:bookmarks")
+bookmark = _action(personal.bookmark, "write:bookmarks")
+unbookmark = _action(personal.unbookmark, "write:bookmarks")
 mute = _action(conversation_mutes.mute, "write:mutes")
 unmute = _action(conversation_mutes.unmute, "write:mutes")
 

@@ -41,6 +41,11 @@ async def completes_connection(state: State, target: Account, follower: Account)
     return await state.store.follows.get(target.id, follower.id) is not None
 
 
+async def pending_for(state: State, account: Account) -> list:
+    """The follow requests waiting for the account's answer."""
+    return await state.store.follows.pending_for(account.id)
+
+
 async def follow(state: State, follower: Account, target: Account, note: str = "",
                  notify: bool | None = None) -> Follow:
     if target.id == follower.id:

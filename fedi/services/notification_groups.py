@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from fedi.ids import id_floor, id_time
 from fedi.models import Notification
+from fedi.services import personal
 
 GROUPABLE = ("favourite", "reblog", "follow", "admin.sign_up")
 STATUS_KEYED = ("favourite", "reblog")
@@ -239,8 +240,7 @@ async def unread_count(state, account_id: str, filters: Filters, *, limit: int,
     """Notifications (or, with `grouped`, groups) newer than the `notifications` marker,
     counting at most `limit`."""
     store = state.store
-    marker = await store.markers.get(account_id, ["notifications"])
-    after = marker[0]["last_read_id"] if marker else None
+    after = await personal.notifications_read_up_to(state, account_id)
     if grouped is None:
         return await store.notifications.count_after(account_id, after, **filters.args(), limit=limit)
     return len(await _walk(store, account_id, filters, grouped, limit=limit, min_id=after, ascending=True))

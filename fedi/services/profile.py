@@ -81,6 +81,12 @@ async def remove_image(state: State, account: Account, which: str) -> Account:
     return account
 
 
+async def default_visibility(state: State, account: Account) -> str:
+    """Who the account's posts reach unless it says otherwise."""
+    user = await state.store.users.get(account.id)
+    return user.default_visibility if user else "public"
+
+
 async def set_default_visibility(state: State, account: Account, visibility: str) -> None:
     from fedi.activitypub.audience import normalize
 

@@ -7,25 +7,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.models import Account, Status
-from fedi.services import pins
+from fedi.services import personal, pins
 from fedi.services import statuses as svc
 from fedi.web import security, views
 from fedi.web.render import page, redirect
 
 
-async def _bookmark(state, me: Account, st: Status) -> None:
-    await state.store.bookmarks.add(me.id, st.id)
-
-
-async def _unbookmark(state, me: Account, st: Status) -> None:
-    await state.store.bookmarks.remove(me.id, st.id)
-
-
 ACTIONS = {
     "favourite": svc.favourite, "unfavourite": svc.unfavourite,
     "reblog": svc.reblog, "unreblog": svc.unreblog,
-    "bookmark": _bookmark, "unbookmark": _unbookmark,
+    "bookmark": personal.bookmark, "unbookmark": personal.unbookmark,
     "pin": pins.pin, "unpin": pins.unpin,
 }
 NOTICES = {"reblog": "Boosted.", "unreblog": "Boost undone.", "pin": "Pinned to your profile.",

@@ -10,7 +10,7 @@ from aiohttp import web
 from fedi.appkeys import STATE, TEMPLATES
 from fedi.edge.redirects import local_target
 from fedi.models import Account
-from fedi.services import instance_settings, sessions
+from fedi.services import follows, instance_settings, personal, sessions
 from fedi.services.errors import ServiceError
 from fedi.web import security
 
@@ -56,10 +56,8 @@ async def _badges(state, account: Account | None) -> dict:
     """Unread notifications and waiting follow requests, for the navigation."""
     if account is None:
         return {}
-    marker = await state.store.markers.get(account.id, ["notifications"])
-    unread = await state.store.notifications.count_after(
-        account.id, marker[0]["last_read_id"] if marker else None, limit=99)
-    return {"notifications": unread, "requests": len(await state.store.follows.pending_for(account.id))}
+    unread = await personal.unread_notifications(state, account.id, limit=99)
+    return {"notifications": unread, "requests": len(await follows.pending_for(state, account))}
 
 
 async def render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:

@@ -7,7 +7,7 @@ from aiohttp import web
 
 from fedi.api.entities import acct, iso
 from fedi.appkeys import STATE
-from fedi.services import follows
+from fedi.services import follows, personal
 from fedi.services.errors import NotFound
 from fedi.web import security, views
 from fedi.web.render import page, redirect, render, require_viewer
@@ -19,20 +19,6 @@ STATUS_TYPES = ("mention", "status", "reblog", "favourite", "poll", "update")
 def _max_id(request: web.Request) -> str | None:
     value = request.query.get("max_id", "")
     return value if value.isdigit() and len(value) <= 30 else None
-
-
-def _newer(a: str, b: str | None) -> bool:
-    """Ids of local rows sort by time as numbers."""
-    return b is None or not b.isdigit() or int(a) > int(b)
-
-
-async def _mark_read(state, account_id: str, newest: str | None) -> str | None:
-    """Move the notifications marker to `newest`; returns where it was before."""
-    rows = await state.store.markers.get(account_id, ["notifications"])
-    before = rows[0]["last_read_id"] if rows else None
-    if newest is not None and _newer(newest, before):
-        await state.store.markers.set(account_id, "notifications", newest)
-    return before
 
 
 @page
@@ -47,7 +33,7 @@ async def notifications(request: web.Request) -> web.Response:
                                                             context="notifications")}
     senders = await state.store.accounts.get_many(list({n.from_account_id for n in items}))
     sender_docs = {d["id"]: d for d in await views.accounts(state, list(senders.values()))}
-    last_read = await _mark_read(state, account.id, items[0].id if items and max_id is None else None)
+    last_read = await personal.saw_notifications(state, account.id, items[0].id if items and max_id is None else None)
     entries = []
     for n in items:
         sender = sender_docs.get(n.from_account_id)
@@ -57,8 +43,8 @@ async def notifications(request: web.Request) -> web.Response:
         fol = await state.store.follows.get(n.from_account_id, account.id) if n.type == "follow_request" else None
         entries.append({"id": n.id, "type": n.type, "account": sender, "status": status,
                         "created_at": iso(n.created_at), "own": n.from_account_id == account.id,
-                        "unread": _newer(n.id, last_read), "note": fol.note if fol else ""})
-    requests = len(await state.store.follows.pending_for(account.id))
+                        "unread": personal.is_unread(n.id, last_read), "note": fol.note if fol else ""})
+    requests = len(await follows.pending_for(state, account))
     return await render(request, "notifications.html", entries=entries, requests=requests,
                         next_max_id=items[-1].id if len(items) == PAGE else None, paged=max_id is not None)
 

@@ -9,6 +9,7 @@ import secrets
 from aiohttp import web
 
 from fedi.appkeys import STATE
+from fedi.services import personal
 from fedi.services.visibility import sees_local_only
 from fedi.web import views
 from fedi.web.render import page, render, require_viewer, viewer
@@ -54,7 +55,7 @@ async def federated(request: web.Request) -> web.Response:
 async def bookmarks(request: web.Request) -> web.Response:
     me = await require_viewer(request)
     state = request.app[STATE]
-    pairs = await state.store.bookmarks.page(me.id, **views.paging(request))
+    pairs = await personal.bookmarked(state, me, **views.paging(request))
     keys = [key for key, _ in pairs]
     return await render(request, "bookmarks.html", posts=await views.visible(state, [s for _, s in pairs], me),
                         pager=views.pager(request, keys), back=request.path_qs)

@@ -17,26 +17,43 @@ class SqliteStatuses:
         self.db = db
 
     async def _hydrate(self, row) -> Status | None:
-        status = to_record(Status, row)
-        if status is None:
-            return None
-        status.mention_ids = [
-            r[0] for r in await self.db.fetchkeyed(
-                "SELECT account_id FROM mentions WHERE status_id = ?", (status.id,)
-            )
-        ]
-        status.tags = [
-            r[0] for r in await self.db.fetchkeyed(
-                "SELECT name FROM status_tags WHERE status_id = ?", (status.id,)
-            )
-        ]
-        return status
+        found = await self._hydrate_many([row] if row is not None else [])
+        return found[0] if found else None
+
+    async def _hydrate_many(self, rows) -> list[Status]:
+        """Statuses from their rows, with mentions and tags loaded in two queries for all."""
+        statuses = [to_record(Status, row) for row in rows if row is not None]
+        if not statuses:
+            return statuses
+        ids = [s.id for s in statuses]
+        marks = ",".join("?" for _ in ids)
+        mentions: dict[str, list[str]] = {}
+        for status_id, account_id in await self.db.fetchkeyed(
+                f"SELECT status_id, account_id FROM mentions WHERE status_id IN ({marks})", ids):
+            mentions.setdefault(status_id, []).append(account_id)
+        tags: dict[str, list[str]] = {}
+        for status_id, name in await self.db.fetchkeyed(
+                f"SELECT status_id, name FROM status_tags WHERE status_id IN ({marks})", ids):
+            tags.setdefault(status_id, []).append(name)
+        for status in statuses:
+            status.mention_ids = mentions.get(status.id, [])
+            status.tags = tags.get(status.id, [])
+        return statuses
 
     async def get(self, status_id: str) -> Status | None:
         return await self._hydrate(await self.db.fetchone("SELECT * FROM statuses WHERE id = ?", (status_id,)))
 
     async def by_uri(self, uri: str) -> Status | None:
         return await self._hydrate(await self.db.fetchone("SELECT * FROM statuses WHERE uri = ?", (uri,)))
+
+    async def get_many(self, ids) -> dict[str, Status]:
+        """The statuses with these ids that exist, by id, in three queries whatever their number."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
+        return {s.id: s for s in await self._hydrate_many(rows)}
 
     async def insert(self, status: Status) -> bool:
         """Store a status with its mentions and tags. False if the uri is already known."""
@@ -131,7 +148,7 @@ class SqliteStatuses:
             f"SELECT * FROM statuses WHERE in_reply_to_uri = ? AND visibility IN ({marks}) ORDER BY id LIMIT ?",
             (uri, *visibilities, limit),
         )
-        return [await self._hydrate(r) for r in rows]
+        return await self._hydrate_many(rows)
 
     async def by_account(self, account_id: str, visibilities=PUBLIC_VISIBILITIES,
                          max_id: str | None = None, limit: int = 20) -> Page:
@@ -150,7 +167,7 @@ class SqliteStatuses:
             f"SELECT count(*) FROM statuses WHERE account_id = ? AND visibility IN ({marks})",
             (account_id, *visibilities),
         ))[0]
-        items = [await self._hydrate(r) for r in rows]
+        items = await self._hydrate_many(rows)
         return Page(items=items, total=total, next_max_id=items[-1].id if len(items) == limit else None)
 
     async def count(self, account_id: str) -> int:
