@@ -11,9 +11,8 @@ from fedi.api.http import (
 )
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import follows, profile, remote
+from fedi.services import follows, profile, reading, remote, timelines
 from fedi.services.media import MAX_IMAGE_BYTES
-from fedi.services.visibility import can_view, visible_to
 
 MAX_FIELDS = 16  # own fields (up to 8 are kept) and, on professional instances, profile labels
 MAX_NOTE = 2000  # a private note about an account, as Mastodon
@@ -117,16 +116,11 @@ async def account_statuses(request: web.Request) -> web.Response:
     viewer = auth.account if auth else None
     state, target = request.app[STATE], await _target(request)
     p = await params(request)
-    paging = page_args(p)
-    store = state.store
-    if flag(p, "pinned"):
-        ids = (await store.pins.list(target.id))[: paging["limit"]]
-    else:
-        ids = await store.timelines.account(
-            target.id, await visible_to(store, target, viewer),
-            exclude_replies=flag(p, "exclude_replies"), exclude_reblogs=flag(p, "exclude_reblogs"),
-            only_media=flag(p, "only_media"), tag=p.get("tagged") or None, **paging)
-    statuses = [s for s in [await store.statuses.get(i) for i in ids] if s and await can_view(store, s, viewer)]
+    ids = await timelines.account_ids(
+        state, viewer, target, pinned=flag(p, "pinned"), exclude_replies=flag(p, "exclude_replies"),
+        exclude_reblogs=flag(p, "exclude_reblogs"), only_media=flag(p, "only_media"),
+        tagged=p.get("tagged") or None, **page_args(p))
+    statuses = await reading.viewable(state, ids, viewer)
     return ok(await entities_status.statuses(state, statuses, viewer), headers=link_header(request, ids))
 
 

@@ -9,12 +9,11 @@ from aiohttp import web
 from fedi.activitypub.audience import LOCAL, normalize
 from fedi.api import entities, entities_status
 from fedi.api.http import authenticate, error, flag, listed, number, ok, params, route
-from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.models import Account, Status
-from fedi.services import conversation_mutes, personal, pins, polls, scheduled, threads
+from fedi.services import conversation_mutes, personal, pins, polls, reading, scheduled, threads
 from fedi.services import statuses as svc
-from fedi.services.visibility import can_view
+from fedi.services.errors import NotFound
 
 NOT_FOUND = "Record not found"
 REPLY_NOT_FOUND = "The post you are trying to reply to does not appear to exist."
@@ -32,16 +31,12 @@ async def _writer(request: web.Request, scope: str = "write:statuses") -> tuple:
 
 
 async def _visible(state, status_id: str, viewer: Account | None) -> Status:
-    st = await state.store.statuses.get(status_id)
-    if st is None or not await can_view(state.store, st, viewer):
-        raise error(404, NOT_FOUND)
-    return st
+    return await reading.visible_status(state, status_id, viewer, unwrap=False)
 
 
 async def _target(state, status_id: str, viewer: Account | None) -> Status:
     """The post acted upon: a boost's id stands for the boosted post."""
-    st = await _visible(state, status_id, viewer)
-    return await _visible(state, st.reblog_of_id, viewer) if st.reblog_of_id else st
+    return await reading.visible_status(state, status_id, viewer)
 
 
 async def _own(state, status_id: str, me: Account) -> Status:
@@ -96,12 +91,10 @@ async def _reply_target(state, me: Account, p: dict) -> Status | None:
     reply_id = p.get("in_reply_to_id")
     if not reply_id:
         return None
-    st = await state.store.statuses.get(str(reply_id))
-    if st is not None and st.reblog_of_id:
-        st = await state.store.statuses.get(st.reblog_of_id)
-    if st is None or not await can_view(state.store, st, me):
-        raise error(404, REPLY_NOT_FOUND)
-    return st
+    try:
+        return await reading.visible_status(state, str(reply_id), me)
+    except NotFound:
+        raise error(404, REPLY_NOT_FOUND) from None
 
 
 def _poll(p: dict) -> dict | None:
@@ -173,7 +166,7 @@ async def create(request: web.Request) -> web.Response:
 async def show_many(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     ids = [str(i) for i in listed(await params(request), "id")][:40]
-    return ok(await entities_status.statuses(state, await visible_statuses(state, ids, viewer), viewer))
+    return ok(await entities_status.statuses(state, await reading.visible_statuses(state, ids, viewer), viewer))
 
 
 async def show(request: web.Request) -> web.Response:

@@ -23,9 +23,33 @@ def sees_local_only(viewer: Account | None) -> bool:
 
 
 async def can_view(store, status: Status, viewer: Account | None) -> bool:
+    return (await can_view_many(store, [status], viewer))[0]
+
+
+async def can_view_many(store, statuses: list[Status], viewer: Account | None) -> list[bool]:
+    """Whether `viewer` may see each status, with at most two queries for them all (blocks
+    either way with the authors; the viewer's follows of the authors of followers-only posts),
+    and none for what needs no lookup."""
+    others = [s.account_id for s in statuses if viewer is not None and s.account_id != viewer.id]
+    blocked = await store.blocks.among(viewer.id, others) if others else set()
+    private = [s.account_id for s in statuses if _needs_follow(s, viewer, blocked)]
+    following = await store.follows.followed_among(viewer.id, private) if private else set()
+    return [_allowed(s, viewer, s.account_id in blocked, s.account_id in following) for s in statuses]
+
+
+def _needs_follow(status: Status, viewer: Account | None, blocked: set[str]) -> bool:
+    return (viewer is not None and status.account_id != viewer.id and status.account_id not in blocked
+            and not local_only(status) and status.visibility == "private"
+            and not (status.id and viewer.id in (status.mention_ids or [])))
+
+
+def _allowed(status: Status, viewer: Account | None, blocked: bool, following: bool) -> bool:
+    """The rule itself: the author sees everything; blocks (either way, also of domains) hide
+    everything; local-only posts need a signed-in local reader; public and unlisted are for
+    all; others need the reader mentioned, or (followers-only) following the author."""
     if viewer is not None and viewer.id == status.account_id:
         return True
-    if viewer is not None and await store.blocks.either_way(viewer.id, status.account_id):
+    if blocked:
         return False
     if local_only(status):
         return sees_local_only(viewer)
@@ -35,10 +59,7 @@ async def can_view(store, status: Status, viewer: Account | None) -> bool:
         return False
     if status.id and viewer.id in (status.mention_ids or []):
         return True
-    if status.visibility == "private":
-        follow = await store.follows.get(viewer.id, status.account_id)
-        return follow is not None and follow.accepted
-    return False
+    return status.visibility == "private" and following
 
 
 async def visible_to(store, author: Account, viewer: Account | None) -> tuple[str, ...]:

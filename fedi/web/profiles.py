@@ -15,9 +15,8 @@ from fedi.federation.client import FetchError
 from fedi.federation.dereference import JRD_TYPES
 from fedi.federation.http import wants_activitypub
 from fedi.models import Account
-from fedi.services import follows, remote
+from fedi.services import follows, remote, timelines
 from fedi.services.errors import NotFound, ServiceError
-from fedi.services.visibility import visible_to
 from fedi.web import profile_view, security, views
 from fedi.web.render import page, redirect, render, viewer
 
@@ -34,15 +33,14 @@ async def profile(request: web.Request, account: Account, *, status: int = 200, 
     """A profile: header, bio, fields, counts, the reader's relationship, and the posts the
     reader may see (pinned ones first), newest first and paged."""
     state = request.app[STATE]
-    store, me = state.store, await viewer(request)
+    me = await viewer(request)
     with_replies = request.query.get("with_replies") == "1"
     paging = views.paging(request)
-    shown = await visible_to(store, account, me)
-    ids = await store.timelines.account(account.id, shown, exclude_replies=not with_replies,
-                                        **paging) if shown else []
+    ids = await timelines.account_ids(state, me, account, exclude_replies=not with_replies, **paging)
     pinned = []
-    if not paging["max_id"] and not paging["min_id"] and shown:
-        pinned = await views.visible(state, await store.pins.list(account.id), me, "account")
+    if not paging["max_id"] and not paging["min_id"]:  # pins the reader may not see are left out
+        pinned = await views.visible(state, await timelines.account_ids(state, me, account, pinned=True, limit=None),
+                                     me, "account")
     pinned_ids = {d["id"] for d in pinned}
     posts = [d for d in await views.visible(state, ids, me, "account") if d["id"] not in pinned_ids]
     relationship = None

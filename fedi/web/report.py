@@ -8,9 +8,8 @@ from aiohttp import web
 
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import reports
+from fedi.services import reports, timelines
 from fedi.services.errors import NotFound, ServiceError
-from fedi.services.visibility import visible_to
 from fedi.web import security, views
 from fedi.web.profiles import acct_path
 from fedi.web.render import page, redirect, render, require_viewer
@@ -33,8 +32,7 @@ async def _target(state, me: Account, account_id: str) -> Account:
 
 async def _posts(state, me: Account, target: Account, chosen: list[str]) -> list[dict]:
     """The chosen posts of the target (when the reader may see them), then its recent ones."""
-    shown = await visible_to(state.store, target, me)
-    recent = await state.store.timelines.account(target.id, shown, limit=RECENT) if shown else []
+    recent = await timelines.account_ids(state, me, target, limit=RECENT)
     ids = list(dict.fromkeys([*chosen, *recent]))
     posts = await views.visible(state, ids, me, "account")
     return [p for p in posts if p["account"]["id"] == target.id and not p.get("reblog")]

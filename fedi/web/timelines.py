@@ -9,19 +9,19 @@ import secrets
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.services import personal
-from fedi.services.visibility import sees_local_only
+from fedi.services import personal, timelines
 from fedi.web import views
 from fedi.web.render import page, render, require_viewer, viewer
 
 TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
 
 
-async def _timeline(request: web.Request, name: str, ids: list[str], me, context: str) -> web.Response:
+async def _timeline(request: web.Request, name: str, page: tuple, me, context: str) -> web.Response:
     state = request.app[STATE]
+    items, ids = page
     user = await state.store.users.get(me.id) if me else None
     return await render(request, "timeline.html", timeline=name, title=TITLES[name],
-                        posts=await views.visible(state, ids, me, context), pager=views.pager(request, ids),
+                        posts=await views.statuses(state, items, me, context=context), pager=views.pager(request, ids),
                         back=request.path_qs, default_visibility=views.reply_visibility(user, None),
                         post_key=secrets.token_urlsafe(16))
 
@@ -29,8 +29,8 @@ async def _timeline(request: web.Request, name: str, ids: list[str], me, context
 @page
 async def home(request: web.Request) -> web.Response:
     me = await require_viewer(request)
-    ids = await request.app[STATE].store.feeds.page(me.id, **views.paging(request))
-    return await _timeline(request, "home", ids, me, "home")
+    page = await timelines.home(request.app[STATE], me, **views.paging(request))
+    return await _timeline(request, "home", page, me, "home")
 
 
 @page
@@ -38,17 +38,15 @@ async def local(request: web.Request) -> web.Response:
     """This server's public posts (and, for a signed-in reader, its local-only ones); open to
     visitors, as the landing page is."""
     me = await viewer(request)
-    ids = await request.app[STATE].store.timelines.public(local=True, with_local_only=sees_local_only(me),
-                                                          **views.paging(request))
-    return await _timeline(request, "local", ids, me, "public")
+    page = await timelines.public(request.app[STATE], me, local=True, **views.paging(request))
+    return await _timeline(request, "local", page, me, "public")
 
 
 @page
 async def federated(request: web.Request) -> web.Response:
     me = await require_viewer(request)
-    ids = await request.app[STATE].store.timelines.public(local=None, with_local_only=sees_local_only(me),
-                                                          **views.paging(request))
-    return await _timeline(request, "federated", ids, me, "public")
+    page = await timelines.public(request.app[STATE], me, local=None, **views.paging(request))
+    return await _timeline(request, "federated", page, me, "public")
 
 
 @page

@@ -9,13 +9,11 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from fedi.api import entities, entities_status
-from fedi.api.timelines import visible_statuses
 from fedi.appkeys import STATE
 from fedi.edge.redirects import local_target
 from fedi.models import Account, Status
-from fedi.services import remote
+from fedi.services import reading, remote
 from fedi.services.errors import NotFound, Unavailable
-from fedi.services.visibility import can_view
 from fedi.web.render import viewer
 
 PAGE_SIZE = 20
@@ -70,7 +68,8 @@ async def statuses(state, items: list[Status], viewer: Account | None, *, contex
 
 async def visible(state, ids: list[str], viewer: Account | None, context: str = "home") -> list[dict]:
     """The statuses with these ids that `viewer` may see, rendered (the client API's rules)."""
-    return await statuses(state, await visible_statuses(state, ids, viewer, context), viewer, context=context)
+    return await statuses(state, await reading.visible_statuses(state, ids, viewer, context), viewer,
+                          context=context)
 
 
 async def accounts(state, items: list[Account]) -> list[dict]:
@@ -201,9 +200,7 @@ def reply_prefix(doc: dict, me: Account | None) -> str:
 async def visible_status(state, status_id: str, me: Account | None, *, original: bool = True) -> Status:
     """The status `me` may see with this id (for a boost, with `original`, the boosted post);
     NotFound otherwise."""
-    st = await state.store.statuses.get(str(status_id))
-    if st is not None and original and st.reblog_of_id:
-        st = await state.store.statuses.get(st.reblog_of_id)
-    if st is None or not await can_view(state.store, st, me):
-        raise NotFound("This post does not exist, or you may not see it.")
-    return st
+    try:
+        return await reading.visible_status(state, status_id, me, unwrap=original)
+    except NotFound:
+        raise NotFound("This post does not exist, or you may not see it.") from None

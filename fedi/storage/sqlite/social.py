@@ -20,6 +20,17 @@ class SqliteFollows:
         )
         return to_record(Follow, row)
 
+    async def followed_among(self, follower_id: str, target_ids) -> set[str]:
+        """Those of `target_ids` the follower follows (accepted follows only)."""
+        ids = list(dict.fromkeys(target_ids))
+        if not ids:
+            return set()
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT target_id FROM follows WHERE follower_id = ? AND target_id IN ({marks}) AND state = 'accepted'",
+            (follower_id, *ids))
+        return {r[0] for r in rows}
+
     async def by_uri(self, uri: str) -> Follow | None:
         return to_record(Follow, await self.db.fetchone("SELECT * FROM follows WHERE uri = ?", (uri,)))
 
@@ -159,6 +170,24 @@ class SqliteBlocks:
 
     async def by_uri(self, uri: str) -> Block | None:
         return to_record(Block, await self.db.fetchone("SELECT * FROM blocks WHERE uri = ?", (uri,)))
+
+    async def among(self, viewer_id: str, account_ids) -> set[str]:
+        """Those of `account_ids` that block the viewer or that the viewer blocks, by account or
+        by domain (either_way for many accounts at once)."""
+        ids = list(dict.fromkeys(account_ids))
+        if not ids:
+            return set()
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT target_id FROM blocks WHERE account_id = ? AND target_id IN ({marks}) "
+            f"UNION SELECT account_id FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
+            "UNION SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
+            f"WHERE bd.account_id = ? AND a.id IN ({marks}) "
+            "UNION SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
+            f"WHERE v.id = ? AND bd.account_id IN ({marks})",
+            (viewer_id, *ids, viewer_id, *ids, viewer_id, *ids, viewer_id, *ids),
+        )
+        return {r[0] for r in rows}
 
     async def either_way(self, a: str, b: str) -> bool:
         """Whether either account blocks the other, or has blocked the other's domain."""
