@@ -10,7 +10,7 @@ from urllib.parse import unquote_plus, urlsplit
 from aiohttp import web
 
 from fedi.api.http import ok, params, route
-from fedi.api.ratelimit import client_address
+from fedi.edge.clients import client_address
 from fedi.appkeys import STATE
 from fedi.services import oauth
 from fedi.web.render import render

@@ -7,7 +7,6 @@ response with X-RateLimit-Limit / -Remaining / -Reset; past the limit, 429.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import time
 from datetime import datetime, timezone
@@ -15,23 +14,12 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from fedi.api.http import bearer
+from fedi.edge.clients import client_address
 
 WINDOW = 300.0
 LIMIT = 300
 MAX_KEYS = 100_000
 LIMITER = web.AppKey("rate_limiter", dict)
-
-
-def client_address(request: web.Request) -> str:
-    remote = request.remote or ""
-    forwarded = request.headers.get("X-Forwarded-For")
-    try:
-        behind_proxy = ipaddress.ip_address(remote).is_loopback
-    except ValueError:
-        behind_proxy = False
-    if forwarded and behind_proxy:  # a reverse proxy on this machine tells us the real client
-        return forwarded.split(",")[-1].strip()
-    return remote
 
 
 def _key(request: web.Request) -> str:

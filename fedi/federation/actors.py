@@ -7,9 +7,8 @@ from aiohttp import web
 from fedi.activitypub import render
 from fedi.activitypub.audience import LOCAL, recipients
 from fedi.appkeys import STATE
-from fedi.federation.http import (
-    ap_response, error, fetch_required, signed_fetcher, wants_activitypub,
-)
+from fedi.edge.clients import wants_activitypub
+from fedi.federation.http import ap_response, error, fetch_required, signed_fetcher
 from fedi.web import pages
 from fedi.services import pins, profile, statuses
 from fedi.services.visibility import can_view, can_view_as_server, local_only

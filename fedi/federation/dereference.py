@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 ACTOR_TTL = 24 * 3600
 JRD_TYPES = ("application/jrd+json", "application/json")
+AP_TYPES = ("application/activity+json", "application/ld+json")
+SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 HTML_MAX_BODY = 1024 * 1024
 HTML_TIMEOUT = 10.0
@@ -152,11 +154,13 @@ class Dereferencer:
             return ["https", "http"]
         return ["https"]
 
-    async def webfinger(self, username: str, host: str) -> str:
+    async def _webfinger_links(self, username: str, host: str) -> list[dict]:
+        """The links of the account's WebFinger document (https first, then http when private
+        addresses are allowed, or the scheme of accounts known on that host)."""
         host = host.lower()
         self._check_allowed(f"https://{host}/")
         resource = quote(f"acct:{username}@{host}", safe=":@")
-        last_error: Exception | None = None
+        last_error: FetchError | None = None
         for scheme in await self._schemes(host):
             url = f"{scheme}://{host}/.well-known/webfinger?resource={resource}"
             try:
@@ -168,15 +172,29 @@ class Dereferencer:
                     break
                 continue
             links = doc.get("links")
-            for link in links if isinstance(links, list) else []:
-                if not isinstance(link, dict) or link.get("rel") != "self":
-                    continue
-                media = link.get("type")
-                media = media.split(";")[0].strip() if isinstance(media, str) else ""
-                href = link.get("href")
-                if media in ("application/activity+json", "application/ld+json") and isinstance(href, str):
-                    return href
-            raise NotFound(f"@{username}@{host} has no ActivityPub actor")
-        if isinstance(last_error, FetchError) and last_error.status == 404:
-            raise NotFound(f"@{username}@{host} does not exist")
-        raise Unavailable(f"could not look up @{username}@{host}: {last_error}")
+            return [link for link in links if isinstance(link, dict)] if isinstance(links, list) else []
+        if last_error is not None and last_error.status == 404:
+            raise NotFound(f"@{username}@{host} was not found on {host}.")
+        log.info("WebFinger of @%s@%s failed: %s", username, host, last_error)
+        raise Unavailable(f"{host} could not be reached. Check the handle and try again.")
+
+    async def webfinger(self, username: str, host: str) -> str:
+        """The actor URI of @username@host."""
+        for link in await self._webfinger_links(username, host):
+            media = link.get("type")
+            media = media.split(";")[0].strip() if isinstance(media, str) else ""
+            href = link.get("href")
+            if link.get("rel") == "self" and media in AP_TYPES and isinstance(href, str):
+                return href
+        raise NotFound(f"@{username}@{host} has no ActivityPub actor")
+
+    async def subscribe_template(self, username: str, host: str) -> str:
+        """The page on @username@host's server where they act on something from elsewhere
+        (the OStatus subscribe template WebFinger advertises, with `{uri}` in it)."""
+        for link in await self._webfinger_links(username, host):
+            template = link.get("template")
+            if link.get("rel") == SUBSCRIBE and isinstance(template, str) and "{uri}" in template \
+                    and template.startswith(("https://", "http://")):
+                return template
+        raise ServiceError(f"{host} does not say how to follow people on other servers: "
+                           "search for this account there instead.")

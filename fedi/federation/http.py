@@ -17,14 +17,6 @@ from fedi.models import Account
 from fedi.services.errors import ServiceError
 
 MAX_INBOX_BODY = 1024 * 1024
-AP_MEDIA = ("application/activity+json", "application/ld+json")
-
-
-def wants_activitypub(request: web.Request) -> bool:
-    accept = request.headers.get("Accept", "").lower()
-    return any(m in accept for m in AP_MEDIA)
-
-
 def ap_response(doc: dict, status: int = 200, headers: dict | None = None) -> web.Response:
     return web.Response(
         body=json.dumps(doc, ensure_ascii=False).encode(), status=status,

@@ -81,3 +81,16 @@ async def account_by_reference(state: State, ref: str) -> Account:
     if not username:
         raise ServiceError(f"not an account reference: {ref!r}")
     return await account_by_handle(state, username, host or None)
+
+
+async def interaction_template(state: State, username: str, host: str) -> str:
+    """The page on the server of @username@host where they follow (or otherwise act on)
+    something from elsewhere: a template with `{uri}` in it, from their WebFinger document."""
+    if state.domain_blocked(host):
+        raise ServiceError(f"{host} is blocked on this server.", 403)
+    if state.resolver is None:
+        raise Unavailable("federation is not available")
+    try:
+        return await state.resolver.subscribe_template(username, host)
+    except NotFound as exc:  # the handle someone typed: a problem with what they entered
+        raise ServiceError(exc.message) from None

@@ -37,6 +37,7 @@ async def schedule(state: State, account: Account, params: dict, at: float) -> d
     _checked(at)
     if len(await state.store.jobs.owned(QUEUE, account.id)) >= MAX_PENDING:
         raise ServiceError("Validation failed: too many scheduled posts")
+    statuses.check_summary(params.get("spoiler_text"))  # refuse now what publishing would refuse
     if params.get("poll"):
         raw = params["poll"]
         polls.validated(raw.get("options") or [], raw.get("expires_in"))  # refuse a bad poll now

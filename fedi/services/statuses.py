@@ -18,6 +18,13 @@ from fedi.services.visibility import can_view, local_only
 
 log = logging.getLogger(__name__)
 MAX_CHARS = 5000
+MAX_SUMMARY = 500  # characters of a content warning
+
+
+def check_summary(summary: str | None) -> None:
+    """Refuse a content warning longer than MAX_SUMMARY (every face asks through here)."""
+    if summary and len(summary.strip()) > MAX_SUMMARY:
+        raise ServiceError(f"The content warning is longer than {MAX_SUMMARY} characters.")
 BOOSTABLE = ("public", "unlisted", LOCAL)  # a local-only post only by local accounts, who alone see it
 
 
@@ -82,6 +89,7 @@ async def create(state: State, author: Account, body: str, *, visibility: str | 
         raise ServiceError("a post needs text or media")
     if len(body) > MAX_CHARS:
         raise ServiceError(f"text is longer than {MAX_CHARS} characters")
+    check_summary(summary)
     user = await state.store.users.get(author.id)
     visibility = normalize(visibility, user.default_visibility if user else "public")
     if in_reply_to is not None:
@@ -158,6 +166,7 @@ async def edit(state: State, author: Account, status: Status, body: str, *, summ
     body = (body or "").strip()
     if not body:
         raise ServiceError("a post needs text")
+    check_summary(summary)
     resolved, _ = await _resolve_mentions(state, body)
     status.content = text.render_plain_text(body, mentions=resolved, tag_url=state.urls.tag)
     status.source = body

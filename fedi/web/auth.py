@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api.ratelimit import client_address
+from fedi.edge.clients import client_address
 from fedi.appkeys import STATE
 from fedi.edge.redirects import local_target
 from fedi.services import oauth, sessions

@@ -109,9 +109,10 @@ async def compose(request: web.Request) -> web.Response:
     values = _values(form)
     parent = await _parent(state, me, str(form.get("in_reply_to_id") or "").strip())
     files = _files(form)
-    if len(values["spoiler_text"]) > 500:
-        return await _form(request, me, parent=parent, values=values, status=422,
-                           error="The content warning is longer than 500 characters.")
+    try:
+        statuses.check_summary(values["spoiler_text"])  # before anything is uploaded
+    except ServiceError as exc:
+        return await _form(request, me, parent=parent, values=values, status=exc.status, error=exc.message)
     uploaded = []
     try:
         uploaded = await _upload(state, me, files)
@@ -153,8 +154,6 @@ async def edit(request: web.Request) -> web.Response:
     values = _values(form)
     values["visibility"] = st.visibility
     try:
-        if len(values["spoiler_text"]) > 500:
-            raise ServiceError("The content warning is longer than 500 characters.")
         await statuses.edit(state, me, st, values["status"], summary=values["spoiler_text"],
                             sensitive=values["sensitive"])
     except ServiceError as exc:

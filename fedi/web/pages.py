@@ -9,7 +9,7 @@ import secrets
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.federation.http import wants_activitypub
+from fedi.edge.clients import wants_activitypub
 from fedi.models import Account, Status
 from fedi.services import instance_settings, tags, threads
 from fedi.services.visibility import can_view, sees_local_only

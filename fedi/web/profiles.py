@@ -10,17 +10,14 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fedi.api import entities
-from fedi.appkeys import HTTP, STATE
-from fedi.federation.client import FetchError
-from fedi.federation.dereference import JRD_TYPES
-from fedi.federation.http import wants_activitypub
+from fedi.appkeys import STATE
+from fedi.edge.clients import wants_activitypub
 from fedi.models import Account
 from fedi.services import follows, remote, timelines
 from fedi.services.errors import NotFound, ServiceError
 from fedi.web import profile_view, security, views
 from fedi.web.render import page, redirect, render, viewer
 
-SUBSCRIBE = "http://ostatus.org/schema/1.0/subscribe"
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$")
 USER_RE = re.compile(r"^[A-Za-z0-9_.~-]{1,64}$")
 
@@ -89,37 +86,6 @@ async def follow(request: web.Request) -> web.Response:
     return redirect(request, views.back(request, form, acct_path(account)), notice)
 
 
-async def interaction_template(request: web.Request, username: str, host: str) -> str:
-    """The page on `host` where its user `username` acts on something from elsewhere: the
-    template WebFinger advertises as http://ostatus.org/schema/1.0/subscribe."""
-    state = request.app[STATE]
-    if state.domain_blocked(host):
-        raise ServiceError(f"{host} is blocked on this server.", 403)
-    schemes = ["https", "http"] if state.config.federation.allow_private_addresses else ["https"]
-    resource = quote(f"acct:{username}@{host}", safe=":@")
-    failure = f"{host} could not be reached. Check your handle and try again."
-    for scheme in schemes:
-        try:
-            _, doc = await request.app[HTTP].get_json(
-                f"{scheme}://{host}/.well-known/webfinger?resource={resource}",
-                accept="application/jrd+json, application/json", content_types=JRD_TYPES)
-        except FetchError as exc:
-            if exc.status is not None:
-                failure = f"@{username}@{host} was not found on {host}." if exc.status == 404 else failure
-                break
-            continue
-        links = doc.get("links")
-        for link in links if isinstance(links, list) else []:
-            if not isinstance(link, dict) or link.get("rel") != SUBSCRIBE:
-                continue
-            template = link.get("template")
-            if isinstance(template, str) and "{uri}" in template and template.startswith(("https://", "http://")):
-                return template
-        raise ServiceError(f"{host} does not say how to follow people on other servers: "
-                           f"search for this account there instead.")
-    raise ServiceError(failure)
-
-
 @page
 async def remote_follow(request: web.Request) -> web.Response:
     """A visitor from another server follows a local account: off to their own server."""
@@ -138,7 +104,7 @@ async def remote_follow(request: web.Request) -> web.Response:
         return redirect(request, f"/auth/sign_in?next={quote(acct_path(account), safe='')}",
                         "You have an account here: sign in to follow.")
     try:
-        template = await interaction_template(request, username, host)
+        template = await remote.interaction_template(state, username, host)
     except ServiceError as exc:
         return await profile(request, account, status=exc.status, handle=handle[:200], remote_error=exc.message)
     target = template.replace("{uri}", quote(account.uri, safe=""))

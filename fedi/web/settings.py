@@ -7,7 +7,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 from fedi.api import entities
-from fedi.api.ratelimit import client_address
+from fedi.edge.clients import client_address
 from fedi.appkeys import STATE
 from fedi.services import credentials, follow_import, profile, sessions
 from fedi.services.errors import ServiceError

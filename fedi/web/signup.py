@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from fedi.api.ratelimit import client_address
+from fedi.edge.clients import client_address
 from fedi.appkeys import STATE
 from fedi.services import registration, sessions
 from fedi.services.errors import ServiceError

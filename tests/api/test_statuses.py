@@ -285,3 +285,18 @@ async def test_remote_post_reaches_a_local_followers_home(fed):
     assert [s["uri"] for s in home] == [posted["uri"]]
     assert home[0]["account"]["acct"] == f"bob@{pro.domain}" and "news from pro" in home[0]["content"]
     assert (await req(personal, "GET", f"/api/v1/statuses/{home[0]['id']}"))[0] == 404
+
+
+async def test_a_content_warning_over_the_limit_is_refused_on_every_face(site):
+    """One rule for every face: the client API refuses what the web page refuses."""
+    token = site.tokens["alice"]
+    long_cw = "w" * 501
+    for body in ({"status": "hello", "spoiler_text": long_cw},
+                 {"status": "later", "spoiler_text": long_cw, "scheduled_at": "2099-01-01T00:00:00Z"}):
+        status, doc, _ = await req(site, "POST", "/api/v1/statuses", token, json=body)
+        assert status == 422 and "content warning" in doc["error"], (status, doc)
+    status, post, _ = await req(site, "POST", "/api/v1/statuses", token, json={"status": "x", "spoiler_text": "w" * 500})
+    assert status == 200 and post["spoiler_text"] == "w" * 500
+    status, doc, _ = await req(site, "PUT", f"/api/v1/statuses/{post['id']}", token,
+                            json={"status": "x", "spoiler_text": long_cw})
+    assert status == 422 and "content warning" in doc["error"]

@@ -9,6 +9,7 @@ store only through fedi.storage.interfaces.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,105 @@ def test_the_cycle_check_sees_cycles(tmp_path):
                                            "    from fedi.services.a import y\n")
     (pkg / "services" / "d.py").write_text("from fedi.services import a\n")
     assert cycles(module_graph(pkg)) == [["fedi.services.a", "fedi.services.b", "fedi.services.c"]]
+
+
+# Faces reach storage only through services. Where they still reach it directly, the number
+# of places may only go down: a new direct access (or a new file with one) fails.
+STORE_ACCESS = re.compile(r"state\.store\b|\.store\.[a-z_]+")
+STILL_REACHING_THE_STORE = {
+    "fedi/api/accounts.py": 10,
+    "fedi/api/conversations.py": 6,
+    "fedi/api/discovery.py": 2,
+    "fedi/api/domain_blocks.py": 1,
+    "fedi/api/entities.py": 4,
+    "fedi/api/entities_instance.py": 2,
+    "fedi/api/entities_notification.py": 1,
+    "fedi/api/entities_status.py": 4,
+    "fedi/api/filters.py": 1,
+    "fedi/api/http.py": 2,
+    "fedi/api/instance.py": 1,
+    "fedi/api/linked_accounts.py": 2,
+    "fedi/api/notifications.py": 7,
+    "fedi/api/notifications_v2.py": 1,
+    "fedi/api/polls.py": 4,
+    "fedi/api/professional.py": 1,
+    "fedi/api/reports.py": 1,
+    "fedi/api/statuses.py": 5,
+    "fedi/api/streaming.py": 1,
+    "fedi/api/streaming_channels.py": 9,
+    "fedi/api/tags.py": 3,
+    "fedi/web/accounts.py": 2,
+    "fedi/web/admin_accounts.py": 6,
+    "fedi/web/admin_reports.py": 5,
+    "fedi/web/compose.py": 1,
+    "fedi/web/pages.py": 10,
+    "fedi/web/profile_view.py": 2,
+    "fedi/web/render.py": 1,
+    "fedi/web/report.py": 1,
+    "fedi/web/settings_professional.py": 1,
+    "fedi/web/social.py": 10,
+    "fedi/web/timelines.py": 1,
+    "fedi/web/views.py": 3,
+    "fedi/federation/actors.py": 11,
+    "fedi/federation/delivery.py": 4,
+    "fedi/federation/dereference.py": 2,
+    "fedi/federation/discovery.py": 2,
+    "fedi/federation/http.py": 1,
+    "fedi/federation/inbox.py": 2,
+    "fedi/federation/keys.py": 1,
+    "fedi/federation/outbox.py": 2,
+    "fedi/federation/push_delivery.py": 2,
+    "fedi/federation/schemes.py": 2,
+}
+
+
+def store_accesses() -> dict[str, int]:
+    found = {}
+    for face in ("api", "web", "federation"):
+        for path in sorted((ROOT / face).rglob("*.py")):
+            count = len(STORE_ACCESS.findall(path.read_text(encoding="utf-8")))
+            if count:
+                found[str(path.relative_to(ROOT.parent))] = count
+    return found
+
+
+def test_faces_reach_the_store_no_more_than_they_still_do():
+    grown = {path: (count, STILL_REACHING_THE_STORE.get(path, 0)) for path, count in store_accesses().items()
+             if count > STILL_REACHING_THE_STORE.get(path, 0)}
+    assert not grown, "faces reaching state.store directly (found, allowed); go through a service:\n" + \
+        "\n".join(f"{p}: {c} > {a}" for p, (c, a) in grown.items())
+
+
+# Faces do not import each other, except the web reusing the client API's batched entity
+# renderer (one Mastodon shape for both), and the two known places listed.
+CROSS_FACE_ALLOWED = {
+    ("fedi.web", "fedi.api.entities"), ("fedi.web", "fedi.api.entities_status"),
+    ("fedi.web", "fedi.api.entities_notification"), ("fedi.web", "fedi.api.entities_instance"),
+    # The OAuth consent page is drawn with the web's page renderer and its CSP.
+    ("fedi.api.oauth", "fedi.web.render"), ("fedi.api.oauth", "fedi.web.security"),
+    # Browsers opening an ActivityPub URL get the post's or profile's page.
+    ("fedi.federation.actors", "fedi.web.pages"),
+}
+FACE_PACKAGES = ("fedi.api", "fedi.web", "fedi.federation")
+
+
+def cross_face_imports() -> list[str]:
+    bad = []
+    for face in FACE_PACKAGES:
+        for path in sorted(ROOT.parent.joinpath(*face.split(".")).rglob("*.py")):
+            name = module_name(path)
+            for lineno, module in imported_modules(path):
+                other = next((f for f in FACE_PACKAGES if matches(module, f)), None)
+                if other is None or other == face:
+                    continue
+                if any(matches(name, a) and matches(module, b) for a, b in CROSS_FACE_ALLOWED):
+                    continue
+                if module == other:
+                    continue  # `from fedi.api import x` also names the package; x is checked
+                bad.append(f"{path.relative_to(ROOT.parent)}:{lineno} imports {module}")
+    return sorted(set(bad))
+
+
+def test_faces_do_not_import_each_other():
+    bad = cross_face_imports()
+    assert not bad, "one face importing another:\n" + "\n".join(bad)
