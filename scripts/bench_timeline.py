@@ -479,15 +479,15 @@ class SqlTally:
 
 async def one_path(state, reader, max_id=None) -> tuple[float, float, float, float]:
     """The home handler's work without HTTP: feed query, load, render, JSON."""
-    from fedi.api import entities
-    from fedi.api.timelines import visible_statuses
+    from fedi.api import entities_status
+    from fedi.services.reading import visible_statuses
 
     t0 = time.perf_counter()
     ids = await state.store.feeds.page(reader.id, max_id=max_id, limit=PAGE)
     t1 = time.perf_counter()
     items = await visible_statuses(state, ids, reader)
     t2 = time.perf_counter()
-    docs = await entities.statuses(state, items, reader)
+    docs = await entities_status.statuses(state, items, reader)
     t3 = time.perf_counter()
     json.dumps(docs, ensure_ascii=False)
     t4 = time.perf_counter()

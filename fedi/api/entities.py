@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from fedi.activitypub.html import html_to_text
 from fedi.activitypub.parse import parse_time
 from fedi.models import Account
+from fedi.services import accounts as accounts_svc
 from fedi.services import professional
 from fedi.services.profile import editable_fields
 
@@ -67,11 +68,16 @@ def _role(admin: bool) -> dict:
     return {"id": "-99", "name": "", "color": "", "permissions": "0", "highlighted": False}
 
 
-async def account(state, acc: Account, *, source: bool = False) -> dict:
-    """An Account; with `source`, the owner's CredentialAccount (adds `source` and `role`)."""
+NO_STATS = (0, 0, 0, None)
+
+
+async def account(state, acc: Account, *, source: bool = False, stats: tuple | None = None) -> dict:
+    """An Account; with `source`, the owner's CredentialAccount (adds `source` and `role`).
+    `stats` are the account's counters when they were loaded with others'."""
     store = state.store
-    statuses_count, followers, following, last_status = (await store.accounts.stats([acc.id])).get(
-        acc.id, (0, 0, 0, None))
+    if stats is None:
+        stats = (await accounts_svc.counters(state, [acc.id])).get(acc.id, NO_STATS)
+    statuses_count, followers, following, last_status = stats
     created = (parse_time(acc.published) if not acc.local and acc.published else None) or acc.created_at
     indexable = bool(acc.discoverable) and acc.local and not state.config.professional
     suspended = bool(acc.suspended)
@@ -134,9 +140,10 @@ async def account(state, acc: Account, *, source: bool = False) -> dict:
 async def accounts(state, items: list[Account]) -> list[dict]:
     """Several accounts, each rendered once however often it appears."""
     done: dict[str, dict] = {}
+    stats = await accounts_svc.counters(state, [a.id for a in items])
     for acc in items:
         if acc.id not in done:
-            done[acc.id] = await account(state, acc)
+            done[acc.id] = await account(state, acc, stats=stats.get(acc.id, NO_STATS))
     return [done[acc.id] for acc in items]
 
 
@@ -152,12 +159,16 @@ class AccountCache:
     def __init__(self, state):
         self.state = state
         self.records: dict[str, Account] = {}
+        self.stats: dict[str, tuple] = {}
         self.rendered: dict[str, dict] = {}
 
     async def load(self, ids) -> None:
+        """Accounts and their counters, for all of `ids` at once."""
         missing = [i for i in dict.fromkeys(ids) if i and i not in self.records]
         if missing:
-            self.records.update(await self.state.store.accounts.get_many(missing))
+            records, stats = await accounts_svc.many(self.state, missing)
+            self.records.update(records)
+            self.stats.update(stats)
 
     async def get(self, account_id: str | None) -> Account | None:
         if account_id and account_id not in self.records:
@@ -169,7 +180,7 @@ class AccountCache:
             acc = await self.get(account_id)
             if acc is None:
                 return None
-            self.rendered[account_id] = await account(self.state, acc)
+            self.rendered[account_id] = await account(self.state, acc, stats=self.stats.get(account_id, NO_STATS))
         return self.rendered[account_id]
 
 

@@ -95,10 +95,10 @@ class _Renderer:
 
     async def load(self, items: list[Status]) -> None:
         store = self.state.store
-        for st in items:
-            rid = st.reblog_of_id
-            if rid and rid not in self.originals:
-                self.originals[rid] = await store.statuses.get(rid)
+        wanted = [st.reblog_of_id for st in items if st.reblog_of_id and st.reblog_of_id not in self.originals]
+        if wanted:
+            found = await store.statuses.get_many(wanted)
+            self.originals.update({rid: found.get(rid) for rid in wanted})
         every = [*items, *(o for o in self.originals.values() if o is not None)]
         await self.cache.load(
             [st.account_id for st in every] + [m for st in every for m in (st.mention_ids or [])]

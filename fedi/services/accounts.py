@@ -165,3 +165,18 @@ async def signing_key(state: State, account_id: str) -> tuple[str, str]:
         raise NotFound("no such local account")
     cache[account_id] = (account.public_key_id, user.private_key_pem)
     return cache[account_id]
+
+
+async def many(state: State, ids) -> tuple[dict[str, Account], dict[str, tuple]]:
+    """The accounts with these ids that exist, and their counters (statuses, followers,
+    following, last status time), in two queries whatever their number."""
+    ids = [i for i in dict.fromkeys(ids) if i]
+    if not ids:
+        return {}, {}
+    return await state.store.accounts.get_many(ids), await state.store.accounts.stats(ids)
+
+
+async def counters(state: State, ids) -> dict[str, tuple]:
+    """(statuses, followers, following, last status time) by account id."""
+    ids = [i for i in dict.fromkeys(ids) if i]
+    return await state.store.accounts.stats(ids) if ids else {}
