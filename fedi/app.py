@@ -32,7 +32,7 @@ from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
 from fedi.api import routes as api_routes
 from fedi.api.http import cors_middleware
-from fedi.api.ratelimit import LIMITER, rate_limit_middleware
+from fedi.api.ratelimit import rate_limit_middleware
 from fedi.web import routes as web_routes
 from fedi.web.render import error_page, wants_html
 from fedi.web.security import headers_middleware
@@ -109,7 +109,6 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                                        edge_middleware, rate_limit_middleware],
                           client_max_size=16 * 1024 * 1024)
     app[LIMITS] = limits(config)
-    app[LIMITER] = {}
     app[TEMPLATES] = template_env()
 
     async def resources(app: web.Application):
@@ -124,7 +123,7 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
             resolver=resolver, timeout=config.delivery.timeout,
         )
         await http.start()
-        schemes = SchemeMemory(store)
+        schemes = SchemeMemory(state)
         deref = Dereferencer(state, http, schemes)
         state.resolver = deref
         deliverer = Deliverer(state, http, schemes)

@@ -1,46 +1,82 @@
 """Time-sortable string ids for local rows.
 
 Like Mastodon's snowflakes: milliseconds since the Unix epoch in the high bits and
-a per-process sequence in the low 16 bits, rendered as a decimal string. Ids of the
-same length sort by time both numerically and as strings, which `max_id`/`since_id`
-paging relies on.
+16 low bits that tell apart ids of the same millisecond, rendered as a decimal string.
+Ids of the same length sort by time both numerically and as strings, which
+`max_id`/`since_id` paging relies on.
+
+Ids come from one `IdGenerator` per process (`install` replaces it). The default one
+spends all 16 low bits on its own sequence, which suits one process. Several processes
+writing to one database each take a generator with their own `node` number: the low bits
+then hold the node (6 bits) and a sequence (10 bits, 1,024 ids per millisecond), so two
+processes can never make the same id.
 """
+
+from __future__ import annotations
 
 import os
 import threading
 import time
 
-_lock = threading.Lock()
-_last_ms = 0
-_seq = 0
+NODE_BITS = 6
+MAX_NODES = 1 << NODE_BITS
 
 
-_counter = int.from_bytes(os.urandom(2), "big")
+class IdGenerator:
+    def __init__(self, node: int | None = None):
+        if node is not None and not 0 <= node < MAX_NODES:
+            raise ValueError(f"node must be between 0 and {MAX_NODES - 1}")
+        self.node = node
+        self.seq_bits = 16 if node is None else 16 - NODE_BITS
+        self._mask = (1 << self.seq_bits) - 1
+        self._lock = threading.Lock()
+        self.last_ms = 0
+        self.seq = 0
+        self._counter = int.from_bytes(os.urandom(2), "big") & self._mask
+
+    def _low(self, seq: int) -> int:
+        return seq if self.node is None else (self.node << self.seq_bits) | seq
+
+    def new(self, at: float | None = None) -> str:
+        """A new id; with `at`, an id that sorts at that time (e.g. a remote post's date).
+
+        Ids made for the same `at` millisecond differ in a counter, so 65,536 of them (1,024
+        with a node number) can share one millisecond before two could collide.
+        """
+        ms = int((time.time() if at is None else at) * 1000)
+        with self._lock:
+            if at is None:
+                if ms <= self.last_ms:
+                    ms = self.last_ms
+                    self.seq = (self.seq + 1) & self._mask
+                    if self.seq == 0:
+                        ms += 1
+                else:
+                    self.seq = int.from_bytes(os.urandom(1), "big") & self._mask
+                self.last_ms = ms
+                seq = self.seq
+            else:
+                self._counter = (self._counter + 1) & self._mask
+                seq = self._counter
+        return str((ms << 16) | self._low(seq))
+
+
+_generator = IdGenerator()
+
+
+def install(generator: IdGenerator) -> None:
+    """Make ids with this generator from now on (e.g. one with this process's node number)."""
+    global _generator
+    _generator = generator
+
+
+def generator() -> IdGenerator:
+    return _generator
 
 
 def new_id(at: float | None = None) -> str:
-    """A new id; with `at`, an id that sorts at that time (e.g. a remote post's date).
-
-    Ids made for the same `at` millisecond differ in a per-process counter, so
-    65,536 of them can share one millisecond before two could collide.
-    """
-    global _last_ms, _seq, _counter
-    ms = int((time.time() if at is None else at) * 1000)
-    with _lock:
-        if at is None:
-            if ms <= _last_ms:
-                ms = _last_ms
-                _seq = (_seq + 1) & 0xFFFF
-                if _seq == 0:
-                    ms += 1
-            else:
-                _seq = int.from_bytes(os.urandom(1), "big")
-            _last_ms = ms
-            seq = _seq
-        else:
-            _counter = (_counter + 1) & 0xFFFF
-            seq = _counter
-    return str((ms << 16) | seq)
+    """A new id from this process's generator (see `IdGenerator.new`)."""
+    return _generator.new(at)
 
 
 def id_floor(ts: float) -> str:

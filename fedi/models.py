@@ -155,6 +155,26 @@ class Status:
     # Filled by the repository on read.
     mention_ids: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    # For a boost loaded with the post it boosts (Statuses.get_many(..., boosted=True)): that post.
+    boosted: Status | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """What one account is to another, as that one sees it."""
+
+    following: bool = False
+    requested: bool = False  # a follow request waiting for approval
+    notifying: bool = False
+    followed_by: bool = False
+    requested_by: bool = False
+    blocking: bool = False
+    blocked_by: bool = False
+    muting: bool = False
+    muting_notifications: bool = False
+    domain_blocking: bool = False
+    endorsed: bool = False
+    note: str = ""
 
 
 @dataclass
@@ -325,6 +345,6 @@ class InstanceSettings:
             else self.default_visibility
         return locked, found, visibility
 
-    def rule_entities(self) -> list[dict]:
-        """The rules as Mastodon's Rule entities: ids are their positions, from "1"."""
-        return [{"id": str(n), "text": text, "hint": ""} for n, text in enumerate(self.rules, 1)]
+    def numbered_rules(self) -> list[tuple[str, str]]:
+        """(id, text) of each rule: ids are their positions, from "1"."""
+        return [(str(n), text) for n, text in enumerate(self.rules, 1)]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import json
 import multiprocessing as mp
 import os
@@ -227,6 +228,52 @@ async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors:
     return bc.median(rates)
 
 
+# --------------------------------------------------------------------------- profile
+
+# Where the event loop's time goes, by stage: (label, what to look for in a function's file
+# and name). The first match wins; the stages are exclusive (own time, not cumulative).
+STAGES = [
+    ("SQLite statements (execute, fetch, commit)", ("sqlite3.", "{method 'execute'", "{method 'fetch",
+                                                    "{method 'commit'", "executemany")),
+    ("RSA verify and digests", ("cryptography", "hashlib", "_hashlib", "verify")),
+    ("HTML sanitizing (nh3) and linkifying", ("nh3", "Cleaner", "bleach", "html5lib")),
+    ("JSON", ("json", "orjson", "safejson")),
+    ("rows to records", ("storage/sqlite/rows.py",)),
+    ("fedi storage layer (SQL building, repositories)", ("fedi/storage",)),
+    ("fedi federation face (intake, signatures, keys)", ("fedi/federation", "fedi/edge")),
+    ("fedi services (inbox job: notes, fan-out, queues)", ("fedi/services",)),
+    ("fedi ActivityPub helpers (parsing, addresses)", ("fedi/activitypub", "fedi/urls.py", "fedi/jobs")),
+    ("URL parsing (urllib)", ("urllib/parse",)),
+    ("regular expressions", ("re.Pattern", "/re/", "sre_")),
+    ("the socket (sending responses)", ("_socket.socket",)),
+    ("aiohttp (HTTP parsing, routing, responses)", ("aiohttp", "multidict", "yarl")),
+    ("asyncio event loop and selectors", ("asyncio", "selectors", "{method 'poll'", "select.epoll")),
+]
+
+
+def print_profile(profiler, notes: int, top: int = 25) -> None:
+    """The flood's own time by stage, then the functions that took most of it."""
+    import pstats
+
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())
+    by_stage: Counter = Counter()
+    other: Counter = Counter()
+    for (path, _line, name), row in stats.stats.items():
+        where = f"{path}:{name}"
+        label = next((label for label, keys in STAGES if any(k in where for k in keys)), "other Python")
+        by_stage[label] += row[2]
+        if label == "other Python":
+            other[where] += row[2]
+    print(f"\nprofile of one flood (own time of each function, under cProfile; {total:.2f} s in all, "
+          f"{total / notes * 1e3:.3f} ms per note):")
+    for label, seconds in by_stage.most_common():
+        print(f"  {seconds / total * 100:5.1f}%  {seconds / notes * 1e6:6.0f} us/note  {label}")
+    print("  the largest items of 'other Python': " + "; ".join(
+        f"{where.rsplit('/', 1)[-1]} {seconds / notes * 1e6:.0f} us" for where, seconds in other.most_common(8)))
+    stats.sort_stats("tottime").print_stats(top)
+
+
 # --------------------------------------------------------------------------- one repetition
 
 
@@ -255,10 +302,16 @@ async def run_once(args, port: int, keys, requests, conn, rep: int, logs) -> dic
 
             loop = asyncio.get_running_loop()
             logs.take()
+            profiler = cProfile.Profile() if args.profile and rep == 1 else None
             commits0, cpu0 = db.commits, time.process_time()
             reply = loop.run_in_executor(None, conn.recv)
+            if profiler:
+                profiler.enable()
             conn.send(("go",))
             done_at = await bc.wait_until(finished, timeout=args.timeout, interval=0.02)
+            if profiler:
+                profiler.disable()
+                print_profile(profiler, n)
             cpu = time.process_time() - cpu0
             commits = db.commits - commits0
             _, start, end, statuses = await reply
@@ -356,6 +409,8 @@ def main() -> int:
     parser.add_argument("--baseline-notes", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60.0, help="per run, seconds")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile the server during the first flood and print its time by stage")
     args = parser.parse_args()
     args.baseline_notes = min(args.baseline_notes, args.notes)
     return asyncio.run(main_async(args))

@@ -369,11 +369,11 @@ class Recorder:
 def timing_middleware(recorder: Recorder):
     from aiohttp import web
 
-    from fedi.api.ratelimit import LIMITER
+    from fedi.appkeys import STATE
 
     @web.middleware
     async def timing(request, handler):
-        request.app[LIMITER].clear()  # the run exceeds 300 requests per 5 minutes by design
+        request.app[STATE].api_requests.clear()  # the run exceeds 300 requests per 5 minutes by design
         start = time.perf_counter()
         try:
             return await handler(request)

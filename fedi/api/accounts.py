@@ -11,16 +11,16 @@ from fedi.api.http import (
 )
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import follows, profile, reading, remote, timelines
+from fedi.services import account_notes, follows, known_accounts, profile, reading, remote, timelines
+from fedi.services import search as finding
 from fedi.services.media import MAX_IMAGE_BYTES
 
 MAX_FIELDS = 16  # own fields (up to 8 are kept) and, on professional instances, profile labels
-MAX_NOTE = 2000  # a private note about an account, as Mastodon
 
 
 async def _target(request: web.Request) -> Account:
-    account = await request.app[STATE].store.accounts.get(request.match_info["id"])
-    if account is None or account.suspended:
+    account = await known_accounts.unsuspended(request.app[STATE], request.match_info["id"])
+    if account is None:
         raise error(404, "Record not found")
     return account
 
@@ -101,12 +101,8 @@ async def lookup(request: web.Request) -> web.Response:
     if not acct:
         raise error(422, "acct is required")
     state = request.app[STATE]
-    username, _, host = acct.partition("@")
-    if host and host.lower() != state.urls.domain:
-        account = await state.store.accounts.by_handle(username, host)
-    else:
-        account = await state.store.accounts.by_handle(username, None)
-    if account is None or account.suspended:
+    account = await known_accounts.by_acct(state, acct)
+    if account is None:
         raise error(404, "Record not found")
     return ok(await entities.account(state, account))
 
@@ -128,7 +124,7 @@ async def _account_list(request: web.Request, *, followers: bool) -> web.Respons
     await authenticate(request, "read:accounts", required=False)
     state, target = request.app[STATE], await _target(request)
     paging = page_args(await params(request))
-    pairs = await state.store.follows.account_page(target.id, followers=followers, **paging)
+    pairs = await follows.follow_page(state, target, followers=followers, **paging)
     body = await entities.accounts_by_id(state, [a for _, a in pairs])
     return ok(body, headers=link_header(request, [f for f, _ in pairs]))
 
@@ -179,8 +175,7 @@ async def unblock(request: web.Request) -> web.Response:
 async def remove_from_followers(request: web.Request) -> web.Response:
     auth = await authenticate(request, "write:follows")
     viewer, target = auth.user(), await _target(request)
-    if await request.app[STATE].store.follows.get(target.id, viewer.id):
-        await follows.remove_follower(request.app[STATE], viewer, target)
+    await follows.drop_follower(request.app[STATE], viewer, target)
     return await _relationship(request, viewer, target)
 
 
@@ -188,29 +183,26 @@ async def set_note(request: web.Request) -> web.Response:
     """A private note about the account, shown only to its writer (an empty one removes it)."""
     auth = await authenticate(request, "write:accounts")
     viewer, target = auth.user(), await _target(request)
-    comment = (await params(request)).get("comment")
-    comment = "" if comment is None else str(comment)
-    if len(comment) > MAX_NOTE:
-        raise error(422, f"Validation failed: Comment is too long (maximum is {MAX_NOTE} characters)")
-    await request.app[STATE].store.account_notes.set(viewer.id, target.id, comment if comment.strip() else "")
+    await account_notes.set_note(request.app[STATE], viewer, target, (await params(request)).get("comment"))
     return await _relationship(request, viewer, target)
 
 
 async def relationships(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:follows")
     state, viewer = request.app[STATE], auth.user()
-    found = await state.store.accounts.get_many(listed(await params(request), "id"))
-    return ok([await entities.relationship(state, viewer, a) for a in found.values()])
+    wanted = [str(i) for i in dict.fromkeys(listed(await params(request), "id"))]
+    found = await known_accounts.get_many(state, wanted)
+    return ok(await entities.relationships(state, viewer, [found[i] for i in wanted if i in found]))
 
 
 async def familiar_followers(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:follows")
     state, viewer = request.app[STATE], auth.user()
-    out = []
-    for target_id in [str(i) for i in listed(await params(request), "id")][:40]:
-        ids = await state.store.follows.familiar_followers(viewer.id, target_id)
-        out.append({"id": target_id, "accounts": await entities.accounts_by_id(state, ids)})
-    return ok(out)
+    target_ids = [str(i) for i in listed(await params(request), "id")][:40]
+    familiar = await follows.familiar_followers(state, viewer, target_ids)
+    rendered = await entities.accounts_by_id(state, [i for ids in familiar.values() for i in ids])
+    by_id = {doc["id"]: doc for doc in rendered}
+    return ok([{"id": t, "accounts": [by_id[i] for i in familiar[t] if i in by_id]} for t in target_ids])
 
 
 async def search(request: web.Request) -> web.Response:
@@ -220,19 +212,10 @@ async def search(request: web.Request) -> web.Response:
     q = str(p.get("q", "")).strip()
     if not q:
         return ok([])
-    limit = number(p, "limit", 40, 1, 80)
-    results: list[Account] = []
-    if flag(p, "resolve") and "@" in q.lstrip("@"):
-        try:
-            results.append(await remote.account_by_reference(state, q))
-        except Exception:  # noqa: BLE001 - an unresolvable handle is just no result
-            pass
-    for account in await state.store.accounts.search(q, limit):
-        if all(account.id != r.id for r in results):
-            results.append(account)
-    if flag(p, "following") and auth.account:
-        results = [a for a in results if await state.store.follows.get(auth.account.id, a.id)]
-    return ok([await entities.account(state, a) for a in results[:limit]])
+    results = await finding.accounts_by_name(
+        state, q, resolve=flag(p, "resolve"), limit=number(p, "limit", 40, 1, 80),
+        followed_by=auth.account if flag(p, "following") else None)
+    return ok(await entities.accounts(state, results))
 
 
 def setup(app: web.Application) -> None:

@@ -9,14 +9,14 @@ from fedi.api import entities
 from fedi.api.http import authenticate, error, link_header, number, ok, page_args, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import discovery
+from fedi.services import discovery, known_accounts
 
 ACCOUNTS_LIMIT, ACCOUNTS_MAX = 40, 80
 
 
 async def _target(request: web.Request) -> Account:
-    account = await request.app[STATE].store.accounts.get(request.match_info["id"])
-    if account is None or account.suspended:
+    account = await known_accounts.unsuspended(request.app[STATE], request.match_info["id"])
+    if account is None:
         raise error(404, "Record not found")
     return account
 
@@ -62,7 +62,7 @@ async def account_endorsements(request: web.Request) -> web.Response:
 async def _endorsed_by(request: web.Request, account: Account) -> web.Response:
     state, p = request.app[STATE], await params(request)
     paging = {**page_args(p), "limit": number(p, "limit", ACCOUNTS_LIMIT, 1, ACCOUNTS_MAX)}
-    pairs = await state.store.endorsements.page(account.id, **paging)
+    pairs = await discovery.endorsed(state, account, **paging)
     body = await entities.accounts_by_id(state, [a for _, a in pairs])
     return ok(body, headers=link_header(request, [k for k, _ in pairs]))
 

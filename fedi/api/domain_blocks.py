@@ -15,7 +15,7 @@ async def list_domain_blocks(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:blocks")
     p = await params(request)
     paging = {**page_args(p), "limit": number(p, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)}
-    pairs = await request.app[STATE].store.domain_blocks.page(auth.user().id, **paging)
+    pairs = await domain_blocks.blocked(request.app[STATE], auth.user(), **paging)
     return ok([domain for _, domain in pairs], headers=link_header(request, [k for k, _ in pairs]))
 
 

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 
 from fedi.activitypub.html import html_to_text
 from fedi.activitypub.parse import parse_time
-from fedi.models import Account
+from fedi.models import Account, Relationship
 from fedi.services import accounts as accounts_svc
+from fedi.services import follows as follows_svc
 from fedi.services import professional
+from fedi.services import relationships as relationships_svc
 from fedi.services.profile import editable_fields
 
 ALL_VISIBILITIES = ("public", "unlisted", "private", "direct")
@@ -34,19 +36,21 @@ def iso(ts: float | None) -> str | None:
     if ts is None:
         return None
     dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond // 1000)
 
 
 def date_only(ts: float | None) -> str | None:
     """A Mastodon Date ("2026-11-22"), as in an account's `last_status_at`."""
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    dt = datetime.fromtimestamp(ts, UTC)
+    return "%04d-%02d-%02d" % (dt.year, dt.month, dt.day)
 
 
 def _midnight(ts: float) -> str:
-    day = datetime.fromtimestamp(ts, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return iso(day.timestamp())
+    dt = datetime.fromtimestamp(ts, UTC)
+    return "%04d-%02d-%02dT00:00:00.000Z" % (dt.year, dt.month, dt.day)
 
 
 # --------------------------------------------------------------------------- accounts
@@ -74,7 +78,6 @@ NO_STATS = (0, 0, 0, None)
 async def account(state, acc: Account, *, source: bool = False, stats: tuple | None = None) -> dict:
     """An Account; with `source`, the owner's CredentialAccount (adds `source` and `role`).
     `stats` are the account's counters when they were loaded with others'."""
-    store = state.store
     if stats is None:
         stats = (await accounts_svc.counters(state, [acc.id])).get(acc.id, NO_STATS)
     statuses_count, followers, following, last_status = stats
@@ -117,8 +120,8 @@ async def account(state, acc: Account, *, source: bool = False, stats: tuple | N
     if suspended:
         doc["suspended"] = True
     if source and acc.local:
-        user = await store.users.get(acc.id)
-        pending = await store.follows.pending_for(acc.id)
+        user = await accounts_svc.user_settings(state, acc)
+        pending = await follows_svc.pending_for(state, acc)
         # What the owner edits: on a professional instance, without the fields made from
         # the structured profile (those are set through their labels or the profile itself).
         own = professional.free_fields(acc.fields) if state.config.professional else acc.fields
@@ -149,8 +152,12 @@ async def accounts(state, items: list[Account]) -> list[dict]:
 
 async def accounts_by_id(state, ids: list[str]) -> list[dict]:
     """Accounts in the order of `ids`, leaving out any that no longer exist."""
-    found = await state.store.accounts.get_many(ids)
-    return await accounts(state, [found[i] for i in ids if i in found])
+    found, stats = await accounts_svc.many(state, ids)
+    done: dict[str, dict] = {}
+    for acc in (found[i] for i in ids if i in found):
+        if acc.id not in done:
+            done[acc.id] = await account(state, acc, stats=stats.get(acc.id, NO_STATS))
+    return [done[i] for i in ids if i in found]
 
 
 class AccountCache:
@@ -184,28 +191,35 @@ class AccountCache:
         return self.rendered[account_id]
 
 
-async def relationship(state, viewer: Account, target: Account) -> dict:
-    store = state.store
-    out = await store.follows.get(viewer.id, target.id)
-    back = await store.follows.get(target.id, viewer.id)
-    mute = await store.mutes.get(viewer.id, target.id)
+def relationship_entity(target_id: str, rel: Relationship) -> dict:
+    """A Relationship. `showing_reblogs` is true while a follow (or request) stands."""
     return {
-        "id": target.id,
-        "following": bool(out and out.accepted),
-        "showing_reblogs": out is not None,
-        "notifying": bool(out and out.notify),
+        "id": target_id,
+        "following": rel.following,
+        "showing_reblogs": rel.following or rel.requested,
+        "notifying": rel.notifying,
         "languages": None,
-        "followed_by": bool(back and back.accepted),
-        "blocking": await store.blocks.get(viewer.id, target.id) is not None,
-        "blocked_by": await store.blocks.get(target.id, viewer.id) is not None,
-        "muting": mute is not None,
-        "muting_notifications": bool(mute and mute["notifications"]),
-        "requested": bool(out and not out.accepted),
-        "requested_by": bool(back and not back.accepted),
-        "domain_blocking": bool(target.domain) and await store.domain_blocks.has(viewer.id, target.domain),
-        "endorsed": await store.endorsements.has(viewer.id, target.id),
-        "note": await store.account_notes.get(viewer.id, target.id),
+        "followed_by": rel.followed_by,
+        "blocking": rel.blocking,
+        "blocked_by": rel.blocked_by,
+        "muting": rel.muting,
+        "muting_notifications": rel.muting_notifications,
+        "requested": rel.requested,
+        "requested_by": rel.requested_by,
+        "domain_blocking": rel.domain_blocking,
+        "endorsed": rel.endorsed,
+        "note": rel.note,
     }
+
+
+async def relationship(state, viewer: Account, target: Account) -> dict:
+    return relationship_entity(target.id, await relationships_svc.of(state, viewer, target))
+
+
+async def relationships(state, viewer: Account, targets: list[Account]) -> list[dict]:
+    """Relationships with several accounts, in their order, in one query."""
+    found = await relationships_svc.between(state, viewer, targets)
+    return [relationship_entity(t.id, found[t.id]) for t in targets]
 
 
 # --------------------------------------------------------------------------- apps, errors, tokens

@@ -6,10 +6,8 @@ version this server claims (`MASTODON_VERSION`): the same keys, types and null-n
 
 from __future__ import annotations
 
-import time
-
 from fedi import SOFTWARE_NAME, __version__
-from fedi.services import instance_settings, push
+from fedi.services import instance_settings, known_accounts, push, usage
 from fedi.services.pins import MAX_PINNED
 from fedi.services.statuses import MAX_CHARS
 
@@ -31,6 +29,11 @@ POLL_LIMITS = {"max_options": 4, "max_characters_per_option": 50, "min_expiratio
 MAX_FEATURED_TAGS = 10
 
 
+def rules(settings) -> list[dict]:
+    """The instance's rules as Mastodon's Rule entities."""
+    return [{"id": rule_id, "text": text, "hint": ""} for rule_id, text in settings.numbered_rules()]
+
+
 def _streaming(state) -> str:
     scheme = "wss" if state.urls.base.startswith("https://") else "ws"
     return f"{scheme}://{state.urls.domain}"
@@ -48,7 +51,7 @@ def _limits() -> dict:
 
 
 async def instance_v1(state) -> dict:
-    cfg, store = instance_settings.current(state), state.store
+    cfg = instance_settings.current(state)
     enabled, approval = _registrations(state)
     return {
         "uri": state.urls.domain,
@@ -59,9 +62,9 @@ async def instance_v1(state) -> dict:
         "version": VERSION,
         "urls": {"streaming_api": _streaming(state)},
         "stats": {
-            "user_count": await store.accounts.count_local(),
-            "status_count": await store.statuses.count_local(),
-            "domain_count": len(await store.accounts.known_domains()),
+            "user_count": await usage.local_accounts(state),
+            "status_count": await usage.local_posts(state),
+            "domain_count": len(await known_accounts.peer_domains(state)),
         },
         "thumbnail": None,
         "languages": ["en"],
@@ -73,14 +76,14 @@ async def instance_v1(state) -> dict:
             **_limits(),
         },
         "contact_account": None,
-        "rules": cfg.rule_entities(),
+        "rules": rules(cfg),
     }
 
 
 async def instance_v2(state) -> dict:
     cfg = instance_settings.current(state)
     enabled, approval = _registrations(state)
-    active = await state.store.users.active_since(time.time() - 30 * 86400)
+    active = await usage.active_users(state, usage.MONTH_DAYS)
     return {
         "domain": state.urls.domain,
         "title": cfg.name,
@@ -101,6 +104,6 @@ async def instance_v2(state) -> dict:
         "registrations": {"enabled": enabled, "approval_required": approval, "message": None, "url": None},
         "api_versions": dict(API_VERSIONS),
         "contact": {"email": "", "account": None},
-        "rules": cfg.rule_entities(),
+        "rules": rules(cfg),
         "fedi": {"kind": cfg.kind},
     }

@@ -8,38 +8,44 @@ from fedi.api.entities import STATUS_NOTIFICATIONS, AccountCache, iso
 from fedi.models import Account, Notification
 
 
-async def notification(state, n: Notification, viewer: Account | None,
-                       cache: AccountCache | None = None) -> dict | None:
-    """A Notification, or None when the account or status it is about is gone."""
-    cache = cache or AccountCache(state)
-    sender = await cache.entity(n.from_account_id)
-    if sender is None:
-        return None
-    doc = {
+def _shell(n: Notification, sender: dict) -> dict:
+    return {
         "id": n.id,
         "type": n.type,
         "group_key": f"ungrouped-{n.id}",
         "created_at": iso(n.created_at),
         "account": sender,
     }
-    if n.type in STATUS_NOTIFICATIONS or n.status_id:
-        st = await state.store.statuses.get(n.status_id) if n.status_id else None
-        if st is None:
-            return None
-        rendered = await entities_status.status(state, st, viewer, cache=cache)
-        if rendered is None:
-            return None
-        doc["status"] = rendered
-    return doc
 
 
-async def notifications(state, items: list[Notification], viewer: Account | None) -> list[dict]:
-    """Several notifications; those whose account or status is gone are left out."""
-    cache = AccountCache(state)
+def _about_a_status(n: Notification) -> bool:
+    return n.type in STATUS_NOTIFICATIONS or bool(n.status_id)
+
+
+async def notification(state, n: Notification, viewer: Account | None,
+                       cache: AccountCache | None = None) -> dict | None:
+    """A Notification, or None when the account or status it is about is gone."""
+    return (await notifications(state, [n], viewer, cache) or [None])[0]
+
+
+async def notifications(state, items: list[Notification], viewer: Account | None,
+                        cache: AccountCache | None = None) -> list[dict]:
+    """Several notifications; those whose account or status is gone are left out. The
+    senders, the statuses and what the reader did with them are loaded for all at once."""
+    cache = cache or AccountCache(state)
     await cache.load(n.from_account_id for n in items)
+    wanted = [n.status_id for n in items if n.status_id and _about_a_status(n)]
+    rendered = await entities_status.statuses_by_id(state, wanted, viewer, cache=cache,
+                                                    context="notifications")
     out = []
     for n in items:
-        doc = await notification(state, n, viewer, cache)
-        if doc is not None:
-            out.append(doc)
+        sender = await cache.entity(n.from_account_id)
+        if sender is None:
+            continue
+        doc = _shell(n, sender)
+        if _about_a_status(n):
+            doc["status"] = rendered.get(n.status_id) if n.status_id else None
+            if doc["status"] is None:
+                continue
+        out.append(doc)
     return out

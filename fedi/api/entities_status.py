@@ -8,8 +8,10 @@ import time
 from fedi import SOFTWARE_NAME
 from fedi.activitypub.html import html_to_text
 from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
+from fedi.api.entities_filter import filter_results
 from fedi.models import Account, Status
-from fedi.services import filters, polls
+from fedi.services import filters, polls, reading
+from fedi.services import pins as pins_svc
 
 PINNABLE = ("public", "unlisted", "private", "local")
 # The visibilities a Status reports; anything else shows as followers-only.
@@ -86,55 +88,33 @@ class _Renderer:
         self._pins: set[str] | None = None
         self.context = context  # the filter context (home, notifications, public, thread, account)
         self.filter_cache: dict = {}
-        # Per-page counts and reader flags, fetched in a few keyed queries (see _load_counts).
-        self.counts: dict[str, tuple[int, int, int]] = {}
-        self.flags: dict[str, tuple[bool, bool, bool]] = {}
-        self.polls: dict[str, dict] = {}  # status id → its poll, for the posts that have one
-        self.own_votes: dict[str, list[int]] = {}
-        self.muted: set[str] = set()  # posts whose thread the reader muted
+        # Per-page counts, polls and reader flags, fetched in a few queries for all posts.
+        self.details = reading.PageDetails()
 
     async def load(self, items: list[Status]) -> None:
-        store = self.state.store
+        for st in items:
+            if st.boosted is not None:
+                self.originals.setdefault(st.reblog_of_id, st.boosted)
         wanted = [st.reblog_of_id for st in items if st.reblog_of_id and st.reblog_of_id not in self.originals]
         if wanted:
-            found = await store.statuses.get_many(wanted)
-            self.originals.update({rid: found.get(rid) for rid in wanted})
+            self.originals.update(await reading.statuses_by_id(self.state, wanted))
         every = [*items, *(o for o in self.originals.values() if o is not None)]
         await self.cache.load(
             [st.account_id for st in every] + [m for st in every for m in (st.mention_ids or [])]
         )
-        await self._load_counts([st for st in every if not st.reblog_of_id])
+        await self._load_details([st for st in every if not st.reblog_of_id])
 
-    async def _load_counts(self, posts: list[Status]) -> None:
-        posts = [st for st in posts if st.id not in self.counts]
-        if not posts:
-            return
-        store, ids = self.state.store, [st.id for st in posts]
-        reblogs = await store.statuses.reblog_counts(ids)
-        favs = await store.favourites.counts(ids)
-        replies = await store.statuses.replies_counts([st.uri for st in posts])
-        for st in posts:
-            self.counts[st.id] = (reblogs.get(st.id, 0), favs.get(st.id, 0), replies.get(st.uri, 0))
-        found = await store.polls.get_many(ids)
-        self.polls.update(found)
-        if self.viewer is not None and found:
-            self.own_votes.update(await store.polls.votes_of(self.viewer.id, list(found)))
-        if self.viewer is not None:
-            faved = await store.favourites.of(self.viewer.id, ids)
-            boosted = await store.statuses.reblogged(self.viewer.id, ids)
-            marked = await store.bookmarks.of(self.viewer.id, ids)
-            self.muted |= await store.conversation_mutes.muted(self.viewer.id, ids)
-            for i in ids:
-                self.flags[i] = (i in faved, i in boosted, i in marked)
+    async def _load_details(self, posts: list[Status]) -> None:
+        await self.details.add(self.state, posts, self.viewer)
 
     async def original(self, status_id: str) -> Status | None:
         if status_id not in self.originals:
-            self.originals[status_id] = await self.state.store.statuses.get(status_id)
+            self.originals.update(await reading.statuses_by_id(self.state, [status_id]))
         return self.originals[status_id]
 
     async def pins(self) -> set[str]:
         if self._pins is None:
-            self._pins = set(await self.state.store.pins.list(self.viewer.id))
+            self._pins = await pins_svc.pinned_ids(self.state, self.viewer.id)
         return self._pins
 
     async def render(self, st: Status, *, source_requested: bool = False) -> dict | None:
@@ -186,8 +166,8 @@ class _Renderer:
         }
 
     async def _full(self, st: Status, author: dict, source_requested: bool) -> dict:
-        await self._load_counts([st])
-        counts = self.counts[st.id]
+        await self._load_details([st])
+        counts = self.details.counts[st.id]
         doc = self._base(st, author, reblog=None)
         mentioned = [await self.cache.get(m) for m in (st.mention_ids or [])]
         doc.update({
@@ -206,8 +186,8 @@ class _Renderer:
             "language": st.language,
             "edited_at": iso(st.edited_at),
         })
-        if st.id in self.polls:
-            doc["poll"] = poll(st, self.polls[st.id], self.viewer, self.own_votes.get(st.id))
+        if st.id in self.details.polls:
+            doc["poll"] = poll(st, self.details.polls[st.id], self.viewer, self.details.own_votes.get(st.id))
         if source_requested:
             doc["text"] = st.source if st.source is not None else html_to_text(st.content)
         if st.local:
@@ -216,14 +196,15 @@ class _Renderer:
 
     async def _viewer_flags(self, st: Status) -> dict:
         viewer = self.viewer
-        await self._load_counts([st])
-        favourited, reblogged, bookmarked = self.flags[st.id]
+        await self._load_details([st])
+        favourited, reblogged, bookmarked = self.details.flags[st.id]
         flags = {
             "favourited": favourited,
             "reblogged": reblogged,
-            "muted": st.id in self.muted,
+            "muted": st.id in self.details.muted,
             "bookmarked": bookmarked,
-            "filtered": await filters.matches(self.state, viewer.id, st, self.context, self.filter_cache),
+            "filtered": filter_results(
+                await filters.matching(self.state, viewer.id, st, self.context, self.filter_cache)),
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:
             flags["pinned"] = st.id in await self.pins()
@@ -254,4 +235,20 @@ async def statuses(state, items: list[Status], viewer: Account | None, *,
         doc = await renderer.render(st)
         if doc is not None:
             out.append(doc)
+    return out
+
+
+async def statuses_by_id(state, ids: list[str], viewer: Account | None, *,
+                         cache: AccountCache | None = None, context: str = "home") -> dict[str, dict]:
+    """The statuses with these ids rendered for `viewer`, by id, sharing lookups (those gone
+    or that cannot be rendered are missing). No visibility check: for what was checked."""
+    found = {st.id: st for st in (await reading.statuses_by_id(state, list(dict.fromkeys(ids)))).values()
+             if st is not None}
+    renderer = _Renderer(state, viewer, cache, context=context)
+    await renderer.load(list(found.values()))
+    out = {}
+    for status_id, st in found.items():
+        doc = await renderer.render(st)
+        if doc is not None:
+            out[status_id] = doc
     return out

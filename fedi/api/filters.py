@@ -6,6 +6,7 @@ import re
 
 from aiohttp import web
 
+from fedi.api import entities_filter
 from fedi.api.http import authenticate, error, listed, ok, params, route
 from fedi.appkeys import STATE
 from fedi.edge import bodies
@@ -64,30 +65,32 @@ async def index_v1(request: web.Request) -> web.Response:
 
 async def index(request: web.Request) -> web.Response:
     state, me = await _me(request, "read:filters")
-    return ok(await filters.render_all(state, me))
+    return ok(entities_filter.filters(await filters.all_of(state, me)))
 
 
 async def create(request: web.Request) -> web.Response:
     state, me = await _me(request, "write:filters")
     p = await params(request)
-    return ok(await _run(filters.create(
+    row, keywords = await _run(filters.create(
         state, me, title=p.get("title"), context=listed(p, "context"), filter_action=p.get("filter_action"),
-        expires_in=p.get("expires_in"), keywords=await _keyword_attributes(request, p))))
+        expires_in=p.get("expires_in"), keywords=await _keyword_attributes(request, p)))
+    return ok(entities_filter.filter_entity(row, keywords))
 
 
 async def show(request: web.Request) -> web.Response:
     state, me = await _me(request, "read:filters")
-    return ok(await filters.render(state, await _run(filters.own(state, me, _id(request)))))
+    return ok(entities_filter.filter_entity(*await _run(filters.one(state, me, _id(request)))))
 
 
 async def update(request: web.Request) -> web.Response:
     state, me = await _me(request, "write:filters")
     p = await params(request)
     context = listed(p, "context") if ("context" in p or "context[]" in p) else None
-    return ok(await _run(filters.update(
+    row, keywords = await _run(filters.update(
         state, me, _id(request), title=p.get("title"), context=context, filter_action=p.get("filter_action"),
         expires_in=p.get("expires_in", filters.KEEP),
-        keywords=await _keyword_attributes(request, p))))
+        keywords=await _keyword_attributes(request, p)))
+    return ok(entities_filter.filter_entity(row, keywords))
 
 
 async def delete(request: web.Request) -> web.Response:
@@ -98,25 +101,27 @@ async def delete(request: web.Request) -> web.Response:
 
 async def keywords(request: web.Request) -> web.Response:
     state, me = await _me(request, "read:filters")
-    row = await _run(filters.own(state, me, _id(request)))
-    return ok([filters.keyword_entity(k) for k in await state.store.filters.keywords([row["id"]])])
+    found = await _run(filters.keywords_of(state, me, _id(request)))
+    return ok([entities_filter.keyword_entity(k) for k in found])
 
 
 async def add_keyword(request: web.Request) -> web.Response:
     state, me = await _me(request, "write:filters")
     p = await params(request)
-    return ok(await _run(filters.add_keyword(state, me, _id(request), p.get("keyword"), p.get("whole_word"))))
+    kw = await _run(filters.add_keyword(state, me, _id(request), p.get("keyword"), p.get("whole_word")))
+    return ok(entities_filter.keyword_entity(kw))
 
 
 async def show_keyword(request: web.Request) -> web.Response:
     state, me = await _me(request, "read:filters")
-    return ok(filters.keyword_entity(await _run(filters.own_keyword(state, me, _id(request)))))
+    return ok(entities_filter.keyword_entity(await _run(filters.own_keyword(state, me, _id(request)))))
 
 
 async def update_keyword(request: web.Request) -> web.Response:
     state, me = await _me(request, "write:filters")
     p = await params(request)
-    return ok(await _run(filters.update_keyword(state, me, _id(request), p.get("keyword"), p.get("whole_word"))))
+    kw = await _run(filters.update_keyword(state, me, _id(request), p.get("keyword"), p.get("whole_word")))
+    return ok(entities_filter.keyword_entity(kw))
 
 
 async def delete_keyword(request: web.Request) -> web.Response:

@@ -9,8 +9,9 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.edge import bodies
+from fedi.edge import bodies, jsonout
 from fedi.models import Account, Token
+from fedi.services import tokens
 from fedi.services.accounts import hash_token
 
 DEFAULT_LIMIT = 20
@@ -25,8 +26,8 @@ def error(status: int, message: str) -> web.HTTPException:
 
 
 def ok(data, status: int = 200, headers: dict | None = None) -> web.Response:
-    return web.Response(text=json.dumps(data, ensure_ascii=False), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(body=jsonout.dumps(data), status=status,
+                        content_type="application/json", charset="utf-8", headers=headers)
 
 
 API_PARAMS = web.RequestKey("api_params", dict)
@@ -138,18 +139,14 @@ async def authenticate(request: web.Request, scope: str | None = None, *, requir
         if required:
             raise error(401, "The access token is invalid")
         return None
-    state = request.app[STATE]
-    token = await state.store.tokens.lookup(hash_token(raw))
-    if token is None:
+    found = await tokens.holder(request.app[STATE], hash_token(raw))
+    if found is None:
         raise error(401, "The access token is invalid")
-    account = None
-    if token.account_id is not None:
-        account = await state.store.accounts.get(token.account_id)
-        if account is None or account.suspended:
-            raise error(401, "Your login is currently disabled")
-    if scope is not None and not scope_allows(token.scope_set, scope):
+    if found.disabled:
+        raise error(401, "Your login is currently disabled")
+    if scope is not None and not scope_allows(found.token.scope_set, scope):
         raise error(403, "This action is outside the authorized scopes")
-    return Auth(token=token, account=account)
+    return Auth(token=found.token, account=found.account)
 
 
 def page_args(p: dict) -> dict:

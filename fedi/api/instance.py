@@ -7,7 +7,7 @@ from aiohttp import web
 from fedi.api import entities_instance
 from fedi.api.http import ok, route
 from fedi.appkeys import STATE
-from fedi.services import instance_settings
+from fedi.services import instance_settings, known_accounts
 
 
 async def instance_v1(request: web.Request) -> web.Response:
@@ -19,7 +19,7 @@ async def instance_v2(request: web.Request) -> web.Response:
 
 
 async def peers(request: web.Request) -> web.Response:
-    return ok(await request.app[STATE].store.accounts.known_domains())
+    return ok(await known_accounts.peer_domains(request.app[STATE]))
 
 
 async def empty_list(request: web.Request) -> web.Response:
@@ -32,7 +32,7 @@ async def extended_description(request: web.Request) -> web.Response:
 
 
 async def rules(request: web.Request) -> web.Response:
-    return ok(instance_settings.current(request.app[STATE]).rule_entities())
+    return ok(entities_instance.rules(instance_settings.current(request.app[STATE])))
 
 
 async def activity(request: web.Request) -> web.Response:

@@ -8,7 +8,7 @@ from aiohttp import web
 from fedi.api import entities
 from fedi.api.http import authenticate, error, ok, params, route
 from fedi.appkeys import STATE
-from fedi.services import identity_links
+from fedi.services import identity_links, known_accounts
 
 
 async def _entries(state, account) -> list[dict]:
@@ -35,7 +35,7 @@ async def add_link(request: web.Request) -> web.Response:
     if not reference:
         raise error(422, "Validation failed: account (a handle or actor URL) is required")
     await identity_links.link(state, auth.user(), reference, str(p.get("label") or ""))
-    account = await state.store.accounts.get(auth.user().id)
+    account = await known_accounts.get(state, auth.user().id)
     return ok(await _entries(state, account))
 
 
@@ -46,7 +46,7 @@ async def remove_link(request: web.Request) -> web.Response:
     if not uri:
         raise error(422, "Validation failed: uri is required")
     await identity_links.unlink(state, auth.user(), uri)
-    account = await state.store.accounts.get(auth.user().id)
+    account = await known_accounts.get(state, auth.user().id)
     return ok(await _entries(state, account))
 
 

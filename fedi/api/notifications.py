@@ -7,7 +7,8 @@ from aiohttp import web
 from fedi.api import entities, entities_notification
 from fedi.api.http import authenticate, error, link_header, listed, number, ok, page_args, params, route
 from fedi.appkeys import STATE
-from fedi.services import follows, notification_groups
+from fedi.services import follows, known_accounts, notification_groups
+from fedi.services import notifications as notifications_svc
 
 TYPES = ("follow", "follow_request", "mention", "reblog", "favourite", "status", "update", "poll")
 
@@ -16,8 +17,8 @@ async def list_notifications(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:notifications")
     state, viewer = request.app[STATE], auth.user()
     p = await params(request)
-    items = await state.store.notifications.page(
-        viewer.id, types=listed(p, "types") or None, exclude_types=listed(p, "exclude_types") or None,
+    items = await notifications_svc.page(
+        state, viewer, types=listed(p, "types") or None, exclude_types=listed(p, "exclude_types") or None,
         from_account_id=p.get("account_id") or None, **page_args(p))
     body = await entities_notification.notifications(state, items, viewer)
     return ok(body, headers=link_header(request, [n.id for n in items]))
@@ -39,17 +40,10 @@ async def unread_count(request: web.Request) -> web.Response:
     return ok({"count": count})
 
 
-async def _own(request: web.Request, scope: str):
-    auth = await authenticate(request, scope)
-    state, viewer = request.app[STATE], auth.user()
-    n = await state.store.notifications.get(request.match_info["id"])
-    if n is None or n.account_id != viewer.id:
-        raise error(404, "Record not found")
-    return state, viewer, n
-
-
 async def get_notification(request: web.Request) -> web.Response:
-    state, viewer, n = await _own(request, "read:notifications")
+    auth = await authenticate(request, "read:notifications")
+    state, viewer = request.app[STATE], auth.user()
+    n = await notifications_svc.own(state, viewer, request.match_info["id"])
     rendered = await entities_notification.notification(state, n, viewer)
     if rendered is None:
         raise error(404, "Record not found")
@@ -57,14 +51,14 @@ async def get_notification(request: web.Request) -> web.Response:
 
 
 async def dismiss(request: web.Request) -> web.Response:
-    state, _, n = await _own(request, "write:notifications")
-    await state.store.notifications.delete(n.id)
+    auth = await authenticate(request, "write:notifications")
+    await notifications_svc.dismiss(request.app[STATE], auth.user(), request.match_info["id"])
     return ok({})
 
 
 async def clear(request: web.Request) -> web.Response:
     auth = await authenticate(request, "write:notifications")
-    await request.app[STATE].store.notifications.clear(auth.user().id)
+    await notifications_svc.clear(request.app[STATE], auth.user())
     return ok({})
 
 
@@ -72,20 +66,20 @@ async def follow_requests(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:follows")
     state, viewer = request.app[STATE], auth.user()
     paging = page_args(await params(request))
-    pairs = await state.store.follows.account_page(viewer.id, followers=True, state="pending", **paging)
-    body = await entities.accounts_by_id(state, [a for _, a in pairs])
+    waiting = await follows.requests_page(state, viewer, **paging)
+    body = await entities.accounts_by_id(state, [f.follower_id for f in waiting])
     # fedi's addition: each request's own details, with the note its sender wrote.
+    by_sender = {f.follower_id: f for f in waiting}
     for doc in body:
-        fol = await state.store.follows.get(doc["id"], viewer.id)
-        if fol is not None:
-            doc["follow_request"] = {"id": fol.id, "note": fol.note, "created_at": entities.iso(fol.created_at)}
-    return ok(body, headers=link_header(request, [f for f, _ in pairs]))
+        fol = by_sender[doc["id"]]
+        doc["follow_request"] = {"id": fol.id, "note": fol.note, "created_at": entities.iso(fol.created_at)}
+    return ok(body, headers=link_header(request, [f.id for f in waiting]))
 
 
 async def _answer(request: web.Request, accept: bool) -> web.Response:
     auth = await authenticate(request, "write:follows")
     state, viewer = request.app[STATE], auth.user()
-    requester = await state.store.accounts.get(request.match_info["id"])
+    requester = await known_accounts.get(state, request.match_info["id"])
     if requester is None:
         raise error(404, "Record not found")
     await (follows.accept if accept else follows.reject)(state, viewer, requester)

@@ -14,6 +14,7 @@ from fedi.api.http import authenticate, error, link_header, listed, number, ok, 
 from fedi.api.notifications import filters_of
 from fedi.appkeys import STATE
 from fedi.services import notification_groups as groups_service
+from fedi.services import notifications as notifications_svc
 from fedi.services.notification_groups import Group
 
 DEFAULT_LIMIT, MAX_LIMIT = 40, 80
@@ -43,7 +44,7 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     """A GroupedNotificationsResults: each account and status once, then the groups. Groups
     whose status or accounts can no longer be shown are left out."""
     wanted = dict.fromkeys(g.status_id for g in groups if g.type in STATUS_NOTIFICATIONS and g.status_id)
-    found = [st for st in [await state.store.statuses.get(i) for i in wanted] if st is not None]
+    found = await notifications_svc.statuses_of(state, wanted)
     statuses = await entities_status.statuses(state, found, viewer, context="notifications")
     shown = {doc["id"] for doc in statuses}
     cache = entities.AccountCache(state)

@@ -9,7 +9,7 @@ from fedi.api import entities
 from fedi.api.http import authenticate, error, ok, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account, ProfessionalProfile
-from fedi.services import professional, profile, remote
+from fedi.services import known_accounts, professional, profile, remote
 
 CHANGEABLE = (*professional.PARTS, "links")
 
@@ -35,15 +35,15 @@ def render(acc: Account, prof: ProfessionalProfile) -> dict:
 
 
 async def _show(request: web.Request, acc: Account) -> web.Response:
-    return ok(render(acc, await professional.get(request.app[STATE].store, acc)))
+    return ok(render(acc, await professional.profile_of(request.app[STATE], acc)))
 
 
 async def account_profile(request: web.Request) -> web.Response:
     """GET /api/v1/accounts/:id/professional_profile: anyone's, local or remote."""
     await authenticate(request, "read:accounts", required=False)
     state = request.app[STATE]
-    acc = await state.store.accounts.get(request.match_info["id"])
-    if acc is None or acc.suspended:
+    acc = await known_accounts.unsuspended(state, request.match_info["id"])
+    if acc is None:
         raise error(404, "Record not found")
     return await _show(request, await remote.refreshed(state, acc))
 

@@ -14,12 +14,11 @@ from datetime import datetime, timezone
 from aiohttp import web
 
 from fedi.api.http import bearer
+from fedi.appkeys import STATE
 from fedi.edge.clients import client_address
 
 WINDOW = 300.0
 LIMIT = 300
-MAX_KEYS = 100_000
-LIMITER = web.AppKey("rate_limiter", dict)
 
 
 def _key(request: web.Request) -> str:
@@ -34,16 +33,7 @@ async def rate_limit_middleware(request: web.Request, handler):
     if not request.path.startswith("/api/") or request.method == "OPTIONS" \
             or request.path.startswith("/api/v1/streaming"):
         return await handler(request)
-    buckets = request.app[LIMITER]
-    now = time.time()
-    key = _key(request)
-    start, count = buckets.get(key, (now, 0))
-    if now - start >= WINDOW:
-        start, count = now, 0
-    count += 1
-    if len(buckets) >= MAX_KEYS and key not in buckets:
-        buckets.clear()
-    buckets[key] = (start, count)
+    start, count = request.app[STATE].api_requests.count(_key(request), time.time(), WINDOW)
     reset = datetime.fromtimestamp(start + WINDOW, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     headers = {"X-RateLimit-Limit": str(LIMIT), "X-RateLimit-Remaining": str(max(0, LIMIT - count)),
                "X-RateLimit-Reset": reset}

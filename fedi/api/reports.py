@@ -10,7 +10,7 @@ from fedi.api.entities import iso
 from fedi.api.http import authenticate, error, flag, listed, ok, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import reports
+from fedi.services import known_accounts, reports
 
 NOT_FOUND = "Record not found"
 
@@ -36,7 +36,7 @@ async def create(request: web.Request) -> web.Response:
     me = (await authenticate(request, "write:reports")).user()
     state = request.app[STATE]
     p = await params(request)
-    target = await state.store.accounts.get(str(p.get("account_id") or ""))
+    target = await known_accounts.get(state, str(p.get("account_id") or ""))
     if target is None:
         raise error(404, NOT_FOUND)
     named = "forward_to_domains" in p or "forward_to_domains[]" in p

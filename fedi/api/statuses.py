@@ -39,13 +39,6 @@ async def _target(state, status_id: str, viewer: Account | None) -> Status:
     return await reading.visible_status(state, status_id, viewer)
 
 
-async def _own(state, status_id: str, me: Account) -> Status:
-    st = await state.store.statuses.get(status_id)
-    if st is None or st.account_id != me.id:
-        raise error(404, NOT_FOUND)
-    return st
-
-
 async def _render(state, st: Status | None, viewer: Account | None, **kw) -> dict:
     doc = await entities_status.status(state, st, viewer, **kw) if st is not None else None
     if doc is None:
@@ -176,7 +169,7 @@ async def show(request: web.Request) -> web.Response:
 
 async def delete(request: web.Request) -> web.Response:
     state, me = await _writer(request)
-    st = await _own(state, _id(request), me)
+    st = await svc.own_status(state, me, _id(request))
     doc = await _render(state, st, me, source_requested=True)
     await svc.delete(state, me, st)
     return ok(doc)
@@ -184,16 +177,16 @@ async def delete(request: web.Request) -> web.Response:
 
 async def edit(request: web.Request) -> web.Response:
     state, me = await _writer(request)
-    st = await _own(state, _id(request), me)
+    st = await svc.own_status(state, me, _id(request))
     await svc.edit(state, me, st, **_edit_options(await params(request), st))
-    return ok(await _render(state, await state.store.statuses.get(st.id), me))
+    return ok(await _render(state, await svc.own_status(state, me, st.id), me))
 
 
 async def history(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _visible(state, _id(request), viewer)
     doc = await _render(state, st, viewer)
-    return ok(entities.status_history(doc, await state.store.statuses.edits(st.id)))
+    return ok(entities.status_history(doc, await reading.earlier_versions(state, st)))
 
 
 async def source(request: web.Request) -> web.Response:
@@ -243,15 +236,14 @@ async def favourited_by(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _target(state, _id(request), viewer)
     limit = number(await params(request), "limit", 40, 1, 80)
-    ids = (await state.store.favourites.accounts_for(st.id))[::-1]  # most recent first
-    return ok(await entities.accounts_by_id(state, ids[:limit]))
+    return ok(await entities.accounts_by_id(state, await reading.favourited_by(state, st, limit)))
 
 
 async def reblogged_by(request: web.Request) -> web.Response:
     state, viewer = await _reader(request)
     st = await _target(state, _id(request), viewer)
     limit = number(await params(request), "limit", 40, 1, 80)
-    return ok(await entities.accounts_by_id(state, await state.store.statuses.rebloggers(st.id, limit)))
+    return ok(await entities.accounts_by_id(state, await reading.reblogged_by(state, st, limit)))
 
 
 def setup(app: web.Application) -> None:

@@ -20,6 +20,7 @@ from fedi.api.streaming_channels import (
 )
 from fedi import safejson
 from fedi.appkeys import STATE
+from fedi.services import lists
 from fedi.services.accounts import hash_token
 
 HEARTBEAT_INTERVAL = 15.0    # seconds between SSE ":thump" comments / WebSocket pings
@@ -38,7 +39,7 @@ async def open_connection(request: web.Request, auth: Auth | None, raw: str | No
     sub = state.events.subscribe((), account_id)
     conn = Connection(state, auth, hash_token(raw) if raw else None, sub)
     if account_id:
-        conn.lists = {row["id"] for row in await state.store.lists.of(account_id)}
+        conn.lists = {row["id"] for row in await lists.of(state, auth.account)}
     request.app[OPEN].add(conn)
     return conn
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSCloseCode
 
-from fedi.api import entities, entities_notification, entities_status
+from fedi.api import entities_notification, entities_status
 from fedi.api.conversations import conversation
 from fedi.api.http import Auth, error, scope_allows
+from fedi.services import live_events, tokens
 from fedi.services.accounts import hash_token
 from fedi.services.events import Subscription
-from fedi.services.visibility import can_view
 
 log = logging.getLogger(__name__)
 
@@ -136,15 +136,8 @@ class Connection:
 
 async def lookup(state, token_hash: str) -> Auth | None:
     """What a token stands for; None once it is revoked or its account suspended."""
-    token = await state.store.tokens.lookup(token_hash)
-    if token is None:
-        return None
-    account = None
-    if token.account_id is not None:
-        account = await state.store.accounts.get(token.account_id)
-        if account is None or account.suspended:
-            return None
-    return Auth(token=token, account=account)
+    found = await tokens.usable(state, token_hash)
+    return Auth(token=found.token, account=found.account) if found is not None else None
 
 
 async def identify(state, raw: str | None) -> Auth | None:
@@ -168,37 +161,19 @@ async def still_valid(conn: Connection) -> bool:
 
 # --------------------------------------------------------------------------- rendering
 
-async def visible(conn: Connection, st) -> bool:
-    store, viewer = conn.state.store, conn.viewer
-    if not await can_view(store, st, viewer):
-        return False
-    if viewer is None or st.account_id == viewer.id:
-        return True
-    if await store.blocks.either_way(viewer.id, st.account_id):
-        return False
-    return await store.mutes.get(viewer.id, st.account_id) is None
-
-
 async def render(conn: Connection, event: str, payload: dict):
     """(payload text, status or None) for this viewer; text None when it must not be sent."""
     state, viewer = conn.state, conn.viewer
     if event == "delete":
         return str(payload["status_id"]), None
     if event in STATUS_EVENTS:
-        st = await state.store.statuses.get(payload["status_id"])
-        if st is None or not await visible(conn, st):
+        st = await live_events.status(state, viewer, payload["status_id"])
+        if st is None:
             return None, None
-        if st.reblog_of_id:
-            original = await state.store.statuses.get(st.reblog_of_id)
-            if original is None or not await visible(conn, original):
-                return None, None
         doc = await entities_status.status(state, st, viewer)
     elif event == "notification" and viewer is not None:
-        note = await state.store.notifications.get(payload["notification_id"])
-        if note is None or note.account_id != viewer.id:
-            return None, None
-        mute = await state.store.mutes.get(viewer.id, note.from_account_id)
-        if mute is not None and mute["notifications"]:
+        note = await live_events.notification(state, viewer, payload["notification_id"])
+        if note is None:
             return None, None
         doc, st = await entities_notification.notification(state, note, viewer), None
     elif event == "conversation" and viewer is not None:
@@ -210,14 +185,8 @@ async def render(conn: Connection, event: str, payload: dict):
 
 async def conversation_doc(conn: Connection, status_id: str) -> dict | None:
     """The viewer's Conversation that a direct status arrived in, as /api/v1/conversations shows it."""
-    state, viewer = conn.state, conn.viewer
-    st = await state.store.statuses.get(status_id)
-    if st is None or not await visible(conn, st):
-        return None
-    group = await state.store.conversations.get(viewer.id, status_id)
-    if group is None:
-        return None
-    return await conversation(state, group, viewer, entities.AccountCache(state))
+    found = await live_events.conversation(conn.state, conn.viewer, status_id)
+    return await conversation(conn.state, found, conn.viewer) if found is not None else None
 
 
 def admits(conn: Connection, channel: Channel, event: str, st) -> bool:

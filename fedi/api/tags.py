@@ -10,7 +10,7 @@ from fedi.api import entities
 from fedi.api.http import authenticate, error, link_header, number, ok, params, route
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import tags
+from fedi.services import known_accounts, tags
 
 FOLLOWED_LIMIT, FOLLOWED_MAX = 100, 200  # as Mastodon pages followed tags
 
@@ -70,8 +70,8 @@ async def unfeature(request: web.Request) -> web.Response:
 async def followed(request: web.Request) -> web.Response:
     me = (await authenticate(request, "read:follows")).user()
     state, p = request.app[STATE], await params(request)
-    rows = await state.store.followed_tags.page(
-        me.id, max_id=p.get("max_id") or None, since_id=p.get("since_id") or None,
+    rows = await tags.followed(
+        state, me, max_id=p.get("max_id") or None, since_id=p.get("since_id") or None,
         min_id=p.get("min_id") or None, limit=number(p, "limit", FOLLOWED_LIMIT, 1, FOLLOWED_MAX))
     body = [entities.tag(state, r["display_name"], following=True) for r in rows]
     return ok(body, headers=link_header(request, [r["id"] for r in rows]))
@@ -100,14 +100,14 @@ async def featured_suggestions(request: web.Request) -> web.Response:
     me = (await authenticate(request, "read:accounts")).user()
     state = request.app[STATE]
     names = await tags.suggested(state, me)
-    followed = {n for n in names if await state.store.followed_tags.get(me.id, n)}
+    followed = await tags.followed_among(state, me, names)
     return ok([entities.tag(state, n, following=n in followed) for n in names])
 
 
 async def account_featured(request: web.Request) -> web.Response:
     await authenticate(request, required=False)
     state = request.app[STATE]
-    account = await state.store.accounts.get(request.match_info["id"])
+    account = await known_accounts.get(state, request.match_info["id"])
     if account is None:
         raise error(404, "Record not found")
     return ok([featured_tag(state, account, r) for r in await tags.featured(state, account)])

@@ -5,22 +5,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.activitypub import render
-from fedi.activitypub.audience import LOCAL, recipients
 from fedi.appkeys import STATE
 from fedi.edge.clients import wants_activitypub
 from fedi.federation.http import ap_response, error, fetch_required, signed_fetcher
 from fedi.web import pages
-from fedi.services import pins, profile, statuses
-from fedi.services.visibility import can_view, can_view_as_server, local_only
+from fedi.services import accounts, pins, profile, served, statuses
+from fedi.services.errors import NotFound
 
 PAGE_SIZE = 20
 
 
 async def _local(request: web.Request):
     state = request.app[STATE]
-    account = await state.store.accounts.by_handle(request.match_info["username"], None)
-    if account is None or account.suspended:
-        raise web.HTTPNotFound(text='{"error": "no such account"}', content_type="application/json")
+    try:
+        account = await accounts.local_account(state, request.match_info["username"])
+    except NotFound:
+        raise web.HTTPNotFound(text='{"error": "no such account"}', content_type="application/json") from None
     return state, account
 
 
@@ -70,14 +70,14 @@ async def get_followers(request: web.Request) -> web.Response:
     state, account = await _local(request)
     await _guard_collection(request)
     return await _paged(request, state.urls.followers(account.username),
-                        lambda max_id, n: state.store.follows.followers_page(account.id, max_id, n), _identity)
+                        lambda max_id, n: served.followers_page(state, account, max_id, n), _identity)
 
 
 async def get_following(request: web.Request) -> web.Response:
     state, account = await _local(request)
     await _guard_collection(request)
     return await _paged(request, state.urls.following(account.username),
-                        lambda max_id, n: state.store.follows.following_page(account.id, max_id, n), _identity)
+                        lambda max_id, n: served.following_page(state, account, max_id, n), _identity)
 
 
 async def get_outbox(request: web.Request) -> web.Response:
@@ -88,7 +88,7 @@ async def get_outbox(request: web.Request) -> web.Response:
         return [{k: v for k, v in a.body.items() if k != "@context"} for a in activities]
 
     return await _paged(request, state.urls.outbox(account.username),
-                        lambda max_id, n: state.store.activities.public_page(account.id, max_id, n), items)
+                        lambda max_id, n: served.outbox_page(state, account, max_id, n), items)
 
 
 async def get_featured(request: web.Request) -> web.Response:
@@ -104,21 +104,12 @@ async def _visible_status(request: web.Request):
     if fetch_required(request):
         await signed_fetcher(request, required=True)  # before any lookup: no existence oracle
     state, account = await _local(request)
-    status = await state.store.statuses.get(request.match_info["status_id"])
     # A local-only post is never served over ActivityPub, whoever signs the request.
-    if status is None or status.account_id != account.id or status.reblog_of_id or local_only(status):
+    status = await served.status_of(state, account, request.match_info["status_id"])
+    if status is None:
         raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
-    public = status.visibility in ("public", "unlisted")
     fetcher = await signed_fetcher(request, required=fetch_required(request))
-    if not public:
-        allowed = fetcher is not None and (
-            await can_view(state.store, status, fetcher)
-            or (fetcher.actor_type == "Application" and await can_view_as_server(
-                state.store, status, fetcher.domain or ""))
-        )
-        if not allowed:
-            raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
-    elif fetcher is not None and await state.store.blocks.either_way(fetcher.id, account.id):
+    if not await served.may_fetch(state, status, account, fetcher):
         raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
     return state, account, status
 
@@ -133,7 +124,7 @@ async def get_status(request: web.Request) -> web.Response:
 
 async def get_status_activity(request: web.Request) -> web.Response:
     state, account, status = await _visible_status(request)
-    activity = await state.store.activities.by_uri(f"{status.uri}/activity")
+    activity = await served.status_activity(state, status)
     if activity is None:
         return error(404, "no such activity")
     return ap_response(activity.body)
@@ -141,7 +132,7 @@ async def get_status_activity(request: web.Request) -> web.Response:
 
 async def get_replies(request: web.Request) -> web.Response:
     state, account, status = await _visible_status(request)
-    replies = await state.store.statuses.replies(status.uri)
+    replies = await served.public_replies(state, status)
     return ap_response(render.ordered_collection(state.urls.replies(account.username, status.id),
                                                  len(replies), None, items=[r.uri for r in replies]))
 
@@ -150,16 +141,12 @@ async def get_activity(request: web.Request) -> web.Response:
     state = request.app[STATE]
     if fetch_required(request):
         await signed_fetcher(request, required=True)
-    activity = await state.store.activities.by_id(request.match_info["activity_id"])
-    if activity is None or activity.visibility == LOCAL:
+    activity = await served.activity(state, request.match_info["activity_id"])
+    if activity is None:
         return error(404, "no such activity")
-    public = activity.visibility in ("public", "unlisted")
     fetcher = await signed_fetcher(request, required=fetch_required(request))
-    if not public:
-        audience = recipients(activity.body)
-        if fetcher is None or not (fetcher.uri in audience or any(
-                a.split("/")[2:3] == [fetcher.domain] for a in audience)):
-            return error(404, "no such activity")
+    if not served.may_fetch_activity(activity, fetcher):
+        return error(404, "no such activity")
     return ap_response(activity.body)
 
 

@@ -19,6 +19,7 @@ from fedi.federation.client import FetchError, HttpClient, RefusedAddress, parse
 from fedi.federation.schemes import CAVAGE, REFUSED_STATUSES, RFC9421, SchemeMemory
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
+from fedi.services import hosts
 from fedi.services.accounts import signing_key
 from fedi.services.errors import NotFound
 from fedi.services.state import State
@@ -49,7 +50,7 @@ class Deliverer:
 
     async def is_unavailable(self, host: str) -> bool:
         if self._unavailable is None:
-            self._unavailable = set(await self.state.store.hosts.unavailable())
+            self._unavailable = set(await hosts.unavailable(self.state))
         return host in self._unavailable
 
     async def handle(self, job: Job) -> None:
@@ -86,7 +87,7 @@ class Deliverer:
         if status < 300:
             if host not in self._healthy:
                 self._healthy.add(host)
-                await self.state.store.hosts.record_success(host)
+                await hosts.record_success(self.state, host)
             return
         if status in (408, 429) or status >= 500:
             await self._failed(host)
@@ -95,7 +96,7 @@ class Deliverer:
 
     async def _failed(self, host: str) -> None:
         self._healthy.discard(host)
-        if await self.state.store.hosts.record_failure(host, self.unavailable_after):
+        if await hosts.record_failure(self.state, host, self.unavailable_after):
             if self._unavailable is not None:
                 self._unavailable.add(host)
             log.warning("%s has failed for %.0f days; marked unavailable", host,
@@ -106,4 +107,4 @@ class Deliverer:
         if await self.is_unavailable(host):
             self._unavailable.discard(host)
             self._healthy.add(host)
-            await self.state.store.hosts.record_success(host)
+            await hosts.record_success(self.state, host)

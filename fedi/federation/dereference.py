@@ -8,7 +8,6 @@ Public keys for signature checks are fetched through `fedi.federation.keys`.
 from __future__ import annotations
 
 import logging
-import time
 from urllib.parse import quote, urldefrag
 
 from fedi.activitypub.parse import first_type, host_of, id_of
@@ -19,7 +18,7 @@ from fedi.federation.client import FetchError, HttpClient
 from fedi.federation.keys import Keys
 from fedi.federation.schemes import CAVAGE, SchemeMemory
 from fedi.models import Account
-from fedi.services import remote_actors
+from fedi.services import hosts, known_accounts, remote_actors
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
 
@@ -101,10 +100,10 @@ class Dereferencer:
         return await self.fetch(uri)
 
     async def actor(self, uri: str, *, refresh: bool = False) -> Account:
-        store = self.state.store
-        stored = await store.accounts.by_uri(uri)
-        if stored and not refresh and (stored.local or (time.time() - (stored.fetched_at or 0)) < ACTOR_TTL):
-            return stored
+        if not refresh:
+            stored = await known_accounts.fresh_copy(self.state, uri, ACTOR_TTL)
+            if stored is not None:
+                return stored
         if self.state.urls.is_local(uri):
             raise NotFound(f"no local actor {uri}")
         doc = await self.fetch(uri)
@@ -147,9 +146,9 @@ class Dereferencer:
 
     # WebFinger -----------------------------------------------------------------
     async def _schemes(self, host: str) -> list[str]:
-        known = await self.state.store.accounts.one_on_domain(host)
+        known = await hosts.url_scheme(self.state, host)
         if known:
-            return [known.uri.split(":", 1)[0]]
+            return [known]
         if self.state.config.federation.allow_private_addresses:
             return ["https", "http"]
         return ["https"]

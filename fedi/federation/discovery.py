@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from urllib.parse import unquote
 from xml.sax.saxutils import escape
 
@@ -11,7 +10,8 @@ from aiohttp import web
 
 from fedi import SOFTWARE_NAME, __version__
 from fedi.appkeys import STATE
-from fedi.services import instance_settings
+from fedi.services import accounts, instance_settings, usage
+from fedi.services.errors import NotFound
 from fedi.urls import split_url
 
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -56,8 +56,9 @@ async def webfinger(request: web.Request) -> web.Response:
         return _bad(400, "resource must be an acct: or http(s) URI")
     if username == state.urls.domain:
         return _jrd(_instance_jrd(state))
-    account = await state.store.accounts.by_handle(username, None)
-    if account is None or account.suspended:
+    try:
+        account = await accounts.local_account(state, username)
+    except NotFound:
         return _bad(404, "no such account")
     urls = state.urls
     return _jrd({
@@ -110,8 +111,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     version = request.match_info["version"]
     if version not in ("2.0", "2.1"):
         return _bad(404, "unknown NodeInfo version")
-    store = state.store
-    now = time.time()
+    figures = await usage.usage(state)
     software = {"name": SOFTWARE_NAME, "version": __version__}
     if version == "2.1":
         software["homepage"] = state.urls.base
@@ -124,11 +124,11 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "openRegistrations": cfg.registrations in ("open", "approval"),
         "usage": {
             "users": {
-                "total": await store.accounts.count_local(),
-                "activeMonth": await store.users.active_since(now - 30 * 86400),
-                "activeHalfyear": await store.users.active_since(now - 182 * 86400),
+                "total": figures.users,
+                "activeMonth": figures.active_month,
+                "activeHalfyear": figures.active_halfyear,
             },
-            "localPosts": await store.statuses.count_local(),
+            "localPosts": figures.local_posts,
         },
         "metadata": {
             "nodeName": cfg.name,

@@ -14,6 +14,7 @@ from fedi.appkeys import DEREF, SCHEMES, STATE, VERIFIER
 from fedi.edge import bodies
 from fedi.federation.schemes import RFC9421
 from fedi.models import Account
+from fedi.services import known_accounts
 from fedi.services.errors import ServiceError
 
 MAX_INBOX_BODY = 1024 * 1024
@@ -93,7 +94,7 @@ async def signed_fetcher(request: web.Request, *, required: bool) -> Account | N
         if required:
             raise _unauthorized("your domain is not allowed here")
         return None
-    account = await state.store.accounts.by_uri(owner)
+    account = await known_accounts.by_uri(state, owner)
     if account is None:
         try:
             account = await request.app[DEREF].actor(owner)

@@ -19,7 +19,7 @@ from fedi.federation.http import error, read_body, verify_request
 from fedi.federation.client import FetchError
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
-from fedi.services import remote
+from fedi.services import known_accounts, remote
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.inbound import intake
 from fedi.services.inbound.dispatch import process
@@ -45,7 +45,7 @@ async def post_inbox(request: web.Request) -> web.Response:
     state: State = request.app[STATE]
     username = request.match_info.get("username")
     if username is not None:
-        account = await state.store.accounts.by_handle(username, None)
+        account = await known_accounts.by_handle(state, username)
         if account is None:
             return error(404, "no such inbox")
     body = await read_body(request)
@@ -63,7 +63,7 @@ async def post_inbox(request: web.Request) -> web.Response:
     except web.HTTPUnauthorized:
         if first_type(doc) == "Delete" and id_of(doc.get("object")) == actor_uri:
             # An account we never knew, deleted: nothing to verify, nothing to do.
-            if await state.store.accounts.by_uri(actor_uri) is None:
+            if await known_accounts.by_uri(state, actor_uri) is None:
                 return web.Response(status=202)
         raise
     signer = verified.owner

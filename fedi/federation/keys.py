@@ -29,6 +29,7 @@ from fedi.activitypub.parse import first_type, host_of, id_of, public_key_of, sa
 from fedi.activitypub.vocab import ACTOR_TYPES
 from fedi.federation.client import FetchError
 from fedi.models import Account
+from fedi.services import known_accounts
 from fedi.services.errors import NotFound, ServiceError
 from fedi.services.state import State
 
@@ -135,10 +136,8 @@ class Keys:
             return held
 
     async def _stored(self, key_id: str) -> tuple[str, str] | None:
-        account = await self.state.store.accounts.by_key_id(key_id)
-        if account is not None and account.public_key_pem:
-            return self._remember(key_id, account.uri, account.public_key_pem)
-        return None
+        found = await known_accounts.public_key(self.state, key_id)
+        return self._remember(key_id, *found) if found is not None else None
 
     def _remember(self, key_id: str, owner: str, pem: str) -> tuple[str, str]:
         self._missing.pop(key_id, None)

@@ -11,7 +11,7 @@ from fedi.activitypub import render
 from fedi.activitypub.parse import InvalidDocument, loads
 from fedi.appkeys import STATE
 from fedi.federation.http import ap_response, error, read_body
-from fedi.services import accounts, c2s
+from fedi.services import accounts, c2s, served
 from fedi.services.errors import ServiceError
 
 PAGE_SIZE = 20
@@ -57,10 +57,10 @@ async def get_own_inbox(request: web.Request) -> web.Response:
     state, account = await bearer_owner(request, "read")
     collection_id = state.urls.inbox(account.username)
     if request.query.get("page") is None:
-        page = await state.store.inbox.page(account.id, None, 1)
+        page = await served.inbox_page(state, account, None, 1)
         return ap_response(render.ordered_collection(collection_id, page.total or 0, f"{collection_id}?page=true"))
     max_id = request.query.get("max_id")
-    page = await state.store.inbox.page(account.id, max_id, PAGE_SIZE)
+    page = await served.inbox_page(state, account, max_id, PAGE_SIZE)
     next_url = f"{collection_id}?page=true&max_id={page.next_max_id}" if page.next_max_id else None
     items = [{k: v for k, v in item.items() if k != "@context"} for item in page.items]
     return ap_response(render.collection_page(f"{collection_id}?page=true", collection_id,

@@ -23,7 +23,7 @@ def make_handler(state: State, http: HttpClient):
                                       vapid_pem=state.vapid_private_key, endpoint=sub["endpoint"],
                                       subject=subject, standard=sub["standard"])
         except Exception as exc:  # noqa: BLE001 - keys or endpoint unusable: no retry can help
-            await state.store.push.delete(sub["id"])
+            await push.drop_unreachable(state, sub["id"])
             raise Permanent(f"subscription {sub['id']} removed, it cannot be pushed to: {exc}") from None
         try:
             response = await http.request("POST", sub["endpoint"], headers=message.headers, body=message.body)
@@ -32,7 +32,7 @@ def make_handler(state: State, http: HttpClient):
         except FetchError as exc:
             raise Retry(str(exc)) from None
         if response.status in (404, 410):  # the push service forgot the subscription
-            await state.store.push.delete(sub["id"])
+            await push.drop_unreachable(state, sub["id"])
         elif response.status == 429 or response.status >= 500:
             raise Retry(f"push service answered {response.status}",
                         after=parse_retry_after(response.headers.get("Retry-After")))

@@ -10,26 +10,28 @@ visibly, so fetches try RFC 9421 first and fall back ("double knock").
 
 from __future__ import annotations
 
+from fedi.services import hosts
+from fedi.services.state import State
+
 CAVAGE, RFC9421 = "cavage", "rfc9421"
 REFUSED_STATUSES = (400, 401, 403)
 
 
 class SchemeMemory:
-    def __init__(self, store):
-        self.store = store
+    def __init__(self, state: State):
+        self.state = state
         self._known: dict[str, str | None] = {}
 
     async def get(self, host: str) -> str | None:
         if host not in self._known:
-            record = await self.store.hosts.get(host)
-            self._known[host] = record.signature_scheme if record else None
+            self._known[host] = await hosts.signature_scheme(self.state, host)
         return self._known[host]
 
     async def learn(self, host: str, scheme: str) -> None:
         if not host or await self.get(host) == scheme:
             return
         self._known[host] = scheme
-        await self.store.hosts.set_scheme(host, scheme)
+        await hosts.set_scheme(self.state, host, scheme)
 
     async def for_post(self, host: str) -> str:
         return RFC9421 if await self.get(host) == RFC9421 else CAVAGE

@@ -169,14 +169,20 @@ async def signing_key(state: State, account_id: str) -> tuple[str, str]:
 
 async def many(state: State, ids) -> tuple[dict[str, Account], dict[str, tuple]]:
     """The accounts with these ids that exist, and their counters (statuses, followers,
-    following, last status time), in two queries whatever their number."""
+    following, last status time), in one query whatever their number."""
     ids = [i for i in dict.fromkeys(ids) if i]
     if not ids:
         return {}, {}
-    return await state.store.accounts.get_many(ids), await state.store.accounts.stats(ids)
+    return await state.store.accounts.with_stats(ids)
 
 
 async def counters(state: State, ids) -> dict[str, tuple]:
     """(statuses, followers, following, last status time) by account id."""
     ids = [i for i in dict.fromkeys(ids) if i]
     return await state.store.accounts.stats(ids) if ids else {}
+
+
+async def user_settings(state: State, account: Account | None) -> User | None:
+    """The settings a local account's user record holds (admin rights, default visibility);
+    None for visitors and remote accounts."""
+    return await state.store.users.get(account.id) if account is not None else None

@@ -56,3 +56,8 @@ async def endorse(state: State, account: Account, target: Account) -> None:
 
 async def unendorse(state: State, account: Account, target: Account) -> None:
     await state.store.endorsements.remove(account.id, target.id)
+
+
+async def endorsed(state: State, account: Account, **paging) -> list[tuple[str, str]]:
+    """(paging key, account id) of the accounts featured on the account's profile, newest first."""
+    return await state.store.endorsements.page(account.id, **paging)

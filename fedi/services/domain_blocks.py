@@ -78,3 +78,8 @@ async def unblock(state: State, account: Account, domain: str) -> str:
     domain = normalize(domain)
     await state.store.domain_blocks.remove(account.id, domain)
     return domain
+
+
+async def blocked(state: State, account: Account, **paging) -> list[tuple[str, str]]:
+    """(paging key, domain) of the domains the account blocks, newest first."""
+    return await state.store.domain_blocks.page(account.id, **paging)

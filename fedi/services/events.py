@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Protocol
 
 QUEUE_SIZE = 1000
 
@@ -37,7 +38,21 @@ class Subscription:
             pass
 
 
+class Events(Protocol):
+    """Who hears what happened. `EventBus` serves the listeners of one process; an
+    implementation shared by several processes relays each event to all of them."""
+
+    def subscribe(self, streams, account_id: str | None = None) -> Subscription: ...
+    def unsubscribe(self, sub: Subscription) -> None: ...
+    def publish(self, stream: str, event: str, payload: dict) -> None: ...
+    def close_account(self, account_id: str, reason: str) -> None: ...
+    @property
+    def listeners(self) -> int: ...
+
+
 class EventBus:
+    """Events for the listeners of this process."""
+
     def __init__(self):
         self._subs: set[Subscription] = set()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
 
 from fedi.activitypub.html import html_to_text
 from fedi.models import Status
@@ -24,43 +23,28 @@ MAX_KEYWORD = 512
 KEEP = object()  # "leave expires_at as it is" (an update that does not send expires_in)
 
 
-def _iso(ts: float | None) -> str | None:
-    """A Mastodon Datetime, as `fedi.api.entities.iso` writes it."""
-    if ts is None:
-        return None
-    dt = datetime.fromtimestamp(ts, UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+# --------------------------------------------------------------------------- reading
+
+async def with_keywords(state, rows: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """(filter, its keywords) for each of these filters, with the keywords of all in one query."""
+    keywords = await state.store.filters.keywords([r["id"] for r in rows]) if rows else []
+    return [(r, [k for k in keywords if k["filter_id"] == r["id"]]) for r in rows]
 
 
-# --------------------------------------------------------------------------- entities
-
-def keyword_entity(kw: dict) -> dict:
-    return {"id": kw["id"], "keyword": kw["keyword"], "whole_word": bool(kw["whole_word"])}
-
-
-def filter_entity(row: dict, keywords: list[dict] | None = None) -> dict:
-    """A Filter; without `keywords`, the short form a FilterResult carries (as Mastodon sends it)."""
-    doc = {
-        "id": row["id"],
-        "title": row["title"],
-        "context": list(row["context"]),
-        "expires_at": _iso(row["expires_at"]),
-        "filter_action": row["filter_action"],
-    }
-    if keywords is not None:
-        doc["keywords"] = [keyword_entity(k) for k in keywords]
-        doc["statuses"] = []
-    return doc
+async def all_of(state, account_id: str) -> list[tuple[dict, list[dict]]]:
+    """The account's filters, each with its keywords."""
+    return await with_keywords(state, await state.store.filters.of(account_id))
 
 
-async def render(state, row: dict) -> dict:
-    return filter_entity(row, await state.store.filters.keywords([row["id"]]))
+async def one(state, account_id: str, filter_id: str) -> tuple[dict, list[dict]]:
+    """One of the account's own filters with its keywords (NotFound for anyone else's)."""
+    return (await with_keywords(state, [await own(state, account_id, filter_id)]))[0]
 
 
-async def render_all(state, account_id: str) -> list[dict]:
-    rows = await state.store.filters.of(account_id)
-    keywords = await state.store.filters.keywords([r["id"] for r in rows])
-    return [filter_entity(r, [k for k in keywords if k["filter_id"] == r["id"]]) for r in rows]
+async def keywords_of(state, account_id: str, filter_id: str) -> list[dict]:
+    """The keywords of one of the account's own filters (NotFound for anyone else's)."""
+    row = await own(state, account_id, filter_id)
+    return await state.store.filters.keywords([row["id"]])
 
 
 # --------------------------------------------------------------------------- validation
@@ -131,8 +115,9 @@ async def own(state, account_id: str, filter_id: str) -> dict:
 
 
 async def create(state, account_id: str, *, title, context, filter_action=None, expires_in=None,
-                 keywords: list[dict] = ()) -> dict:
-    """A new filter with its keywords (each {keyword, whole_word}; `_destroy`ed ones skipped)."""
+                 keywords: list[dict] = ()) -> tuple[dict, list[dict]]:
+    """A new filter with its keywords (each {keyword, whole_word}; `_destroy`ed ones skipped);
+    the filter as stored, with its keywords."""
     fields = (_title(title), _context(context), _action(filter_action), _expires_at(expires_in))
     added = [(_keyword(k.get("keyword")), _truthy(k.get("whole_word")))
              for k in keywords if not _truthy(k.get("_destroy"), False)]
@@ -143,13 +128,14 @@ async def create(state, account_id: str, *, title, context, filter_action=None, 
             await tx.filters.add_keyword(filter_id, keyword, whole_word)
         return filter_id
 
-    return await render(state, await state.store.filters.get(await state.store.atomic(write)))
+    filter_id = await state.store.atomic(write)
+    return (await with_keywords(state, [await state.store.filters.get(filter_id)]))[0]
 
 
 async def update(state, account_id: str, filter_id: str, *, title=None, context=None, filter_action=None,
-                 expires_in=KEEP, keywords: list[dict] = ()) -> dict:
+                 expires_in=KEEP, keywords: list[dict] = ()) -> tuple[dict, list[dict]]:
     """Change the fields given; keywords with an id are changed (or removed with `_destroy`),
-    those without one are added."""
+    those without one are added. The filter as stored then, with its keywords."""
     row = await own(state, account_id, filter_id)
     changes = {}
     if title is not None:
@@ -187,7 +173,7 @@ async def update(state, account_id: str, filter_id: str, *, title=None, context=
                 await tx.filters.add_keyword(row["id"], keyword, whole_word)
 
     await state.store.atomic(write)
-    return await render(state, await state.store.filters.get(row["id"]))
+    return (await with_keywords(state, [await state.store.filters.get(row["id"])]))[0]
 
 
 async def delete(state, account_id: str, filter_id: str) -> None:
@@ -206,9 +192,10 @@ async def own_keyword(state, account_id: str, keyword_id: str) -> dict:
 
 
 async def add_keyword(state, account_id: str, filter_id: str, keyword, whole_word=None) -> dict:
+    """Add a keyword to one of the account's own filters; the keyword as stored."""
     row = await own(state, account_id, filter_id)
     keyword_id = await state.store.filters.add_keyword(row["id"], _keyword(keyword), _truthy(whole_word))
-    return keyword_entity(await state.store.filters.get_keyword(keyword_id))
+    return await state.store.filters.get_keyword(keyword_id)
 
 
 async def update_keyword(state, account_id: str, keyword_id: str, keyword=None, whole_word=None) -> dict:
@@ -216,7 +203,7 @@ async def update_keyword(state, account_id: str, keyword_id: str, keyword=None, 
     await state.store.filters.update_keyword(
         kw["id"], _keyword(kw["keyword"] if keyword is None else keyword),
         _truthy(whole_word, kw["whole_word"]))
-    return keyword_entity(await state.store.filters.get_keyword(kw["id"]))
+    return await state.store.filters.get_keyword(kw["id"])
 
 
 async def delete_keyword(state, account_id: str, keyword_id: str) -> None:
@@ -238,7 +225,7 @@ def pattern(keyword: str, whole_word: bool) -> re.Pattern:
     return re.compile(body, re.IGNORECASE)
 
 
-async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dict, str, set, list]]:
+async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dict, set, list]]:
     """The viewer's unexpired filters with keywords, compiled once per cache."""
     key = ("filters", viewer_id)
     if cache is not None and key in cache:
@@ -251,7 +238,7 @@ async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dic
         mine = [(k["keyword"], pattern(k["keyword"], k["whole_word"]))
                 for k in keywords if k["filter_id"] == row["id"]]
         if mine:
-            compiled.append((filter_entity(row), row["filter_action"], set(row["context"]), mine))
+            compiled.append((row, set(row["context"]), mine))
     if cache is not None:
         cache[key] = compiled
     return compiled
@@ -264,30 +251,30 @@ def searchable_text(status: Status) -> str:
     return "\n".join(p for p in parts if p)
 
 
-async def matches(state, viewer_id: str, status: Status, context: str,
-                  cache: dict | None = None) -> list[dict]:
-    """FilterResults ({filter, keyword_matches, status_matches}) of the viewer's filters for
-    `context` that match the status (a boost is judged by the post it boosts). Pass the
-    same `cache` dict for every status of one response."""
+async def matching(state, viewer_id: str, status: Status, context: str,
+                   cache: dict | None = None) -> list[tuple[dict, list[str]]]:
+    """(filter, the keywords found) for each of the viewer's filters for `context` that match
+    the status (a boost is judged by the post it boosts). Pass the same `cache` dict for
+    every status of one response."""
     compiled = await _compiled(state, viewer_id, cache)
     if not compiled:
         return []
     if status.reblog_of_id:
-        status = await state.store.statuses.get(status.reblog_of_id)
+        status = status.boosted or await state.store.statuses.get(status.reblog_of_id)
         if status is None:
             return []
     text = searchable_text(status)
     results = []
-    for entity, _action_, contexts, keywords in compiled:
+    for row, contexts, keywords in compiled:
         if context not in contexts:
             continue
         found = [keyword for keyword, rx in keywords if rx.search(text)]
         if found:
-            results.append({"filter": dict(entity), "keyword_matches": found, "status_matches": None})
+            results.append((row, found))
     return results
 
 
 async def hidden(state, viewer_id: str, status: Status, context: str, cache: dict | None = None) -> bool:
     """Whether a `hide` filter of the viewer drops this status from a `context` timeline."""
-    return any(r["filter"]["filter_action"] == "hide"
-               for r in await matches(state, viewer_id, status, context, cache))
+    return any(row["filter_action"] == "hide"
+               for row, _ in await matching(state, viewer_id, status, context, cache))

@@ -167,3 +167,38 @@ async def unblock(state: State, account: Account, target: Account) -> str | None
     await state.store.atomic(write)
     state.notify_queue(fanout.DELIVER_QUEUE)
     return undo["id"]
+
+
+# --------------------------------------------------------------------------- lists of follows
+
+async def follow_page(state: State, account: Account, *, followers: bool,
+                      **paging) -> list[tuple[str, str]]:
+    """(follow id, other account id) of the account's followers, or of the accounts it
+    follows, newest follow first."""
+    return await state.store.follows.account_page(account.id, followers=followers, **paging)
+
+
+async def requests_page(state: State, account: Account, **paging) -> list[Follow]:
+    """The follow requests waiting for the account's answer, newest first, paged by their id."""
+    return await state.store.follows.requests_page(account.id, **paging)
+
+
+async def familiar_followers(state: State, viewer: Account,
+                             target_ids: list[str]) -> dict[str, list[str]]:
+    """For each target, the ids of its followers whom the viewer follows, newest first."""
+    store = state.store.follows
+    return {t: await store.familiar_followers(viewer.id, t) for t in dict.fromkeys(target_ids)}
+
+
+async def followed_or_requested(state: State, account: Account, target_ids) -> set[str]:
+    """Those of `target_ids` the account follows or has asked to follow, in one query."""
+    return await state.store.follows.followed_among(account.id, target_ids, requested=True)
+
+
+async def drop_follower(state: State, account: Account, follower: Account) -> bool:
+    """Make `follower` stop following the account (or take back its request) if it does;
+    whether it did."""
+    if await state.store.follows.get(follower.id, account.id) is None:
+        return False
+    await remove_follower(state, account, follower)
+    return True

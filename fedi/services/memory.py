@@ -1,7 +1,7 @@
 """What one process keeps in memory for the instance, behind small interfaces.
 
-Rate windows (failed log-ins, sign-ups) and idempotency keys live in the process that saw
-the requests. Services use them only through the Protocols below, as typed fields of
+Rate windows (failed log-ins, sign-ups, the client API's request counts) and idempotency
+keys live in the process that saw the requests. Services use them only through the Protocols below, as typed fields of
 `State`, so that an implementation shared by several processes can take their place.
 """
 
@@ -21,6 +21,16 @@ class RateWindow(Protocol):
 
     def blocked(self, key: str) -> bool: ...
     def hit(self, key: str) -> None: ...
+
+
+class FixedWindows(Protocol):
+    """Requests counted per key in fixed windows of time (the client API's rate limits)."""
+
+    def count(self, key: str, now: float, window: float) -> tuple[float, int]:
+        """Count one more request for `key`: (start of its current window, requests in it)."""
+        ...
+
+    def clear(self) -> None: ...
 
 
 class IdempotencyKeys(Protocol):
@@ -52,6 +62,26 @@ class SlidingWindow:
                 del self.events[stale]
         self.events[key] = self._recent(key, now)
         self.events[key].append(now)
+
+
+class CountingWindows:
+    """Fixed windows counted in memory, per process; forgets every key past `max_keys`."""
+
+    def __init__(self, max_keys: int = 100_000):
+        self.max_keys = max_keys
+        self.buckets: dict[str, tuple[float, int]] = {}
+
+    def count(self, key: str, now: float, window: float) -> tuple[float, int]:
+        start, count = self.buckets.get(key, (now, 0))
+        if now - start >= window:
+            start, count = now, 0
+        if len(self.buckets) >= self.max_keys and key not in self.buckets:
+            self.buckets.clear()
+        self.buckets[key] = (start, count + 1)
+        return start, count + 1
+
+    def clear(self) -> None:
+        self.buckets.clear()
 
 
 class Idempotency:

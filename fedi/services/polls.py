@@ -132,3 +132,20 @@ async def count_remote_vote(state: State, doc: dict, voter: Account) -> bool:
 async def note_poll(state: State, status: Status) -> dict | None:
     """The poll to render into a local status's Note (None: a plain Note)."""
     return await state.store.polls.get(status.id)
+
+
+async def shown(state: State, status_id: str, viewer: Account | None) -> tuple[Status, dict]:
+    """The status carrying the poll with this id and its poll, when the viewer may see the
+    status (NotFound otherwise)."""
+    status = await state.store.statuses.get(status_id)
+    poll = await state.store.polls.get(status_id) if status is not None else None
+    if poll is None or not await can_view(state.store, status, viewer):
+        raise NotFound("Record not found")
+    return status, poll
+
+
+async def own_votes(state: State, viewer: Account | None, status: Status) -> list[int] | None:
+    """The viewer's choices in the poll of `status` (None without a viewer, or before voting)."""
+    if viewer is None:
+        return None
+    return (await state.store.polls.votes_of(viewer.id, [status.id])).get(status.id)

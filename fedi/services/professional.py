@@ -18,6 +18,7 @@ from fedi.activitypub import professional as wire
 from fedi.models import Account, Education, Experience, ProfessionalProfile
 from fedi.services.errors import ServiceError
 from fedi.services.link_verification import field_link
+from fedi.services.state import State
 
 PARTS = ("headline", "position", "organization", "location", "skills", "experience", "education")
 LIMITS = {"headline": 160, "position": 100, "organization": 100, "location": 100}
@@ -207,6 +208,11 @@ def from_remote(parsed: ProfessionalProfile) -> ProfessionalProfile:
 async def get(store, account: Account) -> ProfessionalProfile:
     """The account's profile (an empty one when it has none)."""
     return await store.professional_profiles.get(account.id) or ProfessionalProfile(account_id=account.id)
+
+
+async def profile_of(state: State, account: Account) -> ProfessionalProfile:
+    """The account's professional profile (an empty one when it has none)."""
+    return await get(state.store, account)
 
 
 # --------------------------------------------------------------------------- profile fields

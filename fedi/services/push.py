@@ -104,6 +104,12 @@ async def unsubscribe(state: State, token: Token) -> None:
     await state.store.push.delete_for_token(token.id)
 
 
+async def drop_unreachable(state: State, subscription_id: str) -> None:
+    """Forget a subscription that cannot be pushed to: its keys or endpoint are unusable, or
+    the push service no longer knows it."""
+    await state.store.push.delete(subscription_id)
+
+
 async def enqueue(state: State, tx, account_id: str, notification_id: str, type_: str) -> None:
     """Queue an alert for every subscription of the account that wants this type (inside tx)."""
     subs = [s for s in await tx.push.for_account(account_id) if s["alerts"].get(type_)]

@@ -8,6 +8,8 @@ visibility lookups for all of them at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from fedi.models import Account, Status
 from fedi.services import filters
 from fedi.services.errors import NotFound
@@ -32,6 +34,13 @@ async def visible_status(state: State, status_id: str, viewer: Account | None, *
     return status
 
 
+async def statuses_by_id(state: State, ids: list[str]) -> dict[str, Status | None]:
+    """The statuses with these ids, None for those that do not exist (no visibility check:
+    for rendering what was already checked, such as the post a shown boost boosts)."""
+    found = await state.store.statuses.get_many(ids)
+    return {i: found.get(i) for i in ids}
+
+
 async def viewable(state: State, ids: list[str], viewer: Account | None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (boosts as they are,
     no filters)."""
@@ -45,9 +54,8 @@ async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
     """The statuses with these ids, in order, that the reader may see (for a boost, the post
     too), minus those the reader's filters hide in this context."""
     store = state.store
-    found = await store.statuses.get_many(ids)
-    originals = await store.statuses.get_many([s.reblog_of_id for s in found.values() if s.reblog_of_id])
-    everything = [*found.values(), *originals.values()]
+    found = await store.statuses.get_many(ids, boosted=True)  # boosts come with their posts
+    everything = list(found.values())
     seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
     out, cache = [], {}
     for status_id in ids:
@@ -60,3 +68,50 @@ async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
             continue
         out.append(status)
     return out
+
+
+async def earlier_versions(state: State, status: Status) -> list:
+    """The earlier versions of an edited status, oldest first: content, summary, sensitive and
+    created_at (when that version was replaced)."""
+    return await state.store.statuses.edits(status.id)
+
+
+async def favourited_by(state: State, status: Status, limit: int) -> list[str]:
+    """The ids of the accounts that favourited the status, most recent first."""
+    return (await state.store.favourites.accounts_for(status.id))[::-1][:limit]
+
+
+async def reblogged_by(state: State, status: Status, limit: int) -> list[str]:
+    """The ids of the accounts that boosted the status, most recent first."""
+    return await state.store.statuses.rebloggers(status.id, limit)
+
+
+@dataclass
+class PageDetails:
+    """What a page of posts shows besides the posts: counts, polls, and one reader's relation
+    to each post. Filled for more posts as a page needs them (`add`)."""
+
+    counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # boosts, favourites, replies
+    flags: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)  # favourited, boosted, bookmarked
+    muted: set[str] = field(default_factory=set)  # posts whose thread the reader muted
+    polls: dict[str, dict] = field(default_factory=dict)
+    own_votes: dict[str, list[int]] = field(default_factory=dict)
+
+    async def add(self, state: State, posts: list[Status], viewer: Account | None) -> None:
+        """Load the details of these posts (boosts are not posts), in a fixed number of queries."""
+        posts = list({st.id: st for st in posts if st.id not in self.counts}.values())
+        if not posts:
+            return
+        store, ids = state.store, [st.id for st in posts]
+        self.counts.update(await store.pages.counts(ids, [st.uri for st in posts]))
+        found = await store.polls.get_many(ids)
+        self.polls.update(found)
+        if viewer is None:
+            return
+        if found:
+            self.own_votes.update(await store.polls.votes_of(viewer.id, list(found)))
+        flags = await store.pages.reader_flags(viewer.id, ids)
+        faved, boosted, marked = flags["favourited"], flags["reblogged"], flags["bookmarked"]
+        self.muted |= flags["muted"]
+        for i in ids:
+            self.flags[i] = (i in faved, i in boosted, i in marked)

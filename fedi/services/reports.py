@@ -38,7 +38,7 @@ def instance_signer(state: State) -> Account:
 def _category(state: State, category: str | None, rule_ids: list) -> tuple[str, list[str] | None]:
     """(category, rule ids) as Mastodon checks them: rule ids must name the instance's rules,
     and imply the `violation` category, which needs them."""
-    known = {rule["id"] for rule in instance_settings.current(state).rule_entities()}
+    known = {rule_id for rule_id, _ in instance_settings.current(state).numbered_rules()}
     rule_ids = [str(r) for r in rule_ids]
     if any(r not in known for r in rule_ids):
         raise ServiceError(NO_RULES)

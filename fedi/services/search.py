@@ -142,3 +142,24 @@ async def search(state: State, q: str, viewer: Account | None, *, kind: str | No
     if kind in (None, "hashtags"):
         results.hashtags = await hashtags(state, q, limit)
     return results
+
+
+async def accounts_by_name(state: State, q: str, *, resolve: bool, limit: int,
+                           followed_by: Account | None = None) -> list[Account]:
+    """Accounts for a name or handle, as a client's account search finds them: the account a
+    handle names (fetched from its server when `resolve`), then known accounts by name; with
+    `followed_by`, only those that account follows or has asked to follow."""
+    found: list[Account] = []
+    if resolve and "@" in q.lstrip("@"):
+        try:
+            found.append(await remote.account_by_reference(state, q))
+        except Exception:  # noqa: BLE001 - an unresolvable handle is just no result
+            pass
+    for account in await state.store.accounts.search(q, limit):
+        if all(account.id != f.id for f in found):
+            found.append(account)
+    if followed_by is not None:
+        followed = await state.store.follows.followed_among(followed_by.id, [a.id for a in found],
+                                                            requested=True)
+        found = [a for a in found if a.id in followed]
+    return found[:limit]

@@ -8,8 +8,10 @@ from typing import Protocol
 
 from fedi.config import Config
 from fedi.models import Account, InstanceSettings
-from fedi.services.events import EventBus
-from fedi.services.memory import Idempotency, IdempotencyKeys, RateWindow, SlidingWindow
+from fedi.services.events import EventBus, Events
+from fedi.services.memory import (
+    CountingWindows, FixedWindows, Idempotency, IdempotencyKeys, RateWindow, SlidingWindow,
+)
 from fedi.storage.interfaces import Store
 from fedi.urls import Urls
 
@@ -69,12 +71,13 @@ class State:
     secret_key: bytes | None = None  # for CSRF and consent-form tokens (fedi.services.oauth.secret_key)
     # The instance settings in force (fedi.services.instance_settings.load; until then the config's).
     instance_settings: InstanceSettings | None = None
-    events: EventBus = field(default_factory=EventBus)
+    events: Events = field(default_factory=EventBus)
     # Per-process memory, behind the interfaces of fedi.services.memory where it decides
     # anything: rate windows, idempotency keys. The rest are caches.
     failed_logins: RateWindow = field(default_factory=SlidingWindow)
     sign_up_attempts: RateWindow | None = None  # made by fedi.services.registration on first use
     idempotency: IdempotencyKeys = field(default_factory=Idempotency)
+    api_requests: FixedWindows = field(default_factory=CountingWindows)  # client API rate limits
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request

@@ -324,3 +324,11 @@ async def unreblog(state: State, account: Account, status: Status) -> str | None
 
 def _strip(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k != "@context"}
+
+
+async def own_status(state: State, author: Account, status_id: str) -> Status:
+    """One of the author's own statuses, as stored now (NotFound for anyone else's)."""
+    status = await state.store.statuses.get(str(status_id))
+    if status is None or status.account_id != author.id:
+        raise NotFound("Record not found")
+    return status

@@ -143,3 +143,13 @@ async def featured(state: State, account: Account) -> list[dict]:
 async def suggested(state: State, account: Account, limit: int = 10) -> list[str]:
     """Tags to feature: those of the account's own posts, most recently used first."""
     return await state.store.featured_tags.recently_used(account.id, limit)
+
+
+async def followed(state: State, account: Account, **paging) -> list[dict]:
+    """The hashtags the account follows ({id, name, display_name}), most recently followed first."""
+    return await state.store.followed_tags.page(account.id, **paging)
+
+
+async def followed_among(state: State, account: Account, names: list[str]) -> set[str]:
+    """Those of these hashtags (lowercase names) the account follows, in one query."""
+    return await state.store.followed_tags.among(account.id, names)

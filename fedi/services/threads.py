@@ -5,41 +5,46 @@ from __future__ import annotations
 from fedi.activitypub.audience import VISIBILITIES
 from fedi.models import Account, Status
 from fedi.services.state import State
-from fedi.services.visibility import can_view
+from fedi.services.visibility import can_view_many
 
 ANCESTORS_LIMIT = 40
 DESCENDANTS_LIMIT = 60
-
-
-async def _parent(state: State, st: Status) -> Status | None:
-    if st.in_reply_to_id:
-        return await state.store.statuses.get(st.in_reply_to_id)
-    if st.in_reply_to_uri:
-        return await state.store.statuses.by_uri(st.in_reply_to_uri)
-    return None
+BELOW_LIMIT = 1000  # replies loaded below a post to find the shown ones
 
 
 async def ancestors(state: State, st: Status, viewer: Account | None) -> list[Status]:
     """Visible posts up the reply chain, oldest first; the walk stops at the first hidden one."""
-    out, seen = [], {st.id}
-    parent = await _parent(state, st)
-    while parent is not None and parent.id not in seen and len(out) < ANCESTORS_LIMIT:
-        if not await can_view(state.store, parent, viewer):
+    ids = await state.store.statuses.ancestor_ids(st.id, ANCESTORS_LIMIT)
+    found = await state.store.statuses.get_many(ids)
+    chain, seen = [], {st.id}
+    for status_id in ids:
+        parent = found.get(status_id)
+        if parent is None or parent.id in seen:
             break
         seen.add(parent.id)
+        chain.append(parent)
+    out = []
+    for parent, ok in zip(chain, await can_view_many(state.store, chain, viewer)):
+        if not ok:
+            break
         out.append(parent)
-        parent = await _parent(state, parent)
     return out[::-1]
 
 
 async def descendants(state: State, st: Status, viewer: Account | None) -> list[Status]:
-    """Visible replies, breadth-first below `st`; a hidden reply hides its own replies too."""
+    """Visible replies, breadth-first below `st` (each post's replies oldest first, at most
+    DESCENDANTS_LIMIT of them); a hidden reply hides its own replies too. The replies are
+    loaded in one go, up to BELOW_LIMIT of them."""
+    below = await state.store.statuses.below(st.uri, visibilities=VISIBILITIES, limit=BELOW_LIMIT)
+    shown = {s.id for s, ok in zip(below, await can_view_many(state.store, below, viewer)) if ok}
+    children: dict[str, list[Status]] = {}
+    for reply in sorted(below, key=lambda s: s.id):
+        children.setdefault(reply.in_reply_to_uri, []).append(reply)
     out, seen, queue = [], {st.id}, [st]
     while queue and len(out) < DESCENDANTS_LIMIT:
         current = queue.pop(0)
-        for reply in await state.store.statuses.replies(current.uri, visibilities=VISIBILITIES,
-                                                        limit=DESCENDANTS_LIMIT):
-            if reply.id in seen or not await can_view(state.store, reply, viewer):
+        for reply in children.get(current.uri, [])[:DESCENDANTS_LIMIT]:
+            if reply.id in seen or reply.id not in shown:
                 continue
             seen.add(reply.id)
             out.append(reply)

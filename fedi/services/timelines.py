@@ -60,7 +60,8 @@ async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, si
     """A page of one of the owner's lists: the owner's home feed (members are followed) kept to
     the list's members, looking at up to LIST_SCAN feed entries."""
     row, members = await lists.with_member_ids(state, owner, list_id)
-    ids = await state.store.feeds.page(owner.id, max_id=max_id, since_id=since_id, min_id=min_id, limit=LIST_SCAN)
+    ids = await state.store.feeds.page_by_list(owner.id, row["id"], max_id=max_id, since_id=since_id,
+                                               min_id=min_id, scan=LIST_SCAN)
     ascending = bool(min_id and not since_id)
     ids = ids[::-1] if ascending else ids
     picked, chunk = [], max(2 * limit, 40)

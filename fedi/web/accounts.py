@@ -8,7 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.services import follows
+from fedi.services import follows, network
 from fedi.services import search as searching
 from fedi.services.errors import ServiceError
 from fedi.web import security, views
@@ -18,11 +18,10 @@ MAX_HANDLE = 500
 
 
 async def _relationships(state, account, docs: list[dict]) -> None:
-    """Mark each account document with how `account` follows it: following, requested or ''."""
+    """Mark each account document with how `account` follows it: self, following, requested or ''."""
+    relations = await network.relations(state, account, [doc["id"] for doc in docs])
     for doc in docs:
-        fol = await state.store.follows.get(account.id, doc["id"]) if account else None
-        doc["relation"] = "self" if account and doc["id"] == account.id else \
-            ("following" if fol.accepted else "requested") if fol else ""
+        doc["relation"] = relations[doc["id"]]
 
 
 @page
@@ -78,7 +77,7 @@ async def unfollow(request: web.Request) -> web.Response:
     form = await security.checked_form(request)
     state = request.app[STATE]
     target = await searching.resolve_account(state, str(form.get("handle") or "")[:MAX_HANDLE])
-    was = await state.store.follows.get(account.id, target.id)
+    was = await network.follow_of(state, account, target)
     await follows.unfollow(state, account, target)
     doc = await views.account(state, target)
     if was is None:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import moderation
+from fedi.services import admin_overview, moderation
 from fedi.services.errors import Forbidden
 from fedi.web import security
 from fedi.web.render import page, render, require_viewer
@@ -62,14 +62,12 @@ def form_text(form, name: str, limit: int = 2000) -> str:
 
 @page
 async def dashboard(request: web.Request) -> web.Response:
-    await require_admin(request)
-    store = request.app[STATE].store
-    counts = await store.jobs.counts()
+    admin = await require_admin(request)
+    found = await admin_overview.dashboard(request.app[STATE], admin)
     queues = [{"name": name, "pending": by_state.get("pending", 0), "failed": by_state.get("failed", 0),
-               "done": by_state.get("done", 0)} for name, by_state in sorted(counts.items())]
-    return await render_admin(request, "dashboard.html", "dashboard", figures=await store.moderation.figures(),
-                              queues=queues, failing=await store.hosts.failing(),
-                              unavailable=await store.hosts.unavailable())
+               "done": by_state.get("done", 0)} for name, by_state in sorted(found.queues.items())]
+    return await render_admin(request, "dashboard.html", "dashboard", figures=found.figures, queues=queues,
+                              failing=found.failing, unavailable=found.unavailable)
 
 
 def setup(app: web.Application) -> None:

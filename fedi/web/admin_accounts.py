@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.services import moderation, registration, reports
+from fedi.services import admin_overview, moderation, registration, reports
 from fedi.services.errors import NotFound, ServiceError
 from fedi.web.admin import acct, admin_form, form_text, render_admin, require_admin
 from fedi.web.render import page, redirect
@@ -35,15 +35,14 @@ def _page_number(request: web.Request) -> int:
 
 @page
 async def accounts(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     state = request.app[STATE]
     query = request.query.get("q", "").strip()[:200]
     which = request.query.get("which", "local")
     which = which if which in dict(FILTERS) else "local"
     number = _page_number(request)
-    found = await state.store.moderation.find_accounts(query, which, offset=(number - 1) * PAGE_SIZE,
-                                                       limit=PAGE_SIZE + 1)
-    stats = await state.store.accounts.stats(e["account"].id for e in found)
+    found, stats = await admin_overview.find_accounts(state, admin, query, which,
+                                                      offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE + 1)
 
     def link(n: int) -> str:
         return "/admin/accounts?" + urlencode({"q": query, "which": which, "page": n})
@@ -54,20 +53,12 @@ async def accounts(request: web.Request) -> web.Response:
         older=link(number + 1) if len(found) > PAGE_SIZE else None, newer=link(number - 1) if number > 1 else None)
 
 
-async def _entry(store, account_id: str) -> dict:
-    entry = await store.moderation.account_entry(account_id)
-    if entry is None:
-        raise NotFound("There is no account with this id.")
-    return entry
-
-
 @page
 async def account(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     state = request.app[STATE]
-    entry = await _entry(state.store, request.match_info["id"])
+    entry, stats = await admin_overview.account_with_counters(state, admin, request.match_info["id"])
     about = await reports.listing(state, target_account_id=entry["account"].id, limit=20)
-    stats = (await state.store.accounts.stats([entry["account"].id])).get(entry["account"].id)
     return await render_admin(request, "account.html", "accounts", entry=entry, reports=about, stats=stats,
                               own=entry["account"].id == admin.id)
 
@@ -78,7 +69,7 @@ async def act(request: web.Request) -> web.Response:
     state = request.app[STATE]
     account_id, action = request.match_info["id"], request.match_info["action"]
     back = local_path(form.get("back")) or f"/admin/accounts/{account_id}"
-    entry = await _entry(state.store, account_id)
+    entry = await admin_overview.account_entry(state, admin, account_id)
     name = "@" + acct(entry["account"])
     if action == "approve":
         await registration.approve(state, account_id)
@@ -94,10 +85,9 @@ async def act(request: web.Request) -> web.Response:
 
 # --------------------------------------------------------------------------- invites
 
-async def _invites_page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
+async def _invites_page(request: web.Request, admin, *, error: str = "", status: int = 200) -> web.Response:
     state = request.app[STATE]
-    invites = await registration.list_invites(state)
-    creators = await state.store.accounts.get_many(i["created_by"] for i in invites if i["created_by"])
+    invites, creators = await admin_overview.invites(state, admin)
     return await render_admin(request, "invites.html", "invites", status=status, invites=invites,
                               creators=creators, max_uses=MAX_USES, expiries=EXPIRIES, error=error,
                               mode=await registration.mode(state))
@@ -105,8 +95,8 @@ async def _invites_page(request: web.Request, *, error: str = "", status: int = 
 
 @page
 async def invites(request: web.Request) -> web.Response:
-    await require_admin(request)
-    return await _invites_page(request)
+    admin = await require_admin(request)
+    return await _invites_page(request, admin)
 
 
 def _choice(form, name: str, allowed) -> int | None:
@@ -128,7 +118,7 @@ async def create_invite(request: web.Request) -> web.Response:
         invite = await registration.create_invite(request.app[STATE], admin, max_uses=max_uses,
                                                   expires_in=expires_in)
     except ServiceError as exc:
-        return await _invites_page(request, error=exc.message, status=exc.status)
+        return await _invites_page(request, admin, error=exc.message, status=exc.status)
     return redirect(request, "/admin/invites", f"New invite link: {invite['url']}")
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.services import moderation, reports
+from fedi.services import admin_overview, moderation
 from fedi.services.errors import NotFound
 from fedi.web import views
 from fedi.web.admin import admin_form, render_admin, require_admin
@@ -23,16 +23,14 @@ DONE = {"resolve": "The report is resolved.", "reopen": "The report is open agai
 
 @page
 async def listing(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     state = request.app[STATE]
     shown = request.query.get("state", "open")
     resolved = {key: flag for key, _, flag in SHOWN}.get(shown, False)
     shown = shown if shown in {key for key, _, _ in SHOWN} else "open"
     paging = views.paging(request, PAGE_SIZE)
-    found = await reports.listing(state, resolved=resolved, max_id=paging["max_id"], min_id=paging["min_id"],
-                                  limit=PAGE_SIZE)
-    people = await state.store.accounts.get_many(
-        [r["account_id"] for r in found] + [r["target_account_id"] for r in found])
+    found, people = await admin_overview.reports_page(state, admin, resolved=resolved, limit=PAGE_SIZE,
+                                                      max_id=paging["max_id"], min_id=paging["min_id"])
     return await render_admin(request, "reports.html", "reports", reports=found, people=people, shown=shown,
                               tabs=SHOWN, categories=CATEGORIES,
                               pager=views.pager(request, [r["id"] for r in found], PAGE_SIZE))
@@ -40,20 +38,13 @@ async def listing(request: web.Request) -> web.Response:
 
 @page
 async def report(request: web.Request) -> web.Response:
-    await require_admin(request)
+    admin = await require_admin(request)
     state = request.app[STATE]
-    found = await reports.get(state, request.match_info["id"])
-    if found is None:
-        raise NotFound("There is no report with this id.")
-    resolver_id = await state.store.moderation.report_resolver(found["id"])
-    people = await state.store.accounts.get_many(
-        [i for i in (found["account_id"], found["target_account_id"], resolver_id) if i])
-    target = await state.store.moderation.account_entry(found["target_account_id"])
-    statuses = [st for st in [await state.store.statuses.get(i) for i in found["status_ids"]] if st]
-    posts = await views.statuses(state, statuses, None, context="thread", keep_hidden=True)
-    return await render_admin(request, "report.html", "reports", report=found, people=people, target=target,
-                              posts=posts, missing=len(found["status_ids"]) - len(statuses),
-                              resolver=people.get(resolver_id), categories=CATEGORIES)
+    found = await admin_overview.report(state, admin, request.match_info["id"])
+    posts = await views.statuses(state, found.statuses, None, context="thread", keep_hidden=True)
+    return await render_admin(request, "report.html", "reports", report=found.report, people=found.people,
+                              target=found.target, posts=posts, missing=found.missing,
+                              resolver=found.resolver, categories=CATEGORIES)
 
 
 @page

@@ -17,7 +17,7 @@ from fedi.models import Account, Status
 from fedi.services import media, statuses
 from fedi.services.errors import Forbidden, ServiceError
 from fedi.web import security, views
-from fedi.web.render import page, redirect, render, require_viewer
+from fedi.web.render import page, redirect, render, require_viewer, viewer_settings
 
 log = logging.getLogger(__name__)
 MEDIA_SLOTS = media.MAX_ATTACHMENTS
@@ -41,7 +41,7 @@ def _files(form) -> list[tuple[FileField, str]]:
 async def _form(request: web.Request, me: Account, *, parent: Status | None = None, editing: Status | None = None,
                 values: dict | None = None, error: str = "", status: int = 200) -> web.Response:
     state = request.app[STATE]
-    user = await state.store.users.get(me.id)
+    user = await viewer_settings(request)
     parent_doc = editing_doc = None
     if parent is not None:
         found = await views.statuses(state, [parent], me, context="thread", keep_hidden=True)

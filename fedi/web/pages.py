@@ -11,10 +11,10 @@ from aiohttp import web
 from fedi.appkeys import STATE
 from fedi.edge.clients import wants_activitypub
 from fedi.models import Account, Status
-from fedi.services import instance_settings, tags, threads
-from fedi.services.visibility import can_view, sees_local_only
+from fedi.services import instance_settings, known_accounts, reading, tags, threads, timelines, usage
+from fedi.services.errors import NotFound
 from fedi.web import profiles, security, views
-from fedi.web.render import error_page, page, redirect, render, viewer
+from fedi.web.render import error_page, page, redirect, render, viewer, viewer_settings
 
 NO_POST = "This post does not exist, or you may not see it."
 
@@ -22,15 +22,14 @@ NO_POST = "This post does not exist, or you may not see it."
 @page
 async def index(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    store, me = state.store, await viewer(request)
-    ids = await store.timelines.public(local=True, with_local_only=sees_local_only(me),
-                                       **views.paging(request))
-    people = [a for a in await store.accounts.list_local() if not a.suspended and a.discoverable][:30]
+    me = await viewer(request)
+    items, ids = await timelines.public(state, me, local=True, **views.paging(request))
+    people = await usage.directory(state, limit=30)
     return await render(
-        request, "index.html", posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
-        people=await views.accounts(state, people), user_count=await store.accounts.count_local(),
-        status_count=await store.statuses.count_local(), rules=instance_settings.current(state).rules,
-        back=request.path_qs)
+        request, "index.html", posts=await views.statuses(state, items, me, context="public"),
+        pager=views.pager(request, ids), people=await views.accounts(state, people),
+        user_count=await usage.local_accounts(state), status_count=await usage.local_posts(state),
+        rules=instance_settings.current(state).rules, back=request.path_qs)
 
 
 async def profile(request: web.Request, account: Account) -> web.Response:
@@ -59,8 +58,9 @@ async def status(request: web.Request, account: Account, status_id: str) -> web.
     tree, as far as the reader may see them."""
     state = request.app[STATE]
     me = await viewer(request)
-    st = await state.store.statuses.get(status_id)
-    if st is None or not await can_view(state.store, st, me):
+    try:
+        st = await reading.visible_status(state, status_id, me, unwrap=False)
+    except NotFound:
         return await error_page(request, 404, NO_POST)
     if st.reblog_of_id:
         raise web.HTTPFound(f"/statuses/{st.reblog_of_id}")
@@ -71,7 +71,7 @@ async def status(request: web.Request, account: Account, status_id: str) -> web.
     if not focus:
         return await error_page(request, 404, NO_POST)
     around = {d["id"]: d for d in await views.statuses(state, [*up, *down], me, context="thread")}
-    user = await state.store.users.get(me.id) if me else None
+    user = await viewer_settings(request)
     return await render(
         request, "status.html", post=focus[0], account=focus[0]["account"],
         ancestors=[around[s.id] for s in up if s.id in around],
@@ -85,10 +85,13 @@ async def status_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     account = await views.find_account(state, request.match_info["acct"], fetch=False)
     if wants_activitypub(request):
-        st = await state.store.statuses.get(request.match_info["status_id"])
         if account.local:
             raise web.HTTPFound(state.urls.status(account.username, request.match_info["status_id"]))
-        if st is not None and st.account_id == account.id and st.visibility in ("public", "unlisted"):
+        try:  # what anyone may see: a public or unlisted post
+            st = await reading.visible_status(state, request.match_info["status_id"], None, unwrap=False)
+        except NotFound:
+            st = None
+        if st is not None and st.account_id == account.id:
             raise web.HTTPFound(st.uri)
         raise web.HTTPNotFound(text='{"error": "no such status"}', content_type="application/json")
     return await status(request, account, request.match_info["status_id"])
@@ -98,14 +101,11 @@ async def status_page(request: web.Request) -> web.Response:
 async def status_by_id(request: web.Request) -> web.Response:
     """/statuses/:id, as links to a reply's parent use: on to the post's own page."""
     state = request.app[STATE]
-    st = await state.store.statuses.get(request.match_info["id"])
-    if st is None or not await can_view(state.store, st, await viewer(request)):
+    try:  # a boost stands for the post it boosts
+        st = await reading.visible_status(state, request.match_info["id"], await viewer(request))
+    except NotFound:
         return await error_page(request, 404, NO_POST)
-    if st.reblog_of_id:
-        st = await state.store.statuses.get(st.reblog_of_id)
-        if st is None:
-            return await error_page(request, 404, NO_POST)
-    author = await state.store.accounts.get(st.account_id)
+    author = await known_accounts.get(state, st.account_id)
     if author is None:
         return await error_page(request, 404, NO_POST)
     acct = author.username if author.local else f"{author.username}@{author.domain}"
@@ -124,12 +124,11 @@ async def tag_page(request: web.Request) -> web.Response:
     state = request.app[STATE]
     me = await viewer(request)
     key, written = _tag(request)
-    ids = await state.store.timelines.public(tag=key, with_local_only=sees_local_only(me),
-                                             **views.paging(request))
+    items, ids = await timelines.public(state, me, tag=key, **views.paging(request))
     following = (await tags.show(state, me, written))[1] if me else None
     return await render(request, "tag.html", tag=written, key=key, following=following,
-                        posts=await views.visible(state, ids, me, "public"), pager=views.pager(request, ids),
-                        back=request.path_qs)
+                        posts=await views.statuses(state, items, me, context="public"),
+                        pager=views.pager(request, ids), back=request.path_qs)
 
 
 @page

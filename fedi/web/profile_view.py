@@ -1,6 +1,6 @@
 """What a profile page shows beyond the Account document: the professional profile (all of
 it on a professional instance; the headline elsewhere), the fields left to list beside it,
-the rel="me" links of a local account, and its connections (mutual follows)."""
+and the rel="me" links of a local account."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ def _full(prof) -> dict:
 
 async def professional_section(state, account: Account, fields: list[dict]) -> tuple[dict | None, list[dict]]:
     """(what to show of the account's professional profile or None, the fields to list)."""
-    prof = await state.store.professional_profiles.get(account.id)
-    if prof is None or prof.empty:
+    prof = await professional.profile_of(state, account)
+    if prof.empty:
         return None, fields
     if state.config.professional:
         return _full(prof), [f for f in fields if not wire.is_profile_field(f["name"])]
@@ -41,11 +41,3 @@ def rel_me(account: Account) -> list[str]:
         return []
     urls = [field_link(f.get("value", "")) for f in professional.free_fields(account.fields)]
     return list(dict.fromkeys([u for u in urls if u] + list(account.also_known_as)))
-
-
-async def connections(state, account: Account) -> int | None:
-    """How many connections (mutual follows) a local account has, on a professional instance
-    (of a remote account this server knows too little to say)."""
-    if not state.config.professional or not account.local:
-        return None
-    return await state.store.follows.mutual_count(account.id)

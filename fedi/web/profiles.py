@@ -13,7 +13,7 @@ from fedi.api import entities
 from fedi.appkeys import STATE
 from fedi.edge.clients import wants_activitypub
 from fedi.models import Account
-from fedi.services import follows, remote, timelines
+from fedi.services import follows, network, remote, timelines
 from fedi.services.errors import NotFound, ServiceError
 from fedi.web import profile_view, security, views
 from fedi.web.render import page, redirect, render, viewer
@@ -48,7 +48,7 @@ async def profile(request: web.Request, account: Account, *, status: int = 200, 
     return await render(
         request, "profile.html", status=status, account=doc, local=account.local,
         acct=account.acct(state.urls.domain), relationship=relationship, pro=pro, fields=fields,
-        rel_me=profile_view.rel_me(account), connections=await profile_view.connections(state, account),
+        rel_me=profile_view.rel_me(account), connections=await network.connection_count(state, account),
         pinned=pinned, posts=posts, pager=views.pager(request, ids), with_replies=with_replies,
         back=request.path_qs, **extra)
 

@@ -9,12 +9,13 @@ from aiohttp import web
 
 from fedi.appkeys import STATE, TEMPLATES
 from fedi.edge.redirects import local_target
-from fedi.models import Account
-from fedi.services import follows, instance_settings, personal, sessions
+from fedi.models import Account, User
+from fedi.services import accounts, follows, instance_settings, personal, sessions
 from fedi.services.errors import ServiceError
 from fedi.web import security
 
 VIEWER = web.RequestKey("web_viewer", object)
+VIEWER_SETTINGS = web.RequestKey("web_viewer_settings", object)
 FLASH_COOKIE = "fedi_flash"
 
 WORDS = {
@@ -41,6 +42,14 @@ async def viewer(request: web.Request) -> Account | None:
     return request[VIEWER]
 
 
+async def viewer_settings(request: web.Request) -> User | None:
+    """The signed-in account's settings (admin rights, default visibility), if any (looked
+    up once per request)."""
+    if VIEWER_SETTINGS not in request:
+        request[VIEWER_SETTINGS] = await accounts.user_settings(request.app[STATE], await viewer(request))
+    return request[VIEWER_SETTINGS]
+
+
 async def require_viewer(request: web.Request) -> Account:
     account = await viewer(request)
     if account is None:
@@ -63,7 +72,7 @@ async def _badges(state, account: Account | None) -> dict:
 async def render(request: web.Request, template: str, status: int = 200, **context) -> web.Response:
     state = request.app[STATE]
     account = await viewer(request)
-    user = await state.store.users.get(account.id) if account else None
+    user = await viewer_settings(request)
     flash = unquote(request.cookies.get(FLASH_COOKIE, ""))[:300]
     token = await security.csrf_token(request)
     values = dict(instance=instance_settings.current(state), domain=state.urls.domain,

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from fedi.appkeys import STATE
 from fedi.models import Account
-from fedi.services import reports, timelines
+from fedi.services import known_accounts, reports, timelines
 from fedi.services.errors import NotFound, ServiceError
 from fedi.web import security, views
 from fedi.web.profiles import acct_path
@@ -22,7 +22,7 @@ NO_ACCOUNT = "There is no such account to report."
 
 
 async def _target(state, me: Account, account_id: str) -> Account:
-    target = await state.store.accounts.get(str(account_id or "")[:40])
+    target = await known_accounts.get(state, str(account_id or "")[:40])
     if target is None or target.suspended:
         raise NotFound(NO_ACCOUNT)
     if target.id == me.id:

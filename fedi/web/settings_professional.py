@@ -78,7 +78,7 @@ def _professional_only(request: web.Request) -> None:
 async def professional_form(request: web.Request) -> web.Response:
     account = await require_viewer(request)
     _professional_only(request)
-    prof = await professional.get(request.app[STATE].store, account)
+    prof = await professional.profile_of(request.app[STATE], account)
     return await _form(request, _values(prof))
 
 
@@ -89,7 +89,7 @@ async def save_professional(request: web.Request) -> web.Response:
     form = await security.checked_form(request)
     values = _posted(form)
     state = request.app[STATE]
-    current = _values(await professional.get(state.store, account))
+    current = _values(await professional.profile_of(state, account))
     parts = {k: values[k] for k in professional.PARTS if values[k] != current[k]}
     if not parts:
         return redirect(request, "/settings/professional", "Nothing to change.")

@@ -7,7 +7,8 @@ from aiohttp import web
 
 from fedi.api.entities import acct, iso
 from fedi.appkeys import STATE
-from fedi.services import follows, personal
+from fedi.services import follows, known_accounts, network, personal
+from fedi.services import notifications as notifications_svc
 from fedi.services.errors import NotFound
 from fedi.web import security, views
 from fedi.web.render import page, redirect, render, require_viewer
@@ -26,13 +27,13 @@ async def notifications(request: web.Request) -> web.Response:
     account = await require_viewer(request)
     state = request.app[STATE]
     max_id = _max_id(request)
-    items = await state.store.notifications.page(account.id, max_id=max_id, limit=PAGE)
-    status_ids = list(dict.fromkeys(n.status_id for n in items if n.status_id))
-    found = [await state.store.statuses.get(i) for i in status_ids]
-    status_docs = {d["id"]: d for d in await views.statuses(state, [s for s in found if s], account,
-                                                            context="notifications")}
-    senders = await state.store.accounts.get_many(list({n.from_account_id for n in items}))
+    items = await notifications_svc.page(state, account, max_id=max_id, limit=PAGE)
+    found = await notifications_svc.statuses_of(state, [n.status_id for n in items])
+    status_docs = {d["id"]: d for d in await views.statuses(state, found, account, context="notifications")}
+    senders = await known_accounts.get_many(state, [n.from_account_id for n in items])
     sender_docs = {d["id"]: d for d in await views.accounts(state, list(senders.values()))}
+    notes = await network.request_notes(state, account, [n.from_account_id for n in items
+                                                         if n.type == "follow_request"])
     last_read = await personal.saw_notifications(state, account.id, items[0].id if items and max_id is None else None)
     entries = []
     for n in items:
@@ -40,10 +41,10 @@ async def notifications(request: web.Request) -> web.Response:
         status = status_docs.get(n.status_id) if n.status_id else None
         if sender is None or (n.type in STATUS_TYPES and status is None):
             continue  # the account or the post is gone, or hidden from this reader
-        fol = await state.store.follows.get(n.from_account_id, account.id) if n.type == "follow_request" else None
+        note = notes.get(n.from_account_id, "") if n.type == "follow_request" else ""
         entries.append({"id": n.id, "type": n.type, "account": sender, "status": status,
                         "created_at": iso(n.created_at), "own": n.from_account_id == account.id,
-                        "unread": personal.is_unread(n.id, last_read), "note": fol.note if fol else ""})
+                        "unread": personal.is_unread(n.id, last_read), "note": note})
     requests = len(await follows.pending_for(state, account))
     return await render(request, "notifications.html", entries=entries, requests=requests,
                         next_max_id=items[-1].id if len(items) == PAGE else None, paged=max_id is not None)
@@ -53,24 +54,18 @@ async def notifications(request: web.Request) -> web.Response:
 async def follow_requests(request: web.Request) -> web.Response:
     account = await require_viewer(request)
     state = request.app[STATE]
-    pairs = await state.store.follows.account_page(account.id, followers=True, state="pending",
-                                                   max_id=_max_id(request), limit=PAGE)
-    others = await state.store.accounts.get_many([a for _, a in pairs])
-    docs = {d["id"]: d for d in await views.accounts(state, list(others.values()))}
-    entries = []
-    for _, other_id in pairs:
-        if other_id in docs:
-            fol = await state.store.follows.get(other_id, account.id)
-            entries.append({"account": docs[other_id], "note": fol.note if fol else ""})
+    waiting, keys = await network.waiting_requests(state, account, max_id=_max_id(request), limit=PAGE)
+    docs = await views.accounts(state, [requester for requester, _ in waiting])
+    entries = [{"account": doc, "note": fol.note} for doc, (_, fol) in zip(docs, waiting)]
     return await render(request, "follow_requests.html", entries=entries,
-                        next_max_id=pairs[-1][0] if len(pairs) == PAGE else None)
+                        next_max_id=keys[-1] if len(keys) == PAGE else None)
 
 
 async def _answer(request: web.Request, accept: bool) -> web.Response:
     account = await require_viewer(request)
     form = await security.checked_form(request)
     state = request.app[STATE]
-    requester = await state.store.accounts.get(request.match_info["id"])
+    requester = await known_accounts.get(state, request.match_info["id"])
     if requester is None:
         raise NotFound("This request was withdrawn.")
     await (follows.accept if accept else follows.reject)(state, account, requester)
@@ -91,11 +86,10 @@ async def connections(request: web.Request) -> web.Response:
     """The signed-in account's connections: accounts it follows that follow it back."""
     account = await require_viewer(request)
     state = request.app[STATE]
-    pairs = await state.store.follows.mutuals_page(account.id, max_id=_max_id(request), limit=PAGE)
-    found = await state.store.accounts.get_many([a for _, a in pairs])
-    people = await views.accounts(state, [found[a] for _, a in pairs if a in found])
+    found, keys = await network.connections(state, account, max_id=_max_id(request), limit=PAGE)
+    people = await views.accounts(state, found)
     return await render(request, "connections.html", people=people,
-                        next_max_id=pairs[-1][0] if len(pairs) == PAGE else None)
+                        next_max_id=keys[-1] if len(keys) == PAGE else None)
 
 
 @page

@@ -11,7 +11,7 @@ from aiohttp import web
 from fedi.appkeys import STATE
 from fedi.services import personal, timelines
 from fedi.web import views
-from fedi.web.render import page, render, require_viewer, viewer
+from fedi.web.render import page, render, require_viewer, viewer, viewer_settings
 
 TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
 
@@ -19,7 +19,7 @@ TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
 async def _timeline(request: web.Request, name: str, page: tuple, me, context: str) -> web.Response:
     state = request.app[STATE]
     items, ids = page
-    user = await state.store.users.get(me.id) if me else None
+    user = await viewer_settings(request)
     return await render(request, "timeline.html", timeline=name, title=TITLES[name],
                         posts=await views.statuses(state, items, me, context=context), pager=views.pager(request, ids),
                         back=request.path_qs, default_visibility=views.reply_visibility(user, None),

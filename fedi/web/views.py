@@ -12,7 +12,7 @@ from fedi.api import entities, entities_status
 from fedi.appkeys import STATE
 from fedi.edge.redirects import local_target
 from fedi.models import Account, Status
-from fedi.services import reading, remote
+from fedi.services import known_accounts, reading, remote
 from fedi.services.errors import NotFound, Unavailable
 from fedi.web.render import viewer
 
@@ -34,8 +34,7 @@ async def _reply_links(state, docs: list[dict]) -> None:
     """Give each reply (boosted ones too) `in_reply_to_acct`, whom it answers (None when that
     account is unknown here or suspended), and `in_reply_to_path`, the page of the post it answers."""
     posts = [d for doc in docs for d in (doc, doc.get("reblog")) if d and d.get("in_reply_to_id")]
-    authors = await state.store.accounts.get_many(
-        [d["in_reply_to_account_id"] for d in posts if d.get("in_reply_to_account_id")])
+    authors = await known_accounts.get_many(state, [d.get("in_reply_to_account_id") for d in posts])
     for d in posts:
         author = authors.get(d.get("in_reply_to_account_id") or "")
         if author is None or author.suspended:
@@ -144,11 +143,11 @@ async def find_account(state, acct: str, *, fetch: bool = True) -> Account:
     if not username:
         raise NotFound("There is no such account.")
     if host is None:
-        account = await state.store.accounts.by_handle(username, None)
+        account = await known_accounts.by_handle(state, username)
         if account is None or account.suspended:
             raise NotFound(f"There is no account @{username} here.")
         return account
-    account = await state.store.accounts.by_handle(username, host)
+    account = await known_accounts.by_handle(state, username, host)
     if account is not None and not account.suspended:
         return account
     if account is None and fetch:

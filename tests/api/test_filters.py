@@ -183,7 +183,7 @@ async def test_whole_word_and_hide(site):
 
     async def found(text, context="home", **kw):
         st = await statuses.create(site.state, alice, text, **kw)
-        return [k for r in await filters.matches(site.state, alice.id, st, context) for k in r["keyword_matches"]]
+        return [k for _, keywords in await filters.matching(site.state, alice.id, st, context) for k in keywords]
 
     assert await found("my CAT, sleeping") == ["cat"]
     assert await found("concatenate strings") == []

@@ -14,7 +14,7 @@ import re
 
 import aiohttp
 
-from fedi.api.ratelimit import LIMITER
+from fedi.appkeys import STATE
 
 DEEP = 50_000
 
@@ -113,7 +113,7 @@ async def _sweep(site, session, bodies: dict, headers: dict, methods: tuple[str,
             cases = [(name, body, ctype, None) for name, (body, ctype) in bodies.items()]
             cases.append(("garbage query", None, None, GARBAGE_QUERY))
             for name, body, ctype, query in cases:
-                site.app[LIMITER].clear()
+                site.app[STATE].api_requests.clear()
                 sent = {**headers, "Accept": "text/html" if answered % 2 else "*/*"}
                 if ctype:
                     sent["Content-Type"] = ctype

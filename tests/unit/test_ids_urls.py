@@ -26,8 +26,7 @@ def test_new_id_strictly_increasing_same_length_and_string_sortable():
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """A settable clock ahead of real time; the id generator's state is restored afterwards."""
-    monkeypatch.setattr(ids, "_last_ms", ids._last_ms)
-    monkeypatch.setattr(ids, "_seq", ids._seq)
+    monkeypatch.setattr(ids, "_generator", ids.IdGenerator())
     now = [time.time() + 1000.0]
     monkeypatch.setattr(ids.time, "time", lambda: now[0])
     return now
@@ -66,6 +65,20 @@ def test_new_id_unique_across_threads():
     assert len(set(everything)) == len(everything)
     for bucket in out:  # each thread sees its own ids increase
         assert [int(x) for x in bucket] == sorted(int(x) for x in bucket)
+
+
+def test_processes_with_their_own_node_never_make_the_same_id(frozen_clock):
+    """Two processes writing to one database, each with its node number, in the same
+    milliseconds: every id differs, and each process's ids still increase."""
+    first, second = ids.IdGenerator(node=1), ids.IdGenerator(node=2)
+    made_first = [int(first.new()) for _ in range(5_000)]
+    made_second = [int(second.new()) for _ in range(5_000)]
+    assert not set(made_first) & set(made_second)
+    for made in (made_first, made_second):
+        assert all(a < b for a, b in zip(made, made[1:]))
+    assert id_time(str(made_first[0])) == id_time(str(made_second[0]))
+    with pytest.raises(ValueError):
+        ids.IdGenerator(node=ids.MAX_NODES)
 
 
 def test_id_time_round_trips():

@@ -14,7 +14,7 @@ from fedi.storage.interfaces.accounts import (  # noqa: F401 - re-exported
     Accounts, ProfessionalProfiles, Users, Tokens, Apps, AuthCodes, Sessions, Invites,
 )
 from fedi.storage.interfaces.content import (  # noqa: F401 - re-exported
-    Statuses, Activities, Inbox, Feeds, Timelines, Media, Polls,
+    Statuses, Activities, Inbox, Feeds, Timelines, Media, Pages, Polls,
 )
 from fedi.storage.interfaces.social import (  # noqa: F401 - re-exported
     AccountNotes, Blocks, DomainBlocks, Endorsements, Favourites, FeaturedTags, FollowedTags, Follows,
@@ -59,6 +59,7 @@ class Store(Protocol):
     conversations: Conversations
     media: Media
     polls: Polls
+    pages: Pages
     push: PushSubscriptions
     sessions: Sessions
     invites: Invites

@@ -24,6 +24,25 @@ class SqliteAccounts:
         rows = await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({marks})", ids)
         return {row["id"]: to_record(Account, row) for row in rows}
 
+    async def with_stats(self, ids) -> tuple[dict[str, Account], dict[str, tuple]]:
+        """The accounts with these ids that exist, and their counters (as `stats`), in one query."""
+        ids = list(set(ids))
+        if not ids:
+            return {}, {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            "SELECT a.*, s.statuses_count AS stat_statuses, s.followers_count AS stat_followers, "
+            "s.following_count AS stat_following, s.last_status_at AS stat_last_status, "
+            "s.account_id AS stat_account FROM accounts a LEFT JOIN account_stats s ON s.account_id = a.id "
+            f"WHERE a.id IN ({marks})", ids)
+        found, stats = {}, {}
+        for row in rows:
+            found[row["id"]] = to_record(Account, row)
+            if row["stat_account"] is not None:
+                stats[row["id"]] = (row["stat_statuses"], row["stat_followers"], row["stat_following"],
+                                    row["stat_last_status"])
+        return found, stats
+
     async def by_uri(self, uri: str) -> Account | None:
         return to_record(Account, await self.db.fetchone("SELECT * FROM accounts WHERE uri = ?", (uri,)))
 

@@ -13,10 +13,11 @@ from fedi.storage.sqlite.paging import id_window
 KEY = "coalesce(s.conversation, s.uri)"
 
 
-def _mine(account_id: str, key: str | None) -> tuple[str, list]:
-    """(status id, conversation key) of the direct statuses the account takes part in."""
-    extra = f" AND {KEY} = ?" if key is not None else ""
-    keyed = [key] if key is not None else []
+def _mine(account_id: str, keys: list[str] | None = None) -> tuple[str, list]:
+    """(status id, conversation key) of the direct statuses the account takes part in (only in
+    the conversations `keys`, when given)."""
+    extra = "" if keys is None else f" AND {KEY} IN ({','.join('?' for _ in keys)})"
+    keyed = list(keys or ())
     sql = (
         f"SELECT s.id AS id, {KEY} AS ckey FROM statuses s "
         f"WHERE s.account_id = ? AND s.visibility = 'direct' AND s.reblog_of_id IS NULL{extra} "
@@ -36,7 +37,7 @@ class SqliteConversations:
 
     async def _groups(self, account_id: str, key: str | None, where: list[str], params: list,
                       order: str = "DESC", limit: int = 1) -> list[dict]:
-        mine, mine_params = _mine(account_id, key)
+        mine, mine_params = _mine(account_id, None if key is None else [key])
         clause = "".join(f" AND {w}" for w in where)
         rows = await self.db.fetchall(
             f"WITH mine AS ({mine}), groups AS (SELECT ckey, min(id) AS first_id, max(id) AS last_id "
@@ -72,16 +73,28 @@ class SqliteConversations:
 
     async def participants(self, account_id: str, key: str) -> list[str]:
         """Everyone but the account who wrote or was mentioned in the conversation, oldest first."""
-        mine, params = _mine(account_id, key)
+        return (await self.participants_of(account_id, [key])).get(key, [])
+
+    async def participants_of(self, account_id: str, keys: list[str]) -> dict[str, list[str]]:
+        """`participants` of each of these conversations (those with none are left out), in
+        one query."""
+        keys = list(dict.fromkeys(keys))
+        if not keys:
+            return {}
+        mine, params = _mine(account_id, keys)
         rows = await self.db.fetchall(
             f"WITH mine AS ({mine}), people AS ("
-            "SELECT s.account_id AS who, s.id AS at FROM statuses s WHERE s.id IN (SELECT id FROM mine) "
-            "UNION ALL SELECT m.account_id, m.status_id FROM mentions m "
-            "WHERE m.status_id IN (SELECT id FROM mine)) "
-            "SELECT who FROM people WHERE who != ? GROUP BY who ORDER BY min(at), who",
+            "SELECT mine.ckey AS ckey, s.account_id AS who, s.id AS at "
+            "FROM mine JOIN statuses s ON s.id = mine.id "
+            "UNION ALL SELECT mine.ckey, m.account_id, m.status_id "
+            "FROM mine JOIN mentions m ON m.status_id = mine.id) "
+            "SELECT ckey, who FROM people WHERE who != ? GROUP BY ckey, who ORDER BY min(at), who",
             (*params, account_id),
         )
-        return [r[0] for r in rows]
+        found: dict[str, list[str]] = {}
+        for ckey, who in rows:
+            found.setdefault(ckey, []).append(who)
+        return found
 
     async def hide(self, account_id: str, key: str, last_status_id: str) -> None:
         """Leave the conversation out until a status newer than `last_status_id` arrives in it."""

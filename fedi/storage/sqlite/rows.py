@@ -15,21 +15,47 @@ BOOL_FIELDS = {
 }
 
 
+def _builder(cls, keys: tuple[str, ...]):
+    """A function making a `cls` record from a row with these columns (those the record
+    lacks are ignored), written out once per record type and column list."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    args = []
+    for index, key in enumerate(keys):
+        if key not in names:
+            continue
+        value = f"v[{index}]"
+        if key in JSON_FIELDS:
+            value = f"_json({value})"
+        elif key in BOOL_FIELDS:
+            value = f"_bool({value})"
+        args.append(f"{key}={value}")
+    source = f"def build(v):\n    return cls({', '.join(args)})\n"
+    namespace = {"cls": cls, "_json": _json_value, "_bool": _bool_value}
+    exec(source, namespace)  # noqa: S102 - built from the record's own field names
+    return namespace["build"]
+
+
+def _json_value(value):
+    if value == "[]":
+        return []  # most lists stored are empty
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _bool_value(value):
+    return None if value is None else bool(value)
+
+
+_BUILDERS: dict[tuple, object] = {}
+
+
 def to_record(cls, row: sqlite3.Row | None):
     if row is None:
         return None
-    names = {f.name for f in dataclasses.fields(cls)}
-    values = {}
-    for key in row.keys():
-        if key not in names:
-            continue
-        value = row[key]
-        if key in JSON_FIELDS and isinstance(value, str):
-            value = json.loads(value)
-        elif key in BOOL_FIELDS and value is not None:
-            value = bool(value)
-        values[key] = value
-    return cls(**values)
+    keys = tuple(row.keys())
+    build = _BUILDERS.get((cls, keys))
+    if build is None:
+        build = _BUILDERS[(cls, keys)] = _builder(cls, keys)
+    return build(tuple(row))
 
 
 def to_row(record, exclude: tuple[str, ...] = ()) -> dict:

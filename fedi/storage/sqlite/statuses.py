@@ -6,7 +6,6 @@ import json
 import time
 
 from fedi.models import Activity, Page, Status
-from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
@@ -21,20 +20,18 @@ class SqliteStatuses:
         return found[0] if found else None
 
     async def _hydrate_many(self, rows) -> list[Status]:
-        """Statuses from their rows, with mentions and tags loaded in two queries for all."""
+        """Statuses from their rows, with mentions and tags loaded in one query for all."""
         statuses = [to_record(Status, row) for row in rows if row is not None]
         if not statuses:
             return statuses
         ids = [s.id for s in statuses]
         marks = ",".join("?" for _ in ids)
         mentions: dict[str, list[str]] = {}
-        for status_id, account_id in await self.db.fetchkeyed(
-                f"SELECT status_id, account_id FROM mentions WHERE status_id IN ({marks})", ids):
-            mentions.setdefault(status_id, []).append(account_id)
         tags: dict[str, list[str]] = {}
-        for status_id, name in await self.db.fetchkeyed(
-                f"SELECT status_id, name FROM status_tags WHERE status_id IN ({marks})", ids):
-            tags.setdefault(status_id, []).append(name)
+        for is_tag, status_id, value in await self.db.fetchkeyed(
+                f"SELECT 0, status_id, account_id FROM mentions WHERE status_id IN ({marks}) "
+                f"UNION ALL SELECT 1, status_id, name FROM status_tags WHERE status_id IN ({marks})", ids * 2):
+            (tags if is_tag else mentions).setdefault(status_id, []).append(value)
         for status in statuses:
             status.mention_ids = mentions.get(status.id, [])
             status.tags = tags.get(status.id, [])
@@ -46,18 +43,31 @@ class SqliteStatuses:
     async def by_uri(self, uri: str) -> Status | None:
         return await self._hydrate(await self.db.fetchone("SELECT * FROM statuses WHERE uri = ?", (uri,)))
 
-    async def get_many(self, ids) -> dict[str, Status]:
-        """The statuses with these ids that exist, by id, in three queries whatever their number."""
+    async def get_many(self, ids, *, boosted: bool = False) -> dict[str, Status]:
+        """The statuses with these ids that exist, by id (with `boosted`, the posts the boosts
+        among them boost too), in two queries whatever their number."""
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
         marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
-        return {s.id: s for s in await self._hydrate_many(rows)}
+        if boosted:
+            rows = await self.db.fetchkeyed(
+                f"SELECT * FROM statuses WHERE id IN ({marks}) UNION ALL "
+                f"SELECT b.* FROM statuses s JOIN statuses b ON b.id = s.reblog_of_id WHERE s.id IN ({marks})",
+                ids * 2)
+            rows = list({row["id"]: row for row in rows}.values())
+        else:
+            rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
+        found = {s.id: s for s in await self._hydrate_many(rows)}
+        if boosted:
+            for status in found.values():
+                if status.reblog_of_id:
+                    status.boosted = found.get(status.reblog_of_id)
+        return found
 
     async def insert(self, status: Status) -> bool:
         """Store a status with its mentions and tags. False if the uri is already known."""
-        sql, params = insert_sql("statuses", to_row(status, exclude=("mention_ids", "tags")))
+        sql, params = insert_sql("statuses", to_row(status, exclude=("mention_ids", "tags", "boosted")))
         if await self.db.execute(sql + " ON CONFLICT(uri) DO NOTHING", params) == 0:
             return False
         await self._write_links(status)
@@ -148,6 +158,30 @@ class SqliteStatuses:
             f"SELECT * FROM statuses WHERE in_reply_to_uri = ? AND visibility IN ({marks}) ORDER BY id LIMIT ?",
             (uri, *visibilities, limit),
         )
+        return await self._hydrate_many(rows)
+
+    async def ancestor_ids(self, status_id: str, limit: int = 40) -> list[str]:
+        """The ids up the reply chain from this status, its parent first, in one query (a
+        parent is found by its id, or by its URI when only that is known)."""
+        rows = await self.db.fetchall(
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION ALL "
+            "SELECT p.id, up.depth + 1 FROM up JOIN statuses s ON s.id = up.id "
+            "JOIN statuses p ON p.id = coalesce(s.in_reply_to_id, "
+            "(SELECT x.id FROM statuses x WHERE x.uri = s.in_reply_to_uri)) WHERE up.depth < ?) "
+            "SELECT id FROM up WHERE depth > 0 ORDER BY depth", (status_id, limit))
+        return [r[0] for r in rows]
+
+    async def below(self, uri: str, visibilities=PUBLIC_VISIBILITIES, limit: int = 1000,
+                    depth: int = 100) -> list[Status]:
+        """The replies below the status with this URI, and theirs, level by level, in two
+        queries: at most `limit` of them, `depth` levels down."""
+        marks = ",".join("?" for _ in visibilities)
+        rows = await self.db.fetchall(
+            "WITH RECURSIVE below(id, uri, depth) AS (SELECT NULL, ?, 0 UNION ALL "
+            "SELECT s.id, s.uri, below.depth + 1 FROM below JOIN statuses s ON s.in_reply_to_uri = below.uri "
+            f"WHERE s.visibility IN ({marks}) AND below.depth < ? LIMIT ?) "
+            "SELECT s.* FROM statuses s WHERE s.id IN (SELECT id FROM below WHERE depth > 0)",
+            (uri, *visibilities, depth, limit + 1))
         return await self._hydrate_many(rows)
 
     async def by_account(self, account_id: str, visibilities=PUBLIC_VISIBILITIES,
@@ -265,94 +299,3 @@ class SqliteInbox:
             items=[json.loads(r["body"]) for r in rows], total=total,
             next_max_id=rows[-1]["id"] if len(rows) == limit else None,
         )
-
-
-class SqliteFeeds:
-    """Precomputed home timelines."""
-
-    def __init__(self, db):
-        self.db = db
-
-    async def add(self, status_id: str, account_ids) -> None:
-        """Put a status in these readers' feeds, but not of those who have blocked the domain
-        of its author (or, for a boost, of the boosted post's author)."""
-        rows = [(a, status_id) for a in dict.fromkeys(account_ids)]
-        if rows:
-            await self.db.executemany(
-                "INSERT OR IGNORE INTO feeds (account_id, status_id) SELECT ?1, ?2 WHERE NOT EXISTS ("
-                "SELECT 1 FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id "
-                "JOIN accounts a ON a.id IN (s.account_id, o.account_id) "
-                "JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain "
-                "WHERE s.id = ?2)", rows
-            )
-
-    async def readers(self, status_id: str) -> list[str]:
-        rows = await self.db.fetchkeyed("SELECT account_id FROM feeds WHERE status_id = ?", (status_id,))
-        return [r[0] for r in rows]
-
-    async def remove_account_from(self, account_id: str, author_id: str) -> None:
-        """Drop an author's statuses from one reader's feed (after an unfollow or a block)."""
-        await self.db.execute(
-            "DELETE FROM feeds WHERE account_id = ? AND status_id IN "
-            "(SELECT id FROM statuses WHERE account_id = ?)", (account_id, author_id)
-        )
-
-    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
-        rows = await keyset(self.db.fetchkeyed, "SELECT status_id FROM feeds", ["account_id = ?"],
-                            [account_id], "status_id", max_id=max_id, since_id=since_id, min_id=min_id,
-                            limit=limit)
-        return [r[0] for r in rows]
-
-
-class SqliteTimelines:
-    """Timelines computed at read time: public, local, hashtag, an account's posts."""
-
-    def __init__(self, db):
-        self.db = db
-
-    async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
-                     with_local_only: bool = False, max_id=None, since_id=None, min_id=None,
-                     limit=20) -> list[str]:
-        """Public posts, newest first; `with_local_only` adds the local-only ones (for a
-        signed-in local reader). Each visibility is read along its own index range, and the
-        two pages are merged."""
-        paging = {"only_media": only_media, "tag": tag, "max_id": max_id, "since_id": since_id,
-                  "min_id": min_id, "limit": limit}
-        ids = await self._public("public", local, **paging)
-        if not with_local_only or local is False:
-            return ids
-        merged = sorted({*ids, *await self._public("local", local, **paging)}, reverse=True)
-        ascending = bool(min_id and not since_id)  # the page right after min_id: the oldest ones
-        return merged[-limit:] if ascending else merged[:limit]
-
-    async def _public(self, visibility: str, local: bool | None, **paging) -> list[str]:
-        conditions = ["s.visibility = ?", "s.reblog_of_id IS NULL",
-                      "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"]
-        params: list = [visibility]
-        if local is not None:
-            conditions.append("s.local = ?")
-            params.append(int(local))
-        return await self._ids(conditions, params, **paging)
-
-    async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
-                   **paging) -> list[str]:
-        select = "SELECT s.id FROM statuses s"
-        if only_media:
-            conditions.append("s.attachments != '[]'")
-        if tag:
-            select += " JOIN status_tags t ON t.status_id = s.id"
-            conditions.append("t.name = ?")
-            params.append(tag.lower())
-        return [r[0] for r in await keyset(self.db.fetchall, select, conditions, params, "s.id", **paging)]
-
-    async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
-                      only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
-                      limit=20) -> list[str]:
-        marks = ",".join("?" for _ in visibilities)
-        conditions = ["s.account_id = ?", f"s.visibility IN ({marks})"]
-        if exclude_replies:
-            conditions.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
-        if exclude_reblogs:
-            conditions.append("s.reblog_of_id IS NULL")
-        return await self._ids(conditions, [account_id, *visibilities], only_media=only_media, tag=tag,
-                               max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)

@@ -17,17 +17,16 @@ from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
 from fedi.storage.sqlite.personal import SqliteBookmarks, SqliteLists, SqliteMarkers, SqliteMutes
+from fedi.storage.sqlite.pages import SqlitePages
 from fedi.storage.sqlite.polls import SqlitePolls
 from fedi.storage.sqlite.profiles import SqliteProfessionalProfiles
 from fedi.storage.sqlite.push import SqlitePushSubscriptions
 from fedi.storage.sqlite.reports import SqliteConversationMutes, SqliteReports
 from fedi.storage.sqlite.sessions import SqliteInvites, SqliteSessions
-from fedi.storage.sqlite.social import (
-    SqliteBlocks, SqliteFavourites, SqliteFollows, SqliteNotifications, SqlitePins,
-)
-from fedi.storage.sqlite.statuses import (
-    SqliteActivities, SqliteFeeds, SqliteInbox, SqliteStatuses, SqliteTimelines,
-)
+from fedi.storage.sqlite.notifications import SqliteNotifications
+from fedi.storage.sqlite.social import SqliteBlocks, SqliteFavourites, SqliteFollows, SqlitePins
+from fedi.storage.sqlite.statuses import SqliteActivities, SqliteInbox, SqliteStatuses
+from fedi.storage.sqlite.timelines import SqliteFeeds, SqliteTimelines
 from fedi.storage.sqlite.tags import SqliteFeaturedTags, SqliteFollowedTags
 
 
@@ -62,6 +61,7 @@ REPOSITORIES: dict[str, type] = {
     "filters": SqliteFilters,
     "conversations": SqliteConversations,
     "polls": SqlitePolls,
+    "pages": SqlitePages,
     "push": SqlitePushSubscriptions,
     "sessions": SqliteSessions,
     "invites": SqliteInvites,

@@ -31,6 +31,17 @@ class SqliteFollowedTags:
             "SELECT * FROM followed_tags WHERE account_id = ? AND name = ?", (account_id, name))
         return dict(row) if row is not None else None
 
+    async def among(self, account_id: str, names) -> set[str]:
+        """Those of these tag names (lowercase) the account follows."""
+        names = list(dict.fromkeys(names))
+        if not names:
+            return set()
+        marks = ",".join("?" for _ in names)
+        rows = await self.db.fetchkeyed(
+            f"SELECT name FROM followed_tags WHERE account_id = ? AND name IN ({marks})",
+            (account_id, *names))
+        return {r[0] for r in rows}
+
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None,
                    limit=100) -> list[dict]:
         """The account's followed tags, most recently followed first: {id, name, display_name}."""

@@ -1,0 +1,134 @@
+"""Notifications: each one, a reader's page of them, and their groups (Mastodon 4.3's
+grouped notifications)."""
+
+from __future__ import annotations
+
+from fedi.models import Notification
+from fedi.storage.sqlite.domain_blocks import domain_blocked
+from fedi.storage.sqlite.paging import keyset
+from fedi.storage.sqlite.rows import to_record, to_row
+
+
+class SqliteNotifications:
+    def __init__(self, db):
+        self.db = db
+
+    async def insert(self, n: Notification) -> None:
+        """Store a notification, unless its recipient has blocked the sender's domain."""
+        row = to_row(n)
+        await self.db.execute(
+            f"INSERT INTO notifications ({', '.join(row)}) SELECT {', '.join('?' for _ in row)} "
+            f"WHERE NOT {domain_blocked('?', '?')}", (*row.values(), n.account_id, n.from_account_id))
+
+    async def get(self, notification_id: str) -> Notification | None:
+        row = await self.db.fetchone("SELECT * FROM notifications WHERE id = ?", (notification_id,))
+        return to_record(Notification, row)
+
+    async def delete(self, notification_id: str) -> None:
+        await self.db.execute("DELETE FROM notifications WHERE id = ?", (notification_id,))
+
+    async def clear(self, account_id: str) -> None:
+        await self.db.execute("DELETE FROM notifications WHERE account_id = ?", (account_id,))
+
+    async def page(self, account_id: str, *, types=None, exclude_types=None, from_account_id=None,
+                   max_id=None, since_id=None, min_id=None, limit=40) -> list[Notification]:
+        where, params = self._filters(types, exclude_types, from_account_id)
+        rows = await keyset(self.db.fetchall, "SELECT * FROM notifications", ["account_id = ?", *where],
+                            [account_id, *params], "id",
+                            max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [to_record(Notification, r) for r in rows]
+
+    async def list(self, account_id: str, max_id: str | None = None, limit: int = 40) -> list[Notification]:
+        params: list = [account_id]
+        extra = ""
+        if max_id:
+            extra, params = " AND id < ?", [account_id, max_id]
+        rows = await self.db.fetchall(
+            f"SELECT * FROM notifications WHERE account_id = ?{extra} ORDER BY id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [to_record(Notification, r) for r in rows]
+
+    # Grouped notifications. A group is the notifications of one type (and, for favourites and
+    # boosts, one status) whose ids fall in [lo_id, hi_id); its key is made by the service.
+
+    @staticmethod
+    def _filters(types, exclude_types, from_account_id) -> tuple[list[str], list]:
+        where, params = [], []
+        if types:
+            where.append(f"type IN ({','.join('?' for _ in types)})")
+            params += list(types)
+        if exclude_types:
+            where.append(f"type NOT IN ({','.join('?' for _ in exclude_types)})")
+            params += list(exclude_types)
+        if from_account_id:
+            where.append("from_account_id = ?")
+            params.append(from_account_id)
+        return where, params
+
+    async def in_group(self, account_id: str, type_: str, status_id: str | None, lo_id: str, hi_id: str, *,
+                       max_id=None, since_id=None, min_id=None, limit=40) -> list[Notification]:
+        """One group's notifications, newest first, paged like `page`."""
+        where = ["account_id = ?", "type = ?", "status_id IS ?", "id >= ?", "id < ?"]
+        rows = await keyset(self.db.fetchall, "SELECT * FROM notifications", where,
+                            [account_id, type_, status_id, lo_id, hi_id], "id",
+                            max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [to_record(Notification, r) for r in rows]
+
+    async def delete_group(self, account_id: str, type_: str, status_id: str | None, lo_id: str,
+                           hi_id: str) -> int:
+        return await self.db.execute(
+            "DELETE FROM notifications WHERE account_id = ? AND type = ? AND status_id IS ? "
+            "AND id >= ? AND id < ?", (account_id, type_, status_id, lo_id, hi_id))
+
+    async def group_summaries(self, account_id: str, groups: list[tuple[str, str | None, str, str]], *,
+                              lowest: str | None = None, highest: str | None = None,
+                              from_account_id: str | None = None, samples: int = 8) -> list[dict | None]:
+        """For each group (type, status_id, lo_id, hi_id), in one query: how many notifications it
+        holds up to `highest` (inclusive), the newest of them (id and time), the oldest at or
+        after `lowest`, and the senders of the newest `samples`. None for an empty group."""
+        if not groups:
+            return []
+        values = ",".join("(?,?,?,?,?)" for _ in groups)
+        params: list = [v for i, (t, s, lo, hi) in enumerate(groups) for v in (i, t, s, lo, hi)]
+        page_min = "MIN(CASE WHEN n.id >= ? THEN n.id END)" if lowest else "MIN(n.id)"
+        params += [lowest] if lowest else []
+        join = ["n.account_id = ?", "n.type = g.type", "n.status_id IS g.status_id",
+                "n.id >= g.lo", "n.id < g.hi"]
+        params.append(account_id)
+        if highest:
+            join.append("n.id <= ?")
+            params.append(highest)
+        if from_account_id:
+            join.append("n.from_account_id = ?")
+            params.append(from_account_id)
+        params.append(samples)
+        rows = await self.db.fetchall(
+            f"WITH g(gi, type, status_id, lo, hi) AS (VALUES {values}), m AS ("
+            " SELECT g.gi AS gi, n.id AS id, n.from_account_id AS from_id, n.created_at AS created_at,"
+            "  ROW_NUMBER() OVER (PARTITION BY g.gi ORDER BY n.id DESC) AS rn,"
+            "  COUNT(*) OVER (PARTITION BY g.gi) AS cnt,"
+            f"  {page_min} OVER (PARTITION BY g.gi) AS page_min"
+            f" FROM g JOIN notifications n ON {' AND '.join(join)})"
+            " SELECT gi, id, from_id, created_at, cnt, page_min FROM m WHERE rn <= ? ORDER BY gi, rn",
+            params)
+        out: list[dict | None] = [None] * len(groups)
+        for r in rows:
+            doc = out[r["gi"]]
+            if doc is None:
+                doc = out[r["gi"]] = {"count": r["cnt"], "newest_id": r["id"], "newest_at": r["created_at"],
+                                      "page_min_id": r["page_min"], "sample_account_ids": []}
+            doc["sample_account_ids"].append(r["from_id"])
+        return out
+
+    async def count_after(self, account_id: str, after_id: str | None, *, types=None, exclude_types=None,
+                          from_account_id=None, limit: int = 100) -> int:
+        """How many notifications are newer than `after_id` (all, without it), counting at most `limit`."""
+        where, params = self._filters(types, exclude_types, from_account_id)
+        if after_id:
+            where.append("id > ?")
+            params.append(after_id)
+        row = await self.db.aggregate(
+            f"SELECT count(*) FROM (SELECT 1 FROM notifications WHERE {' AND '.join(['account_id = ?', *where])} "
+            "ORDER BY id LIMIT ?)", (account_id, *params, limit))
+        return row[0] if row else 0

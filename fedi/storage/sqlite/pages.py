@@ -1,0 +1,97 @@
+"""What a page of statuses needs besides the statuses, for all of them at once.
+
+Each method is one statement whatever the length of the page, so that a page costs a
+fixed number of round trips to the database: the counts shown on every post, and one
+reader's relation to each (favourited, boosted, bookmarked, thread muted).
+"""
+
+from __future__ import annotations
+
+import time
+
+from fedi.storage.sqlite.reports import THREAD_MUTED
+
+READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted")
+
+
+class SqlitePages:
+    def __init__(self, db):
+        self.db = db
+
+    async def counts(self, ids: list[str], uris: list[str]) -> dict[str, tuple[int, int, int]]:
+        """status id -> (boosts, favourites, replies) for the posts with these ids and uris
+        (the same posts, in the same order)."""
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        by_uri = dict(zip(uris, ids))
+        rows = await self.db.fetchkeyed(
+            f"SELECT 0, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) "
+            "GROUP BY reblog_of_id "
+            f"UNION ALL SELECT 1, status_id, count(*) FROM favourites WHERE status_id IN ({marks}) "
+            "GROUP BY status_id "
+            f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({marks}) "
+            "GROUP BY in_reply_to_uri", (*ids, *ids, *uris))
+        found = {i: [0, 0, 0] for i in ids}
+        for kind, key, count in rows:
+            status_id = by_uri.get(key) if kind == 2 else key
+            if status_id in found:
+                found[status_id][kind] = count
+        return {i: tuple(c) for i, c in found.items()}
+
+    async def reader_flags(self, account_id: str, ids: list[str]) -> dict[str, set[str]]:
+        """Which of these statuses the reader favourited, boosted, bookmarked, or whose thread
+        the reader muted: {"favourited": ids, "reblogged": ..., "bookmarked": ..., "muted": ...}."""
+        found: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
+        if not ids:
+            return found
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT 0, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) "
+            f"UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ? "
+            f"UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) "
+            f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)})",
+            (account_id, *ids, *ids, account_id, account_id, *ids, account_id, *ids))
+        for kind, status_id in rows:
+            found[READER_FLAGS[kind]].add(status_id)
+        return found
+
+    async def relationships(self, viewer_id: str, ids: list[str]) -> dict[str, dict]:
+        """The reader's relationship with each of these accounts, in one statement: {id: {
+        "follow": state or None, "notify", "followed_by": state or None, "muting", "muting_notifications",
+        "blocking", "blocked_by", "domain_blocking", "endorsed", "note"}}."""
+        found = {i: {"follow": None, "notify": False, "followed_by": None, "muting": False,
+                     "muting_notifications": False, "blocking": False, "blocked_by": False,
+                     "domain_blocking": False, "endorsed": False, "note": ""} for i in ids}
+        if not ids:
+            return found
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            f"SELECT 0, target_id, state, notify FROM follows WHERE follower_id = ? AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 1, follower_id, state, 0 FROM follows WHERE target_id = ? AND follower_id IN ({marks}) "
+            f"UNION ALL SELECT 2, target_id, NULL, notifications FROM mutes WHERE account_id = ? "
+            f"AND target_id IN ({marks}) AND (expires_at IS NULL OR expires_at > ?) "
+            f"UNION ALL SELECT 3, target_id, NULL, 0 FROM blocks WHERE account_id = ? AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 4, account_id, NULL, 0 FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
+            f"UNION ALL SELECT 5, a.id, NULL, 0 FROM accounts a JOIN account_domain_blocks d "
+            f"ON d.account_id = ? AND d.domain = a.domain WHERE a.id IN ({marks}) "
+            f"UNION ALL SELECT 6, target_id, NULL, 0 FROM endorsements WHERE account_id = ? AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 7, target_id, comment, 0 FROM account_notes WHERE account_id = ? "
+            f"AND target_id IN ({marks})",
+            (viewer_id, *ids, viewer_id, *ids, viewer_id, *ids, time.time(), viewer_id, *ids, viewer_id, *ids,
+             viewer_id, *ids, viewer_id, *ids, viewer_id, *ids))
+        for kind, target, text, flag in rows:
+            facts = found.get(target)
+            if facts is None:
+                continue
+            if kind == 0:
+                facts["follow"], facts["notify"] = text, bool(flag)
+            elif kind == 1:
+                facts["followed_by"] = text
+            elif kind == 2:
+                facts["muting"], facts["muting_notifications"] = True, bool(flag)
+            elif kind == 7:
+                facts["note"] = text or ""
+            else:
+                facts[("blocking", "blocked_by", "domain_blocking", "endorsed")[kind - 3]] = True
+        return found

@@ -1,0 +1,118 @@
+"""Where statuses are read: home feeds (written by fan-out) and the timelines computed at
+read time (public, local, hashtag, an account's posts)."""
+
+from __future__ import annotations
+
+from fedi.storage.sqlite.paging import id_window, keyset
+
+
+class SqliteFeeds:
+    """Precomputed home timelines."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def add(self, status_id: str, account_ids) -> None:
+        """Put a status in these readers' feeds, but not of those who have blocked the domain
+        of its author (or, for a boost, of the boosted post's author)."""
+        rows = [(a, status_id) for a in dict.fromkeys(account_ids)]
+        if rows:
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO feeds (account_id, status_id) SELECT ?1, ?2 WHERE NOT EXISTS ("
+                "SELECT 1 FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id "
+                "JOIN accounts a ON a.id IN (s.account_id, o.account_id) "
+                "JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain "
+                "WHERE s.id = ?2)", rows
+            )
+
+    async def readers(self, status_id: str) -> list[str]:
+        rows = await self.db.fetchkeyed("SELECT account_id FROM feeds WHERE status_id = ?", (status_id,))
+        return [r[0] for r in rows]
+
+    async def remove_account_from(self, account_id: str, author_id: str) -> None:
+        """Drop an author's statuses from one reader's feed (after an unfollow or a block)."""
+        await self.db.execute(
+            "DELETE FROM feeds WHERE account_id = ? AND status_id IN "
+            "(SELECT id FROM statuses WHERE account_id = ?)", (account_id, author_id)
+        )
+
+    async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20) -> list[str]:
+        rows = await keyset(self.db.fetchkeyed, "SELECT status_id FROM feeds", ["account_id = ?"],
+                            [account_id], "status_id", max_id=max_id, since_id=since_id, min_id=min_id,
+                            limit=limit)
+        return [r[0] for r in rows]
+
+    async def page_by_list(self, account_id: str, list_id: str, *, max_id=None, since_id=None, min_id=None,
+                           scan: int = 400) -> list[str]:
+        """Of the next `scan` entries of the reader's feed (paged as `page`), those by members
+        of the list, in the same order."""
+        where, params, order = id_window("status_id", max_id, since_id, min_id)
+        rows = await self.db.fetchkeyed(
+            "SELECT f.status_id FROM (SELECT status_id FROM feeds WHERE "
+            f"{' AND '.join(['account_id = ?', *where])} ORDER BY status_id {order} LIMIT ?) f "
+            "JOIN statuses s ON s.id = f.status_id "
+            "JOIN list_accounts l ON l.list_id = ? AND l.account_id = s.account_id "
+            f"ORDER BY f.status_id {order}", (account_id, *params, scan, list_id))
+        ids = [r[0] for r in rows]
+        return ids[::-1] if order == "ASC" else ids
+
+
+class SqliteTimelines:
+    """Timelines computed at read time: public, local, hashtag, an account's posts."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
+                     with_local_only: bool = False, max_id=None, since_id=None, min_id=None,
+                     limit=20) -> list[str]:
+        """Public posts, newest first; `with_local_only` adds the local-only ones (for a
+        signed-in local reader). Each visibility is read along its own index range, and the
+        two pages are merged."""
+        paging = {"only_media": only_media, "tag": tag, "max_id": max_id, "since_id": since_id,
+                  "min_id": min_id, "limit": limit}
+        ids = await self._public("public", local, **paging)
+        if not with_local_only or local is False:
+            return ids
+        merged = sorted({*ids, *await self._public("local", local, **paging)}, reverse=True)
+        ascending = bool(min_id and not since_id)  # the page right after min_id: the oldest ones
+        return merged[-limit:] if ascending else merged[:limit]
+
+    async def _public(self, visibility: str, local: bool | None, **paging) -> list[str]:
+        conditions = ["s.visibility = ?", "s.reblog_of_id IS NULL",
+                      "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"]
+        params: list = [visibility]
+        if local is not None:
+            conditions.append("s.local = ?")
+            params.append(int(local))
+        return await self._ids(conditions, params, tag_first=True, **paging)
+
+    async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
+                   tag_first: bool = False, **paging) -> list[str]:
+        """With `tag_first`, a hashtag's posts are read along the tag's own index, newest
+        first, each checked against its status (rather than every public status checked
+        for the tag, which reads thousands of rows for a tag on one post in a thousand)."""
+        select, column = "SELECT s.id FROM statuses s", "s.id"
+        if only_media:
+            conditions.append("s.attachments != '[]'")
+        if tag and tag_first:
+            select, column = "SELECT t.status_id FROM status_tags t CROSS JOIN statuses s ON s.id = t.status_id", \
+                "t.status_id"
+        elif tag:
+            select += " JOIN status_tags t ON t.status_id = s.id"
+        if tag:
+            conditions.append("t.name = ?")
+            params.append(tag.lower())
+        return [r[0] for r in await keyset(self.db.fetchall, select, conditions, params, column, **paging)]
+
+    async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
+                      only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
+                      limit=20) -> list[str]:
+        marks = ",".join("?" for _ in visibilities)
+        conditions = ["s.account_id = ?", f"s.visibility IN ({marks})"]
+        if exclude_replies:
+            conditions.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
+        if exclude_reblogs:
+            conditions.append("s.reblog_of_id IS NULL")
+        return await self._ids(conditions, [account_id, *visibilities], only_media=only_media, tag=tag,
+                               max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)

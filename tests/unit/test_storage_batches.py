@@ -1,0 +1,60 @@
+"""Storage lookups made for whole pages at once: follow requests with their records, follows
+among many accounts, followed hashtags among many names, participants of many conversations."""
+
+from __future__ import annotations
+
+from tests.unit.test_storage import follow, local_account, remote_account, status, store  # noqa: F401
+
+
+async def test_requests_page_gives_pending_follows_newest_first(store):  # noqa: F811
+    alice, bob, carol, dave = (local_account(n) for n in ("alice", "bob", "carol", "dave"))
+    for a in (alice, bob, carol, dave):
+        await store.accounts.insert(a)
+    first, second = follow(bob, alice, "pending"), follow(carol, alice, "pending")
+    for f in (first, second, follow(dave, alice), follow(alice, bob, "pending")):
+        await store.follows.insert(f)
+    found = await store.follows.requests_page(alice.id)
+    assert [(f.id, f.follower_id, f.state) for f in found] == [
+        (second.id, carol.id, "pending"), (first.id, bob.id, "pending")]
+    assert [f.id for f in await store.follows.requests_page(alice.id, max_id=second.id)] == [first.id]
+    assert [f.id for f in await store.follows.requests_page(alice.id, limit=1)] == [second.id]
+
+
+async def test_followed_among_counts_requests_only_when_asked(store):  # noqa: F811
+    alice, bob, carol = local_account("alice"), local_account("bob"), remote_account("carol", "r.test")
+    for a in (alice, bob, carol):
+        await store.accounts.insert(a)
+    await store.follows.insert(follow(alice, bob))
+    await store.follows.insert(follow(alice, carol, "pending"))
+    ids = [bob.id, carol.id, alice.id]
+    assert await store.follows.followed_among(alice.id, ids) == {bob.id}
+    assert await store.follows.followed_among(alice.id, ids, requested=True) == {bob.id, carol.id}
+    assert await store.follows.followed_among(alice.id, [], requested=True) == set()
+
+
+async def test_followed_tags_among(store):  # noqa: F811
+    alice, bob = local_account("alice"), local_account("bob")
+    for a in (alice, bob):
+        await store.accounts.insert(a)
+    await store.followed_tags.follow(alice.id, "cats", "Cats")
+    await store.followed_tags.follow(bob.id, "dogs", "dogs")
+    assert await store.followed_tags.among(alice.id, ["cats", "dogs", "cats"]) == {"cats"}
+    assert await store.followed_tags.among(alice.id, []) == set()
+
+
+async def test_participants_of_many_conversations(store):  # noqa: F811
+    alice, bob, carol, dave = (local_account(n) for n in ("alice", "bob", "carol", "dave"))
+    for a in (alice, bob, carol, dave):
+        await store.accounts.insert(a)
+    one = status(alice, "direct", mention_ids=[bob.id])
+    reply = status(carol, "direct", mention_ids=[alice.id, bob.id], conversation=one.uri)
+    other = status(dave, "direct", mention_ids=[alice.id])
+    elsewhere = status(bob, "direct", mention_ids=[carol.id])  # alice takes no part in it
+    for s in (one, reply, other, elsewhere):
+        await store.statuses.insert(s)
+    found = await store.conversations.participants_of(alice.id, [one.uri, other.uri, elsewhere.uri])
+    assert found == {one.uri: [bob.id, carol.id], other.uri: [dave.id]}
+    for key in (one.uri, other.uri):
+        assert await store.conversations.participants(alice.id, key) == found[key]
+    assert await store.conversations.participants(alice.id, elsewhere.uri) == []
+    assert await store.conversations.participants_of(alice.id, []) == {}
