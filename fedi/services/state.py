@@ -29,6 +29,9 @@ class Resolver(Protocol):
         ...
 
 
+MAX_REMEMBERED_DOMAINS = 10_000
+
+
 @dataclass(frozen=True)
 class DomainPolicy:
     """Which peers federate: never the blocked domains (and their subdomains); in allowlist
@@ -38,6 +41,8 @@ class DomainPolicy:
     blocked: frozenset[str] = frozenset()
     allowlist_mode: bool = False
     allowed: frozenset[str] = frozenset()
+    # Answers already worked out, by domain (a policy never changes; a new one starts empty).
+    _answers: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @staticmethod
     def _names(domain: str) -> list[str]:
@@ -47,6 +52,14 @@ class DomainPolicy:
         return [domain, *(".".join(labels[i:]) for i in range(len(labels)))]
 
     def blocks(self, domain: str) -> bool:
+        answer = self._answers.get(domain)
+        if answer is None:
+            if len(self._answers) >= MAX_REMEMBERED_DOMAINS:
+                self._answers.clear()
+            answer = self._answers[domain] = self._blocks(domain)
+        return answer
+
+    def _blocks(self, domain: str) -> bool:
         domain = (domain or "").lower()
         if not domain:
             return True

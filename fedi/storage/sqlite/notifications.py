@@ -84,41 +84,40 @@ class SqliteNotifications:
     async def group_summaries(self, account_id: str, groups: list[tuple[str, str | None, str, str]], *,
                               lowest: str | None = None, highest: str | None = None,
                               from_account_id: str | None = None, samples: int = 8) -> list[dict | None]:
-        """For each group (type, status_id, lo_id, hi_id), in one query: how many notifications it
+        """For each group (type, status_id, lo_id, hi_id), in one statement: how many notifications it
         holds up to `highest` (inclusive), the newest of them (id and time), the oldest at or
         after `lowest`, and the senders of the newest `samples`. None for an empty group."""
         if not groups:
             return []
-        values = ",".join("(?,?,?,?,?)" for _ in groups)
-        params: list = [v for i, (t, s, lo, hi) in enumerate(groups) for v in (i, t, s, lo, hi)]
-        page_min = "MIN(CASE WHEN n.id >= ? THEN n.id END)" if lowest else "MIN(n.id)"
-        params += [lowest] if lowest else []
-        join = ["n.account_id = ?", "n.type = g.type", "n.status_id IS g.status_id",
-                "n.id >= g.lo", "n.id < g.hi"]
-        params.append(account_id)
+        # Per group, two index reads (notifications_group): its count and oldest id on the page,
+        # and its newest `samples`; all groups in one compound statement.
+        extra, extra_params = "", []
         if highest:
-            join.append("n.id <= ?")
-            params.append(highest)
+            extra += " AND id <= ?"
+            extra_params.append(highest)
         if from_account_id:
-            join.append("n.from_account_id = ?")
-            params.append(from_account_id)
-        params.append(samples)
-        rows = await self.db.fetchall(
-            f"WITH g(gi, type, status_id, lo, hi) AS (VALUES {values}), m AS ("
-            " SELECT g.gi AS gi, n.id AS id, n.from_account_id AS from_id, n.created_at AS created_at,"
-            "  ROW_NUMBER() OVER (PARTITION BY g.gi ORDER BY n.id DESC) AS rn,"
-            "  COUNT(*) OVER (PARTITION BY g.gi) AS cnt,"
-            f"  {page_min} OVER (PARTITION BY g.gi) AS page_min"
-            f" FROM g JOIN notifications n ON {' AND '.join(join)})"
-            " SELECT gi, id, from_id, created_at, cnt, page_min FROM m WHERE rn <= ? ORDER BY gi, rn",
-            params)
+            extra += " AND from_account_id = ?"
+            extra_params.append(from_account_id)
+        where = f"account_id = ? AND type = ? AND status_id IS ? AND id >= ? AND id < ?{extra}"
+        page_min = "min(CASE WHEN id >= ? THEN id END)" if lowest else "min(id)"
+        parts, params = [], []
+        for i, (type_, status_id, lo, hi) in enumerate(groups):
+            group = [account_id, type_, status_id, lo, hi, *extra_params]
+            parts.append(f"SELECT {i}, 0, count(*), {page_min}, NULL FROM notifications WHERE {where}")
+            params += [*([lowest] if lowest else []), *group]
+            parts.append(f"SELECT * FROM (SELECT {i}, 1, id, from_account_id, created_at FROM notifications "
+                         f"WHERE {where} ORDER BY id DESC LIMIT ?)")
+            params += [*group, samples]
+        rows = await self.db.fetchkeyed(" UNION ALL ".join(parts), params)
+        counts = {r[0]: (r[2], r[3]) for r in rows if r[1] == 0}
         out: list[dict | None] = [None] * len(groups)
-        for r in rows:
-            doc = out[r["gi"]]
+        samples_rows = sorted((r for r in rows if r[1] == 1), key=lambda r: (r[0], r[2]), reverse=True)
+        for gi, _, id_, from_id, created_at in sorted(samples_rows, key=lambda r: r[0]):
+            doc = out[gi]
             if doc is None:
-                doc = out[r["gi"]] = {"count": r["cnt"], "newest_id": r["id"], "newest_at": r["created_at"],
-                                      "page_min_id": r["page_min"], "sample_account_ids": []}
-            doc["sample_account_ids"].append(r["from_id"])
+                doc = out[gi] = {"count": counts[gi][0], "newest_id": id_, "newest_at": created_at,
+                                 "page_min_id": counts[gi][1], "sample_account_ids": []}
+            doc["sample_account_ids"].append(from_id)
         return out
 
     async def count_after(self, account_id: str, after_id: str | None, *, types=None, exclude_types=None,

@@ -58,17 +58,23 @@ def to_record(cls, row: sqlite3.Row | None):
     return build(tuple(row))
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def to_row(record, exclude: tuple[str, ...] = ()) -> dict:
+    names = _FIELD_NAMES.get(type(record))
+    if names is None:
+        names = _FIELD_NAMES[type(record)] = tuple(f.name for f in dataclasses.fields(record))
     row = {}
-    for f in dataclasses.fields(record):
-        if f.name in exclude:
+    for name in names:
+        if name in exclude:
             continue
-        value = getattr(record, f.name)
-        if f.name in JSON_FIELDS:
+        value = getattr(record, name)
+        if name in JSON_FIELDS:
             value = json.dumps(value)
         elif isinstance(value, bool):
             value = int(value)
-        row[f.name] = value
+        row[name] = value
     return row
 
 
