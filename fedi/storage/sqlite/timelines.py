@@ -85,7 +85,9 @@ class SqliteTimelines:
         if local is not None:
             conditions.append("s.local = ?")
             params.append(int(local))
-        return await self._ids(conditions, params, tag_first=True, **paging)
+        # Public posts are many: a hashtag's are found along the tag's index. Local-only ones
+        # are few: the tag is checked on each of them instead.
+        return await self._ids(conditions, params, tag_first=visibility == "public", **paging)
 
     async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
                    tag_first: bool = False, **paging) -> list[str]:
