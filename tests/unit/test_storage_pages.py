@@ -1,0 +1,122 @@
+"""What a page needs besides its records, each in one statement: statuses with the posts they
+boost, counts and a reader's flags, a list's entries of the home feed, a thread above and
+below a post (also when peers made its replies into a loop)."""
+
+from __future__ import annotations
+
+from fedi.models import Account, Status
+from fedi.services import threads
+from fedi.services.state import State
+from fedi.urls import Urls
+from tests.unit.test_storage import follow, local_account, remote_account, status, store  # noqa: F401
+
+
+async def _accounts(store, *names) -> list[Account]:  # noqa: F811
+    made = [local_account(n) for n in names]
+    for a in made:
+        await store.accounts.insert(a)
+    return made
+
+
+async def _post(store, author: Account, **extra) -> Status:  # noqa: F811
+    st = status(author, **extra)
+    await store.statuses.insert(st)
+    return st
+
+
+def _reply(author: Account, parent: Status, **extra) -> Status:
+    return status(author, in_reply_to_uri=parent.uri, in_reply_to_id=parent.id,
+                  in_reply_to_account_id=parent.account_id, **extra)
+
+
+async def test_statuses_with_the_posts_they_boost(store):  # noqa: F811
+    alice, bob = await _accounts(store, "alice", "bob")
+    post = await _post(store, alice, mention_ids=[bob.id], tags=["cats"])
+    boost = await _post(store, bob, reblog_of_id=post.id)
+    plain = await _post(store, bob)
+    found = await store.statuses.get_many([boost.id, plain.id, "unknown"], boosted=True)
+    assert set(found) == {boost.id, plain.id, post.id}
+    assert found[boost.id].boosted.id == post.id and found[boost.id].boosted.tags == ["cats"]
+    assert found[boost.id].boosted.mention_ids == [bob.id]
+    assert found[plain.id].boosted is None
+    assert (await store.statuses.get_many([boost.id]))[boost.id].boosted is None  # only when asked
+
+
+async def test_counts_and_reader_flags_of_a_page(store):  # noqa: F811
+    alice, bob, carol = await _accounts(store, "alice", "bob", "carol")
+    one, two, three = [await _post(store, alice) for _ in range(3)]
+    await _post(store, bob, reblog_of_id=one.id)
+    await _post(store, carol, reblog_of_id=one.id)
+    await store.statuses.insert(_reply(bob, one))
+    await store.statuses.insert(_reply(carol, two))
+    for who, what in ((bob, one), (carol, one), (bob, three)):
+        await store.database.execute(
+            "INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,0)",
+            (f"{who.id}-{what.id}", who.id, what.id, f"{who.uri}#likes/{what.id}"))
+    await store.bookmarks.add(bob.id, two.id)
+    ids = [one.id, two.id, three.id]
+    counts = await store.pages.counts(ids, [one.uri, two.uri, three.uri])
+    assert counts == {one.id: (2, 2, 1), two.id: (0, 0, 1), three.id: (0, 1, 0)}
+    flags = await store.pages.reader_flags(bob.id, ids)
+    assert flags == {"favourited": {one.id, three.id}, "reblogged": {one.id}, "bookmarked": {two.id},
+                     "muted": set()}
+    assert await store.pages.counts([], []) == {}
+    assert await store.pages.reader_flags(bob.id, []) == {
+        "favourited": set(), "reblogged": set(), "bookmarked": set(), "muted": set()}
+
+
+async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa: F811
+    owner, ben, dan = await _accounts(store, "owner", "ben", "dan")
+    made = [await _post(store, author) for author in (ben, dan, dan, ben, dan, ben)]
+    for st in made:
+        await store.feeds.add(st.id, [owner.id])
+    list_id = "list-1"
+    await store.database.execute("INSERT INTO lists (id, account_id, title) VALUES (?,?,?)",
+                                 (list_id, owner.id, "Close"))
+    await store.database.execute("INSERT INTO list_accounts (list_id, account_id) VALUES (?,?)",
+                                 (list_id, ben.id))
+    bens = [st.id for st in made if st.account_id == ben.id][::-1]
+    assert await store.feeds.page_by_list(owner.id, list_id) == bens
+    assert await store.feeds.page_by_list(owner.id, list_id, max_id=bens[0]) == bens[1:]
+    assert await store.feeds.page_by_list(owner.id, list_id, since_id=bens[-1]) == bens[:-1]
+    assert await store.feeds.page_by_list(owner.id, list_id, min_id=bens[-1]) == bens[:-1]
+    # Only `scan` feed entries are looked at: the newest two hold one of ben's posts.
+    assert await store.feeds.page_by_list(owner.id, list_id, scan=2) == bens[:1]
+
+
+async def test_a_thread_above_and_below_a_post(store):  # noqa: F811
+    alice, bob = await _accounts(store, "alice", "bob")
+    state = State(config=None, store=store, urls=Urls("http://local.test"))
+    root = await _post(store, alice)
+    first = _reply(bob, root)
+    await store.statuses.insert(first)
+    second = _reply(alice, first)
+    await store.statuses.insert(second)
+    hidden = _reply(bob, root, visibility="direct")  # not addressed to alice's reader
+    await store.statuses.insert(hidden)
+    under_hidden = _reply(bob, hidden)
+    await store.statuses.insert(under_hidden)
+    by_uri = status(bob, in_reply_to_uri=second.uri)  # parent known only by its URI
+    await store.statuses.insert(by_uri)
+    assert await store.statuses.ancestor_ids(by_uri.id) == [second.id, first.id, root.id]
+    up, down = await threads.context(state, by_uri, None)
+    assert [s.id for s in up] == [root.id, first.id, second.id]
+    up, down = await threads.context(state, root, None)
+    assert up == [] and [s.id for s in down] == [first.id, second.id, by_uri.id]
+
+
+async def test_a_reply_loop_from_peers_ends(store):  # noqa: F811
+    """Two remote posts each claiming to answer the other: the thread shows each once."""
+    rita = remote_account("rita", "far.test")
+    await store.accounts.insert(rita)
+    state = State(config=None, store=store, urls=Urls("http://local.test"))
+    a = status(rita, in_reply_to_uri="https://far.test/users/rita/statuses/b")
+    a.uri = "https://far.test/users/rita/statuses/a"
+    b = status(rita, in_reply_to_uri=a.uri)
+    b.uri = "https://far.test/users/rita/statuses/b"
+    await store.statuses.insert(a)
+    await store.statuses.insert(b)
+    up, down = await threads.context(state, a, None)
+    assert [s.id for s in up] == [b.id] and [s.id for s in down] == [b.id]
+    assert len(await store.statuses.ancestor_ids(a.id, 40)) == 40  # the walk is bounded
+    assert {s.id for s in await store.statuses.below(a.uri)} == {a.id, b.id}
