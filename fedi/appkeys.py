@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 
@@ -17,6 +17,14 @@ if TYPE_CHECKING:
     from fedi.jobs.runner import Runner
     from fedi.services.state import State
 
+class BrowserPages(Protocol):
+    """The pages a browser gets at an ActivityPub URL (the web face provides them, so that the
+    federation face needs no import of it)."""
+
+    async def profile(self, request: web.Request, account) -> web.StreamResponse: ...
+    async def status(self, request: web.Request, account, status_id: str) -> web.StreamResponse: ...
+
+
 STATE: web.AppKey["State"] = web.AppKey("state")
 HTTP: web.AppKey["HttpClient"] = web.AppKey("http")
 DEREF: web.AppKey["Dereferencer"] = web.AppKey("deref")
@@ -25,3 +33,4 @@ DELIVERER: web.AppKey["Deliverer"] = web.AppKey("deliverer")
 RUNNER: web.AppKey["Runner"] = web.AppKey("runner")
 SCHEMES: web.AppKey["SchemeMemory"] = web.AppKey("schemes")
 TEMPLATES: web.AppKey["jinja2.Environment"] = web.AppKey("templates")
+BROWSER_PAGES: web.AppKey[BrowserPages] = web.AppKey("browser_pages")

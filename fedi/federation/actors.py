@@ -5,10 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from fedi.activitypub import render
-from fedi.appkeys import STATE
+from fedi.appkeys import BROWSER_PAGES, STATE
 from fedi.edge.clients import wants_activitypub
 from fedi.federation.http import ap_response, error, fetch_required, signed_fetcher
-from fedi.web import pages
 from fedi.services import accounts, pins, profile, served, statuses
 from fedi.services.errors import NotFound
 
@@ -26,8 +25,8 @@ async def _local(request: web.Request):
 
 async def get_actor(request: web.Request) -> web.Response:
     state, account = await _local(request)
-    if not wants_activitypub(request):
-        return await pages.profile(request, account)
+    if not wants_activitypub(request) and BROWSER_PAGES in request.app:
+        return await request.app[BROWSER_PAGES].profile(request, account)
     fetcher = await signed_fetcher(request, required=False)
     if fetch_required(request) and fetcher is None:
         return ap_response(render.key_document(account, state.urls))
@@ -115,9 +114,9 @@ async def _visible_status(request: web.Request):
 
 
 async def get_status(request: web.Request) -> web.Response:
-    if not wants_activitypub(request):
+    if not wants_activitypub(request) and BROWSER_PAGES in request.app:
         state, account = await _local(request)
-        return await pages.status(request, account, request.match_info["status_id"])
+        return await request.app[BROWSER_PAGES].status(request, account, request.match_info["status_id"])
     state, account, status = await _visible_status(request)
     return ap_response(render.with_context(await statuses.note_doc(state, status, account)))
 

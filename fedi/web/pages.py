@@ -8,7 +8,7 @@ import secrets
 
 from aiohttp import web
 
-from fedi.appkeys import STATE
+from fedi.appkeys import BROWSER_PAGES, STATE
 from fedi.edge.clients import wants_activitypub
 from fedi.models import Account, Status
 from fedi.services import instance_settings, known_accounts, reading, tags, threads, timelines, usage
@@ -146,7 +146,15 @@ async def tag_follow(request: web.Request) -> web.Response:
     return redirect(request, views.back(request, form, f"/tags/{key}"), notice)
 
 
+class _BrowserPages:
+    """What the ActivityPub URLs of profiles and posts show a browser."""
+
+    profile = staticmethod(profile)
+    status = staticmethod(status)
+
+
 def setup(app: web.Application) -> None:
+    app[BROWSER_PAGES] = _BrowserPages()
     app.router.add_get("/", index)
     app.router.add_get(r"/@{acct:[^/@]+(?:@[^/@]+)?}/{status_id:\d+}", status_page)
     app.router.add_get(r"/statuses/{id:\d+}", status_by_id)

@@ -10,6 +10,7 @@ from aiohttp import web
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MODULES = (
     "fedi.web.auth",
+    "fedi.web.oauth_consent",
     "fedi.web.signup",
     "fedi.web.social",
     "fedi.web.accounts",

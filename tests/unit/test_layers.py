@@ -279,14 +279,11 @@ def test_the_store_access_check_sees_every_spelling(tmp_path):
 
 
 # Faces do not import each other, except the web reusing the client API's batched entity
-# renderer (one Mastodon shape for both), and the two known places listed.
+# renderer (one Mastodon shape for both). Browsers opening an ActivityPub URL get the web's
+# page through fedi.appkeys.BROWSER_PAGES, which the web face provides.
 CROSS_FACE_ALLOWED = {
     ("fedi.web", "fedi.api.entities"), ("fedi.web", "fedi.api.entities_status"),
     ("fedi.web", "fedi.api.entities_notification"), ("fedi.web", "fedi.api.entities_instance"),
-    # The OAuth consent page is drawn with the web's page renderer and its CSP.
-    ("fedi.api.oauth", "fedi.web.render"), ("fedi.api.oauth", "fedi.web.security"),
-    # Browsers opening an ActivityPub URL get the post's or profile's page.
-    ("fedi.federation.actors", "fedi.web.pages"),
 }
 FACE_PACKAGES = ("fedi.api", "fedi.web", "fedi.federation")
 
