@@ -165,7 +165,8 @@ async def notify(state: State, tx, account_id: str, type_: str, from_account_id:
         id=new_id(), account_id=account_id, type=type_, from_account_id=from_account_id,
         status_id=status_id, created_at=time.time(),
     )
-    await tx.notifications.insert(note)
+    if not await tx.notifications.insert(note):
+        return  # the recipient blocks the sender (or its domain), or mutes its notifications
     await push.enqueue(state, tx, account_id, note.id, type_)
 
     def announce():

@@ -143,6 +143,7 @@ async def block(state: State, account: Account, target: Account) -> Block:
             if fol:
                 await tx.follows.delete(fol.id)
         await tx.feeds.remove_account_from(account.id, target.id)
+        await tx.notifications.clear_from(account.id, target.id)  # as Mastodon does after a block
         if not target.local:
             await _send(state, tx, account, body, "direct", target, target.uri)
 

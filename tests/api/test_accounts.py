@@ -4,7 +4,7 @@ import aiohttp
 import pytest
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError, MastodonUnauthorizedError
 
-from tests.api.conftest import call, client
+from tests.api.conftest import call, client, req
 from tests.harness import wait_for
 
 
@@ -142,3 +142,47 @@ async def test_familiar_followers_are_the_mutuals(fed):
     api = client(inst, await inst.token("alice"))
     result = await call(api.account_familiar_followers, [carol.id])
     assert [(r["id"], [a["username"] for a in r["accounts"]]) for r in result] == [(carol.id, ["ben"])]
+
+
+async def test_blocking_clears_the_blocked_accounts_notifications(fed):
+    """As Mastodon does after a block: what the blocked account caused goes from the
+    notifications (on both pages of them), and nothing new comes from it; others' stay."""
+    inst = await fed.start("personal.test")
+    for name in ("alice", "ben", "carol"):
+        await inst.user(name)
+    alice, ben, carol = [client(inst, await inst.token(n)) for n in ("alice", "ben", "carol")]
+    alice_id = (await call(alice.me))["id"]
+    ben_id = (await call(ben.me))["id"]
+    post = await call(alice.status_post, "hello")
+    for other in (ben, carol):
+        await call(other.status_favourite, post["id"])
+        await call(other.status_post, "@alice hi")
+    await call(ben.account_follow, alice_id)
+    assert {n["account"]["username"] for n in await call(alice.notifications)} == {"ben", "carol"}
+
+    await call(alice.account_block, ben_id)
+    notes = await call(alice.notifications)
+    assert sorted(n["type"] for n in notes) == ["favourite", "mention"]
+    assert {n["account"]["username"] for n in notes} == {"carol"}
+    status, grouped = await req(inst, "GET", "/api/v2/notifications", await inst.token("alice"))
+    assert status == 200 and {a["username"] for a in grouped["accounts"]} == {"carol"}
+    await call(ben.status_post, "@alice still there?")
+    assert {n["account"]["username"] for n in await call(alice.notifications)} == {"carol"}
+
+
+async def test_muting_notifications_stops_new_ones_from_that_account(fed):
+    """A mute that hides notifications keeps new ones from being made (as Mastodon's
+    NotifyService); a mute that leaves them does not."""
+    inst = await fed.start("personal.test")
+    for name in ("alice", "ben", "carol"):
+        await inst.user(name)
+    alice, ben, carol = [client(inst, await inst.token(n)) for n in ("alice", "ben", "carol")]
+    ben_id, carol_id = (await call(ben.me))["id"], (await call(carol.me))["id"]
+    await call(alice.account_mute, ben_id)  # notifications too, by default
+    await call(alice.account_mute, carol_id, notifications=False)
+    await call(ben.status_post, "@alice one")
+    await call(carol.status_post, "@alice two")
+    assert [n["account"]["username"] for n in await call(alice.notifications)] == ["carol"]
+    await call(alice.account_unmute, ben_id)
+    await call(ben.status_post, "@alice three")
+    assert [n["account"]["username"] for n in await call(alice.notifications)] == ["ben", "carol"]

@@ -3,6 +3,8 @@ grouped notifications)."""
 
 from __future__ import annotations
 
+import time
+
 from fedi.models import Notification
 from fedi.storage.sqlite.domain_blocks import domain_blocked
 from fedi.storage.sqlite.paging import keyset
@@ -13,12 +15,18 @@ class SqliteNotifications:
     def __init__(self, db):
         self.db = db
 
-    async def insert(self, n: Notification) -> None:
-        """Store a notification, unless its recipient has blocked the sender's domain."""
+    async def insert(self, n: Notification) -> bool:
+        """Store a notification, unless its recipient has blocked the sender or the sender's
+        domain, or mutes the sender's notifications. True if it was stored."""
         row = to_row(n)
-        await self.db.execute(
+        return await self.db.execute(
             f"INSERT INTO notifications ({', '.join(row)}) SELECT {', '.join('?' for _ in row)} "
-            f"WHERE NOT {domain_blocked('?', '?')}", (*row.values(), n.account_id, n.from_account_id))
+            f"WHERE NOT {domain_blocked('?', '?')} "
+            "AND NOT EXISTS (SELECT 1 FROM blocks WHERE account_id = ? AND target_id = ?) "
+            "AND NOT EXISTS (SELECT 1 FROM mutes WHERE account_id = ? AND target_id = ? AND notifications = 1 "
+            "AND (expires_at IS NULL OR expires_at > ?))",
+            (*row.values(), n.account_id, n.from_account_id, n.account_id, n.from_account_id,
+             n.account_id, n.from_account_id, time.time())) > 0
 
     async def get(self, notification_id: str) -> Notification | None:
         row = await self.db.fetchone("SELECT * FROM notifications WHERE id = ?", (notification_id,))
@@ -26,6 +34,11 @@ class SqliteNotifications:
 
     async def delete(self, notification_id: str) -> None:
         await self.db.execute("DELETE FROM notifications WHERE id = ?", (notification_id,))
+
+    async def clear_from(self, account_id: str, from_account_id: str) -> int:
+        """Delete the account's notifications caused by one other account."""
+        return await self.db.execute("DELETE FROM notifications WHERE account_id = ? AND from_account_id = ?",
+                                     (account_id, from_account_id))
 
     async def clear(self, account_id: str) -> None:
         await self.db.execute("DELETE FROM notifications WHERE account_id = ?", (account_id,))
