@@ -1,8 +1,8 @@
 """/api/v1/accounts/relationships for many accounts at once, through Mastodon.py: every field
 of every relationship, as each account's own endpoint reports it too."""
 
-from fedi.services import remote
-from tests.api.conftest import call, client
+from fedi.services import moderation, remote
+from tests.api.conftest import call, client, req
 
 FIELDS = ("following", "showing_reblogs", "notifying", "followed_by", "blocking", "blocked_by", "muting",
           "muting_notifications", "requested", "requested_by", "domain_blocking", "endorsed", "note")
@@ -56,3 +56,18 @@ async def test_relationships_with_many_accounts_at_once(fed):
     # And others see their own side.
     assert (await call(apis["ben"].account_relationships, ids["alice"]))[0]["followed_by"] is True
     assert (await call(apis["erin"].account_relationships, ids["alice"]))[0]["blocked_by"] is True
+
+
+async def test_relationships_leave_out_suspended_accounts_unless_asked(fed):
+    """Mastodon 4.3's with_suspended: suspended accounts only when it is true."""
+    inst = await fed.start("home.test")
+    for name in ("alice", "ben"):
+        await inst.user(name)
+    admin = await inst.user("carol", admin=True)
+    alice = client(inst, await inst.token("alice"))
+    ben = await inst.state.store.accounts.by_handle("ben", None)
+    await moderation.suspend(inst.state, admin, ben.id)
+    assert await call(alice.account_relationships, [ben.id]) == []
+    status, found = await req(inst, "GET", f"/api/v1/accounts/relationships?id[]={ben.id}&with_suspended=true",
+                              await inst.token("alice"))
+    assert status == 200 and [r["id"] for r in found] == [ben.id]
