@@ -78,7 +78,7 @@ async def earlier_versions(state: State, status: Status) -> list:
 
 async def favourited_by(state: State, status: Status, limit: int) -> list[str]:
     """The ids of the accounts that favourited the status, most recent first."""
-    return (await state.store.favourites.accounts_for(status.id))[::-1][:limit]
+    return (await state.store.favourites.accounts_for(status.id, limit))[::-1]
 
 
 async def reblogged_by(state: State, status: Status, limit: int) -> list[str]:

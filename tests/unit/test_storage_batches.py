@@ -58,3 +58,33 @@ async def test_participants_of_many_conversations(store):  # noqa: F811
         assert await store.conversations.participants(alice.id, key) == found[key]
     assert await store.conversations.participants(alice.id, elsewhere.uri) == []
     assert await store.conversations.participants_of(alice.id, []) == {}
+
+
+async def test_familiar_followers_of_many_targets_in_one_query(store):  # noqa: F811
+    viewer, ann, bo, cy, t1, t2 = (local_account(n) for n in ("viewer", "ann", "bo", "cy", "t1", "t2"))
+    for a in (viewer, ann, bo, cy, t1, t2):
+        await store.accounts.insert(a)
+    for f in (follow(viewer, ann), follow(viewer, bo), follow(viewer, cy, "pending"),
+              follow(ann, t1), follow(bo, t1), follow(cy, t1), follow(bo, t2), follow(ann, t2, "pending")):
+        await store.follows.insert(f)
+    found = await store.follows.familiar_followers_of(viewer.id, [t1.id, t2.id, viewer.id])
+    assert found == {t1.id: [bo.id, ann.id], t2.id: [bo.id], viewer.id: []}
+    for target in (t1, t2):
+        assert await store.follows.familiar_followers(viewer.id, target.id) == found[target.id]
+    assert await store.follows.familiar_followers_of(viewer.id, [t1.id], limit=1) == {t1.id: [bo.id]}
+    assert await store.follows.familiar_followers_of(viewer.id, []) == {}
+
+
+async def test_the_most_recent_favouriters(store):  # noqa: F811
+    author, *fans = (local_account(n) for n in ("author", "f1", "f2", "f3"))
+    for a in (author, *fans):
+        await store.accounts.insert(a)
+    post = status(author)
+    await store.statuses.insert(post)
+    for n, fan in enumerate(fans):
+        await store.database.execute(
+            "INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,?)",
+            (f"{n + 1:04d}", fan.id, post.id, f"{fan.uri}#likes/{n}", n))
+    ids = [f.id for f in fans]
+    assert await store.favourites.accounts_for(post.id) == ids
+    assert await store.favourites.accounts_for(post.id, 2) == ids[1:]

@@ -40,6 +40,24 @@ class SqliteFollows:
         sql, params = insert_sql("follows", to_row(follow))
         await self.db.execute(sql, params)
 
+    async def familiar_followers_of(self, viewer_id: str, target_ids: list[str],
+                                    limit: int = 40) -> dict[str, list[str]]:
+        """For each target, its followers whom the viewer follows (at most `limit`, newest
+        follow first), in one query."""
+        found: dict[str, list[str]] = {t: [] for t in target_ids}
+        if not target_ids:
+            return found
+        marks = ",".join("?" for _ in target_ids)
+        rows = await self.db.fetchall(
+            "SELECT target_id, follower_id FROM (SELECT f1.target_id AS target_id, f1.follower_id AS follower_id, "
+            "ROW_NUMBER() OVER (PARTITION BY f1.target_id ORDER BY f1.id DESC) AS rn "
+            "FROM follows f1 JOIN follows f2 ON f2.target_id = f1.follower_id "
+            f"WHERE f1.target_id IN ({marks}) AND f1.state = 'accepted' AND f2.follower_id = ? "
+            "AND f2.state = 'accepted') WHERE rn <= ? ORDER BY target_id, rn", (*target_ids, viewer_id, limit))
+        for target_id, follower_id in rows:
+            found[target_id].append(follower_id)
+        return found
+
     async def familiar_followers(self, viewer_id: str, target_id: str, limit: int = 40) -> list[str]:
         """Followers of the target whom the viewer follows."""
         rows = await self.db.fetchall(
@@ -264,11 +282,15 @@ class SqliteFavourites:
     async def count(self, status_id: str) -> int:
         return (await self.db.aggregate("SELECT count(*) FROM favourites WHERE status_id = ?", (status_id,)))[0]
 
-    async def accounts_for(self, status_id: str) -> list[str]:
+    async def accounts_for(self, status_id: str, limit: int | None = None) -> list[str]:
+        """Who favourited the status, oldest first; with `limit`, the most recent ones only."""
+        if limit is None:
+            rows = await self.db.fetchall(
+                "SELECT account_id FROM favourites WHERE status_id = ? ORDER BY id", (status_id,))
+            return [r[0] for r in rows]
         rows = await self.db.fetchall(
-            "SELECT account_id FROM favourites WHERE status_id = ? ORDER BY id", (status_id,)
-        )
-        return [r[0] for r in rows]
+            "SELECT account_id FROM favourites WHERE status_id = ? ORDER BY id DESC LIMIT ?", (status_id, limit))
+        return [r[0] for r in rows][::-1]
 
 
 class SqlitePins:
