@@ -141,7 +141,7 @@ async def delete_list(request: web.Request) -> web.Response:
 async def list_accounts(request: web.Request) -> web.Response:
     auth, state = await authenticate(request, "read:lists"), request.app[STATE]
     members = await svc_lists.members(state, auth.user(), request.match_info["id"])
-    return ok([await entities.account(state, a) for a in members])
+    return ok(await entities.accounts(state, members))
 
 
 async def change_list_accounts(request: web.Request) -> web.Response:

@@ -19,7 +19,7 @@ async def search(request: web.Request) -> web.Response:
     found = await searching.search(state, str(p.get("q", "")), viewer, kind=kind,
                                    resolve=flag(p, "resolve"), limit=number(p, "limit", 20, 1, 40))
     return ok({
-        "accounts": [await entities.account(state, a) for a in found.accounts],
+        "accounts": await entities.accounts(state, found.accounts),
         "statuses": await entities_status.statuses(state, found.statuses, viewer) if found.statuses else [],
         "hashtags": [{"name": n, "url": state.urls.tag(n), "history": [], "following": False}
                      for n in found.hashtags],
