@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from pathlib import Path
@@ -152,9 +154,13 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
         app[VERIFIER] = SignatureVerifier(deref.keys)
         if run_workers:
             await runner.start()
+        settings_follower = asyncio.ensure_future(instance_settings.follow_changes(state))
         try:
             yield
         finally:
+            settings_follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await settings_follower
             await runner.stop()
             await http.close()
             await store.close()

@@ -28,6 +28,7 @@ class Subscription:
     queue: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
     closed: bool = False
     reason: str = ""
+    internal: bool = False  # the server's own (not a client's live stream)
 
     def close(self, reason: str = "") -> None:
         self.closed = True
@@ -42,7 +43,7 @@ class Events(Protocol):
     """Who hears what happened. `EventBus` serves the listeners of one process; an
     implementation shared by several processes relays each event to all of them."""
 
-    def subscribe(self, streams, account_id: str | None = None) -> Subscription: ...
+    def subscribe(self, streams, account_id: str | None = None, *, internal: bool = False) -> Subscription: ...
     def unsubscribe(self, sub: Subscription) -> None: ...
     def publish(self, stream: str, event: str, payload: dict) -> None: ...
     def close_account(self, account_id: str, reason: str) -> None: ...
@@ -56,8 +57,8 @@ class EventBus:
     def __init__(self):
         self._subs: set[Subscription] = set()
 
-    def subscribe(self, streams, account_id: str | None = None) -> Subscription:
-        sub = Subscription(set(streams), account_id)
+    def subscribe(self, streams, account_id: str | None = None, *, internal: bool = False) -> Subscription:
+        sub = Subscription(set(streams), account_id, internal=internal)
         self._subs.add(sub)
         return sub
 
@@ -82,4 +83,5 @@ class EventBus:
 
     @property
     def listeners(self) -> int:
-        return len(self._subs)
+        """Clients' live streams open here (the server's own subscriptions aside)."""
+        return sum(1 for sub in self._subs if not sub.internal)

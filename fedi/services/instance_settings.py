@@ -60,6 +60,37 @@ async def overrides(state: State) -> dict:
     return out
 
 
+SETTINGS_STREAM = "instance"  # the events stream on which changed settings are announced
+SETTINGS_CHANGED = "settings.changed"
+
+
+async def changed_settings(state: State) -> InstanceSettings:
+    """After a change of the stored settings or domain lists: load them here, and tell the
+    other processes (through the events interface) to load them too."""
+    settings = await load(state)
+    state.events.publish(SETTINGS_STREAM, SETTINGS_CHANGED, {"origin": id(state)})
+    return settings
+
+
+async def follow_changes(state: State) -> None:
+    """Load the settings again whenever another process announces a change; runs until
+    cancelled (one per process, started with the application)."""
+    sub = state.events.subscribe([SETTINGS_STREAM], internal=True)
+    try:
+        while True:
+            item = await sub.queue.get()
+            if item is None:  # the bus closed the subscription (too slow): listen again
+                state.events.unsubscribe(sub)
+                sub = state.events.subscribe([SETTINGS_STREAM], internal=True)
+                await load(state)
+                continue
+            _, event, payload = item
+            if event == SETTINGS_CHANGED and payload.get("origin") != id(state):
+                await load(state)
+    finally:
+        state.events.unsubscribe(sub)
+
+
 async def load(state: State) -> InstanceSettings:
     """Read the stored settings and domain lists into the in-memory copy on `state`."""
     stored = await overrides(state)
@@ -147,4 +178,5 @@ async def update(state: State, **changes) -> InstanceSettings:
 
     if changed:
         await state.store.atomic(write)
+        return await changed_settings(state)
     return await load(state)

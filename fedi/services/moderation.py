@@ -162,7 +162,7 @@ async def block_domain(state: State, admin: Account, domain: str, comment: str =
     domain = _peer_domain(state, domain)
     comment = str(comment or "").strip()[:MAX_COMMENT]
     await state.store.moderation.block_domain(domain, comment, admin.id)
-    await instance_settings.load(state)
+    await instance_settings.changed_settings(state)
     severed = await state.store.moderation.sever_domains(await _matching_domains(state, domain))
     return domain, severed
 
@@ -174,7 +174,7 @@ async def unblock_domain(state: State, admin: Account, domain: str) -> str:
         raise ServiceError(f"{domain} is blocked in the configuration file; remove it there.")
     if not await state.store.moderation.unblock_domain(domain):
         raise NotFound(f"{domain} is not blocked.")
-    await instance_settings.load(state)
+    await instance_settings.changed_settings(state)
     return domain
 
 
@@ -188,7 +188,7 @@ async def allow_domain(state: State, admin: Account, domain: str) -> str:
     await check_admin(state, admin)
     domain = _peer_domain(state, domain)
     await state.store.moderation.allow_domain(domain, admin.id)
-    await instance_settings.load(state)
+    await instance_settings.changed_settings(state)
     return domain
 
 
@@ -199,7 +199,7 @@ async def disallow_domain(state: State, admin: Account, domain: str) -> str:
         raise ServiceError(f"{domain} is allowed in the configuration file; remove it there.")
     if not await state.store.moderation.disallow_domain(domain):
         raise NotFound(f"{domain} is not on the allowed list.")
-    await instance_settings.load(state)
+    await instance_settings.changed_settings(state)
     return domain
 
 
