@@ -46,7 +46,7 @@ async def post_inbox(request: web.Request) -> web.Response:
     username = request.match_info.get("username")
     if username is not None:
         account = await known_accounts.by_handle(state, username)
-        if account is None:
+        if account is None or account.suspended:  # as its actor: a suspended account has none
             return error(404, "no such inbox")
     body = await read_body(request)
     try:

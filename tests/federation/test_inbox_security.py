@@ -26,6 +26,7 @@ from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import digest_header, http_date, sign_request
 from fedi.activitypub.vocab import PUBLIC
 from fedi.federation.inbox import INBOX_QUEUE
+from fedi.services import moderation
 
 MIB = 1024 * 1024
 AP_JSON = {"Content-Type": "application/activity+json"}
@@ -450,3 +451,19 @@ async def test_rfc9421_signed_post(fed):
     for doc, text in ((activity, "signed per RFC 9421"), (second, "also per RFC 9421")):
         stored = await home.state.store.statuses.by_uri(doc["object"]["id"])
         assert stored is not None and text in stored.content
+
+
+async def test_a_suspended_accounts_inbox_is_gone_like_its_actor(fed):
+    home, carol = await _setup(fed)
+    admin = await home.user("moderator1", admin=True)
+    alice = await home.state.store.accounts.by_handle("alice", None)
+    await moderation.suspend(home.state, admin, alice.id)
+    async with home.session.get(home.actor("alice"), headers={"Accept": "application/activity+json"}) as resp:
+        assert resp.status == 404
+    activity = carol.create("to a suspended account", [home.actor("alice")])
+    status, _ = await _deliver(home, f"{home.base}/users/alice/inbox", activity, carol)
+    assert status == 404
+    await _nothing_stored(home, activity["object"]["id"])
+    await moderation.unsuspend(home.state, admin, alice.id)
+    status, _ = await _deliver(home, f"{home.base}/users/alice/inbox", activity, carol)
+    assert status == 202
