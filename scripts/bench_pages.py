@@ -1,11 +1,11 @@
 """Every list a Mastodon app reads, over HTTP, at 100k and 1M statuses.
 
-The workload is bench_timeline's (5,000 authors, the reader follows 500, N statuses
-over 180 days, the reader's home feed), plus, for the reader, a list of 60 of the
-accounts it follows and 2,000 notifications (favourites, boosts, mentions, follows)
-from random accounts. The real app (fedi.app.create_app, job workers off) serves each
-database on 127.0.0.1; a load generator in its own process (bench_timeline's minimal
-keep-alive client) sends, for every page:
+The workload is bench_workload's, as bench_timeline uses it (5,000 authors, the reader
+follows 500, N statuses over 180 days, the reader's home feed), plus, for the reader, a
+list of 60 of the accounts it follows and 2,000 notifications (favourites, boosts,
+mentions, follows) from random accounts. The real app (fedi.app.create_app, job workers
+off) serves each database on 127.0.0.1; a load generator in its own process (bench_load's
+minimal keep-alive client) sends, for every page:
 
   latency      --requests sequential requests; "server" is timed by a middleware placed
                outermost in the app's chain (not HTTP parsing or writing)
@@ -40,7 +40,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bench_common as bc  # noqa: E402
-import bench_timeline as bt  # noqa: E402
+import bench_load as bl  # noqa: E402
+import bench_workload as bw  # noqa: E402
 
 LIST_MEMBERS = 60
 NOTIFICATIONS = 2000
@@ -82,7 +83,7 @@ def add_list_and_notifications(path: str, reader_id: str, seed: int = 2) -> dict
 
 
 def pages(extra: dict) -> dict[str, str]:
-    limit = f"limit={bt.PAGE}"
+    limit = f"limit={bw.PAGE}"
     return {
         "home": f"/api/v1/timelines/home?{limit}",
         "public (local)": f"/api/v1/timelines/public?local=true&{limit}",
@@ -142,24 +143,24 @@ async def statements_per_request(inst: bc.Instance, path: str, token: str, round
         async with session.get(url) as resp:  # warm, and check
             body = await resp.json()
             assert resp.status == 200 and body, (path, resp.status, body)
-        with bt.SqlTally(inst.state.store.database) as tally:
+        with bl.SqlTally(inst.state.store.database) as tally:
             for _ in range(rounds):
                 async with session.get(url) as resp:
                     await resp.read()
     return sum(c for c, _ in tally.stats.values()) / rounds
 
 
-async def measure_size(args, client: bt.Client, tmp: str, n: int, hello_port: int) -> list[dict]:
+async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: int) -> list[dict]:
     from fedi.services.accounts import create_token
 
     port = bc.free_port()
     base = f"http://{bc.LOOPBACK}:{port}"
-    path, reader_info, info, build_s = await bt.prepare(tmp, base, n)
+    path, reader_info, info, build_s = await bw.prepare(tmp, base, n)
     extra = await asyncio.to_thread(add_list_and_notifications, path, reader_info["id"])
     print(f"N={n:,}: built in {build_s:.1f} s ({info['db_mb']:,.0f} MB)", flush=True)
     recorder = PathRecorder()
     inst = await start(bc.make_config(base, path), port, recorder)
-    hello_req = bt.get_request(hello_port, "/")
+    hello_req = bl.get_request(hello_port, "/")
     rows = []
     try:
         reader = await inst.state.store.accounts.get(reader_info["id"])
@@ -167,7 +168,7 @@ async def measure_size(args, client: bt.Client, tmp: str, n: int, hello_port: in
         h1, h1_s, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
         for name, page in pages(extra).items():
             statements = await statements_per_request(inst, page, token)
-            request = bt.get_request(port, page, token)
+            request = bl.get_request(port, page, token)
             await client.call("latency", port, request, args.warmup)
             recorder.take(page)
             _, statuses = await client.call("latency", port, request, args.requests)
@@ -177,7 +178,7 @@ async def measure_size(args, client: bt.Client, tmp: str, n: int, hello_port: in
             cpu = time.process_time() - cpu0
             recorder.take(page)
             bad = {k: v for k, v in {**statuses, **st}.items() if k != 200}
-            rows.append({"n": n, "page": name, "p50": bt.pct(server, 50), "p99": bt.pct(server, 99),
+            rows.append({"n": n, "page": name, "p50": bl.pct(server, 50), "p99": bl.pct(server, 99),
                          "rps": done / done_s, "cpu_ms": cpu / max(1, done) * 1e3,
                          "statements": statements, "bad": bad})
             print(f"  N={n:,} {name}: p50 {rows[-1]['p50']:.2f} ms, {rows[-1]['rps']:,.0f} req/s, "
@@ -195,9 +196,9 @@ async def measure_size(args, client: bt.Client, tmp: str, n: int, hello_port: in
 async def main_async(args) -> int:
     print(f"machine: {bc.machine_summary()}")
     started = time.perf_counter()
-    client = bt.Client()
+    client = bl.Client()
     hello_port = bc.free_port()
-    hello = await bt.start_hello(hello_port)
+    hello = await bl.start_hello(hello_port)
     results = []
     try:
         for n in args.sizes:
