@@ -41,7 +41,7 @@ class Runner:
         self._wake = {s.name: asyncio.Event() for s in specs}
         self._tasks: list[asyncio.Task] = []
         self._inflight: dict[str, set[asyncio.Task]] = {s.name: set() for s in specs}
-        self._running: dict[asyncio.Task, str] = {}  # task -> job id
+        self._running: dict[asyncio.Task, Job] = {}  # task -> the claimed job
         self._stopping = False
         self.chores: list[Callable[[], Awaitable[object]]] = []  # also run by housekeeping
 
@@ -90,7 +90,8 @@ class Runner:
             await asyncio.gather(*pending, return_exceptions=True)
         if interrupted:
             # A clean stop hands the jobs back at once instead of waiting for their leases.
-            await self._finish(self.store.jobs.release(interrupted))
+            await self._finish(self.store.jobs.release([j.id for j in interrupted],
+                                                       attempts=[j.attempts for j in interrupted]))
 
     async def _loop(self, spec: QueueSpec) -> None:
         event = self._wake[spec.name]
@@ -107,7 +108,7 @@ class Runner:
             for job in jobs:
                 task = asyncio.create_task(self._run(spec, job))
                 inflight.add(task)
-                self._running[task] = job.id
+                self._running[task] = job
                 task.add_done_callback(inflight.discard)
                 task.add_done_callback(self._forget)
             if jobs and len(jobs) == min(room, spec.batch):
@@ -130,22 +131,23 @@ class Runner:
         except asyncio.CancelledError:
             raise  # the lease expires and the job runs again
         except Permanent as exc:
-            await self._finish(self.store.jobs.fail(job.id, str(exc) or "permanent failure"))
+            await self._finish(self.store.jobs.fail(job.id, str(exc) or "permanent failure", attempt=job.attempts))
         except Retry as exc:
             await self._retry(spec, job, str(exc), exc.after)
         except Exception as exc:  # noqa: BLE001
             log.exception("job %s on %s failed", job.id, spec.name)
             await self._retry(spec, job, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self._finish(self.store.jobs.complete([job.id]))
+            await self._finish(self.store.jobs.complete([job.id], attempt=job.attempts))
         self.wake(spec.name)
 
     async def _retry(self, spec: QueueSpec, job: Job, reason: str, after: float | None) -> None:
         if job.attempts >= spec.max_attempts:
-            await self._finish(self.store.jobs.fail(job.id, f"gave up after {job.attempts} attempts: {reason}"))
+            await self._finish(self.store.jobs.fail(job.id, f"gave up after {job.attempts} attempts: {reason}",
+                                                    attempt=job.attempts))
             return
         wait = delay(job.attempts) if after is None else min(max(after, 1.0), MAX_RETRY_AFTER)
-        await self._finish(self.store.jobs.retry(job.id, time.time() + wait, reason))
+        await self._finish(self.store.jobs.retry(job.id, time.time() + wait, reason, attempt=job.attempts))
 
     async def _finish(self, coro) -> None:
         try:

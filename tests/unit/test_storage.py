@@ -679,3 +679,29 @@ async def test_write_racing_close_does_not_hang(tmp_path):
     finally:
         await closing
     assert outcome in ("written", "refused")
+
+
+async def test_a_worker_whose_lease_ran_out_changes_nothing_after_another_claims_the_job(store):
+    """Two workers, one job: the first one's lease runs out while it still works, a second
+    claims the job; whatever the first one then records (done, retry, failure, release) is
+    ignored, and the second one's outcome stands."""
+    await store.jobs.enqueue("q", {"n": 1})
+    [first] = await store.jobs.claim("q", 1, lease=0.05)
+    await asyncio.sleep(0.1)
+    [second] = await store.jobs.claim("q", 1, lease=60)
+    assert second.id == first.id and second.attempts == first.attempts + 1
+    assert await store.jobs.complete([first.id], attempt=first.attempts) == 0
+    assert not await store.jobs.retry(first.id, time.time() + 3600, "late", attempt=first.attempts)
+    assert not await store.jobs.fail(first.id, "late", attempt=first.attempts)
+    await store.jobs.release([first.id], attempts=[first.attempts])
+    row = await job_row(store, first.id)
+    assert row["state"] == "pending" and row["attempts"] == second.attempts and row["lease_until"] > time.time()
+    assert row["last_error"] is None
+    assert await store.jobs.complete([second.id], attempt=second.attempts) == 1
+    row = await job_row(store, first.id)
+    assert row["state"] == "done" and row["finished_at"] is not None
+    # A worker whose lease ran out but whose job nobody claimed since still records its outcome.
+    await store.jobs.enqueue("q", {"n": 2})
+    [late] = await store.jobs.claim("q", 1, lease=0.01)
+    await asyncio.sleep(0.05)
+    assert await store.jobs.retry(late.id, time.time() + 60, "try later", attempt=late.attempts)

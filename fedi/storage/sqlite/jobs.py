@@ -67,32 +67,52 @@ class SqliteJobs:
         )
         return [to_record(Job, r) for r in rows]
 
-    async def complete(self, job_ids: list[str]) -> None:
-        now = time.time()
-        await self.db.executemany(
-            "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = ? WHERE id = ?",
-            [(now, j) for j in job_ids],
-        )
+    # The outcome of a claimed job. With `attempt` (the job's `attempts` as its claim returned
+    # it), the outcome is recorded only while that claim still holds the job: a worker whose
+    # lease ran out, and whose job another worker claimed since, changes nothing. Each claim
+    # counts one more attempt, so the number tells the claims apart.
 
-    async def release(self, job_ids: list[str]) -> None:
-        """Hand claimed jobs back without counting the interrupted attempt."""
+    @staticmethod
+    def _holder(attempt: int | None) -> tuple[str, tuple]:
+        return ("", ()) if attempt is None else (" AND state = 'pending' AND attempts = ?", (attempt,))
+
+    async def complete(self, job_ids: list[str], *, attempt: int | None = None) -> int:
+        now = time.time()
+        holder, params = self._holder(attempt)
+        done = 0
+        for job_id in job_ids:
+            done += await self.db.execute(
+                f"UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = ? WHERE id = ?{holder}",
+                (now, job_id, *params))
+        return done
+
+    async def release(self, job_ids: list[str], *, attempts: list[int] | None = None) -> None:
+        """Hand claimed jobs back without counting the interrupted attempt (with `attempts`,
+        only those still held by the claims that returned them)."""
+        if attempts is None:
+            await self.db.executemany(
+                "UPDATE jobs SET lease_until = NULL, attempts = max(attempts - 1, 0) "
+                "WHERE id = ? AND state = 'pending'",
+                [(j,) for j in job_ids],
+            )
+            return
         await self.db.executemany(
             "UPDATE jobs SET lease_until = NULL, attempts = max(attempts - 1, 0) "
-            "WHERE id = ? AND state = 'pending'",
-            [(j,) for j in job_ids],
+            "WHERE id = ? AND state = 'pending' AND attempts = ?",
+            list(zip(job_ids, attempts)),
         )
 
-    async def retry(self, job_id: str, next_attempt_at: float, error: str) -> None:
-        await self.db.execute(
-            "UPDATE jobs SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?",
-            (next_attempt_at, error[:500], job_id),
-        )
+    async def retry(self, job_id: str, next_attempt_at: float, error: str, *, attempt: int | None = None) -> bool:
+        holder, params = self._holder(attempt)
+        return await self.db.execute(
+            f"UPDATE jobs SET lease_until = NULL, next_attempt_at = ?, last_error = ? WHERE id = ?{holder}",
+            (next_attempt_at, error[:500], job_id, *params)) > 0
 
-    async def fail(self, job_id: str, error: str) -> None:
-        await self.db.execute(
-            "UPDATE jobs SET state = 'failed', lease_until = NULL, last_error = ?, finished_at = ? WHERE id = ?",
-            (error[:500], time.time(), job_id),
-        )
+    async def fail(self, job_id: str, error: str, *, attempt: int | None = None) -> bool:
+        holder, params = self._holder(attempt)
+        return await self.db.execute(
+            "UPDATE jobs SET state = 'failed', lease_until = NULL, last_error = ?, finished_at = ? "
+            f"WHERE id = ?{holder}", (error[:500], time.time(), job_id, *params)) > 0
 
     async def next_due(self, queue: str) -> float | None:
         row = await self.db.aggregate(
