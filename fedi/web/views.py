@@ -13,7 +13,7 @@ from fedi.appkeys import STATE
 from fedi.edge.redirects import local_target
 from fedi.models import Account, Status
 from fedi.services import known_accounts, reading, remote
-from fedi.services.errors import NotFound, Unavailable
+from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.web.render import viewer
 
 PAGE_SIZE = 20
@@ -147,6 +147,8 @@ async def find_account(state, acct: str, *, fetch: bool = True) -> Account:
         if account is None or account.suspended:
             raise NotFound(f"There is no account @{username} here.")
         return account
+    if state.domain_blocked(host):  # its accounts, known here or not, are not shown
+        raise ServiceError(f"{host} is blocked on this server.", 403)
     account = await known_accounts.by_handle(state, username, host)
     if account is not None and not account.suspended:
         return account

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from fedi.activitypub.vocab import PUBLIC
 from fedi.services import moderation, statuses
 from fedi.services.fanout import DELIVER_QUEUE
+from tests.web.browser import Browser
 
 
 def create(inst, username: str, text: str, to: list[str], n: int) -> dict:
@@ -117,3 +118,24 @@ async def test_allowlist_mode_at_run_time_refuses_other_domains(fed):
     assert await stranger.deliver_as("carol", f"{home.base}/inbox", intruder) == 202
     await fed.settle()
     assert await home.state.store.statuses.by_uri(intruder["object"]["id"]) is not None
+
+
+async def test_profiles_on_a_blocked_domain_are_not_shown(fed):
+    """A remote account known here from before the block: its profile page (and following it
+    from the web) answer that its server is blocked."""
+    home = await fed.start("home.test")
+    evil = await fed.start("evil.test")
+    boss = await home.user("boss", admin=True)
+    await home.user("alice")
+    await evil.user("mallory")
+    await follow(home, "alice", evil.actor("mallory"))
+    await fed.settle()
+    browser = Browser(home, fed.resolver)
+    try:
+        page = await browser.get(f"/@mallory@{evil.domain}")
+        assert page.status == 200 and "mallory" in page.text
+        await moderation.block_domain(home.state, boss, "evil.test")
+        page = await browser.get(f"/@mallory@{evil.domain}")
+        assert page.status == 403 and f"{evil.domain} is blocked on this server." in page.text
+    finally:
+        await browser.close()
