@@ -64,12 +64,13 @@ async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, si
                                                min_id=min_id, scan=LIST_SCAN)
     ascending = bool(min_id and not since_id)
     ids = ids[::-1] if ascending else ids
-    picked, chunk = [], max(2 * limit, 40)
-    for start in range(0, len(ids), chunk):  # a few entries at a time: most pages end early
+    # The entries are the members' already: most of them make the page. A few more than a
+    # page first, then larger steps while replies the list leaves out keep it short.
+    picked, start, chunk = [], 0, limit + max(limit // 4, 2)
+    while start < len(ids) and len(picked) < limit:
         for status in await reading.visible_statuses(state, ids[start:start + chunk], owner):
             if _in_list(status, owner, members, row["replies_policy"]):
                 picked.append(status)
-        if len(picked) >= limit:
-            break
+        start, chunk = start + chunk, max(2 * limit, 40)
     picked = picked[:limit]
     return picked[::-1] if ascending else picked
