@@ -226,9 +226,10 @@ async def status(state, st: Status, viewer: Account | None, *, source_requested:
 
 
 async def statuses(state, items: list[Status], viewer: Account | None, *,
-                   context: str = "home") -> list[dict]:
-    """Several statuses in order, sharing lookups; those that cannot be rendered are left out."""
-    renderer = _Renderer(state, viewer, context=context)
+                   context: str = "home", cache: AccountCache | None = None) -> list[dict]:
+    """Several statuses in order, sharing lookups (and `cache`'s accounts, when given); those
+    that cannot be rendered are left out."""
+    renderer = _Renderer(state, viewer, cache, context=context)
     await renderer.load(items)
     out = []
     for st in items:

@@ -45,10 +45,11 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     whose status or accounts can no longer be shown are left out."""
     wanted = dict.fromkeys(g.status_id for g in groups if g.type in STATUS_NOTIFICATIONS and g.status_id)
     found = await notifications_svc.statuses_of(state, wanted)
-    statuses = await entities_status.statuses(state, found, viewer, context="notifications")
+    cache = entities.AccountCache(state)  # the senders and the statuses' people, in one query
+    await cache.load([a for g in groups for a in g.sample_account_ids]
+                     + [i for st in found for i in (st.account_id, *(st.mention_ids or []))])
+    statuses = await entities_status.statuses(state, found, viewer, context="notifications", cache=cache)
     shown = {doc["id"] for doc in statuses}
-    cache = entities.AccountCache(state)
-    await cache.load(a for g in groups for a in g.sample_account_ids)
     kept, full, partial = [], {}, {}
     for g in groups:
         if g.type in STATUS_NOTIFICATIONS and g.status_id not in shown:
