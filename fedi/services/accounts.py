@@ -169,11 +169,23 @@ async def signing_key(state: State, account_id: str) -> tuple[str, str]:
 
 async def many(state: State, ids) -> tuple[dict[str, Account], dict[str, tuple]]:
     """The accounts with these ids that exist, and their counters (statuses, followers,
-    following, last status time), in one query whatever their number."""
+    following, last status time), in one narrow query whatever their number, and one more
+    for the accounts this process does not keep at their current version."""
     ids = [i for i in dict.fromkeys(ids) if i]
     if not ids:
         return {}, {}
-    return await state.store.accounts.with_stats(ids)
+    kept = state.account_records
+    hits = {i: hit for i in ids if (hit := kept.get(i)) is not None}  # (version, record)
+    fresh, versions, stats = await state.store.accounts.with_stats_since(
+        ids, {i: version for i, (version, _) in hits.items()})
+    found = {}
+    for account_id, version in versions.items():
+        if account_id in fresh:
+            found[account_id] = fresh[account_id]
+            kept.put(account_id, version, fresh[account_id])
+        else:
+            found[account_id] = hits[account_id][1]
+    return found, stats
 
 
 async def counters(state: State, ids) -> dict[str, tuple]:

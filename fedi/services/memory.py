@@ -33,6 +33,14 @@ class FixedWindows(Protocol):
     def clear(self) -> None: ...
 
 
+class VersionedRecords(Protocol):
+    """Records kept between requests with the version the database gave them: a caller uses
+    one only after the database confirms its version is still the current one."""
+
+    def get(self, key: str) -> tuple[int, object] | None: ...
+    def put(self, key: str, version: int, record) -> None: ...
+
+
 class IdempotencyKeys(Protocol):
     """(account id, Idempotency-Key) → the id the first request with that key made."""
 
@@ -82,6 +90,23 @@ class CountingWindows:
 
     def clear(self) -> None:
         self.buckets.clear()
+
+
+class KeptRecords:
+    """Versioned records in memory, per process; the oldest kept go first past `max_items`.
+    Records are shared by the requests that use them: nothing may change one in place."""
+
+    def __init__(self, max_items: int = 20_000):
+        self.max_items = max_items
+        self.items: dict[str, tuple[int, object]] = {}
+
+    def get(self, key: str) -> tuple[int, object] | None:
+        return self.items.get(key)
+
+    def put(self, key: str, version: int, record) -> None:
+        if len(self.items) >= self.max_items and key not in self.items:
+            del self.items[next(iter(self.items))]
+        self.items[key] = (version, record)
 
 
 class Idempotency:

@@ -10,7 +10,8 @@ from fedi.config import Config
 from fedi.models import Account, InstanceSettings
 from fedi.services.events import EventBus, Events
 from fedi.services.memory import (
-    CountingWindows, FixedWindows, Idempotency, IdempotencyKeys, RateWindow, SlidingWindow,
+    CountingWindows, FixedWindows, Idempotency, IdempotencyKeys, KeptRecords, RateWindow, SlidingWindow,
+    VersionedRecords,
 )
 from fedi.storage.interfaces import Store
 from fedi.urls import Urls
@@ -91,6 +92,8 @@ class State:
     sign_up_attempts: RateWindow | None = None  # made by fedi.services.registration on first use
     idempotency: IdempotencyKeys = field(default_factory=Idempotency)
     api_requests: FixedWindows = field(default_factory=CountingWindows)  # client API rate limits
+    # Account records shown on pages, checked against the database's version on every use.
+    account_records: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request

@@ -43,6 +43,34 @@ class SqliteAccounts:
                                     row["stat_last_status"])
         return found, stats
 
+    async def with_stats_since(self, ids, known: dict[str, int]) -> tuple[dict[str, Account], dict[str, int],
+                                                                        dict[str, tuple]]:
+        """Like `with_stats`, for a caller that keeps records: the version of each account, its
+        counters, and the records of those whose version is not the one in `known` (at most
+        two queries, one narrow)."""
+        ids = list(set(ids))
+        if not ids:
+            return {}, {}, {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(
+            "SELECT a.id, a.version, s.statuses_count, s.followers_count, s.following_count, s.last_status_at, "
+            f"s.account_id FROM accounts a LEFT JOIN account_stats s ON s.account_id = a.id WHERE a.id IN ({marks})",
+            ids)
+        versions, stats, stale = {}, {}, []
+        for account_id, version, statuses, followers, following, last, has_stats in rows:
+            versions[account_id] = version
+            if has_stats is not None:
+                stats[account_id] = (statuses, followers, following, last)
+            if known.get(account_id) != version:
+                stale.append(account_id)
+        found = {}
+        if stale:
+            marks = ",".join("?" for _ in stale)
+            for row in await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({marks})", stale):
+                found[row["id"]] = to_record(Account, row)
+                versions[row["id"]] = row["version"]
+        return found, versions, stats
+
     async def by_uri(self, uri: str) -> Account | None:
         return to_record(Account, await self.db.fetchone("SELECT * FROM accounts WHERE uri = ?", (uri,)))
 
