@@ -96,7 +96,7 @@ class KeptRecords:
     """Versioned records in memory, per process; the oldest kept go first past `max_items`.
     Records are shared by the requests that use them: nothing may change one in place."""
 
-    def __init__(self, max_items: int = 5_000):  # accounts: a few kB each
+    def __init__(self, max_items: int = 5_000):  # a few kB each
         self.max_items = max_items
         self.items: dict[str, tuple[int, object]] = {}
 

@@ -49,12 +49,36 @@ async def viewable(state: State, ids: list[str], viewer: Account | None) -> list
     return [s for s, ok in zip(statuses, await can_view_many(state.store, statuses, viewer)) if ok]
 
 
+async def page_statuses(state: State, ids: list[str]) -> dict[str, Status]:
+    """The statuses with these ids that exist, and the posts the boosts among them boost
+    (linked as `boosted`), by id. Records this process keeps are used while the database
+    confirms their version; only the others are read whole. Kept records are shared by the
+    requests that use them: callers only read them (the `boosted` link is set on every use)."""
+    kept = state.status_records
+    versions = await state.store.statuses.versions(ids, boosted=True)
+    found: dict[str, Status] = {}
+    stale = []
+    for status_id, version in versions.items():
+        hit = kept.get(status_id)
+        if hit is not None and hit[0] == version:
+            found[status_id] = hit[1]
+        else:
+            stale.append(status_id)
+    for status_id, (version, status) in (await state.store.statuses.get_many_versioned(stale)).items():
+        kept.put(status_id, version, status)
+        found[status_id] = status
+    for status in found.values():
+        if status.reblog_of_id:
+            status.boosted = found.get(status.reblog_of_id)
+    return found
+
+
 async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
                            context: str = "home") -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (for a boost, the post
     too), minus those the reader's filters hide in this context."""
     store = state.store
-    found = await store.statuses.get_many(ids, boosted=True)  # boosts come with their posts
+    found = await page_statuses(state, ids)  # boosts come with their posts
     everything = list(found.values())
     seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
     out, cache = [], {}

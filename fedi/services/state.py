@@ -94,6 +94,7 @@ class State:
     api_requests: FixedWindows = field(default_factory=CountingWindows)  # client API rate limits
     # Account records shown on pages, checked against the database's version on every use.
     account_records: VersionedRecords = field(default_factory=KeptRecords)
+    status_records: VersionedRecords = field(default_factory=KeptRecords)  # posts shown on pages
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request

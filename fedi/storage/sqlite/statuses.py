@@ -65,6 +65,29 @@ class SqliteStatuses:
                     status.boosted = found.get(status.reblog_of_id)
         return found
 
+    async def versions(self, ids, *, boosted: bool = False) -> dict[str, int]:
+        """The current version of each status with these ids that exists (with `boosted`, of the
+        posts the boosts among them boost too), in one narrow query."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        sql, params = f"SELECT id, version FROM statuses WHERE id IN ({marks})", ids
+        if boosted:
+            sql += (" UNION ALL SELECT b.id, b.version FROM statuses s JOIN statuses b ON b.id = s.reblog_of_id "
+                    f"WHERE s.id IN ({marks})")
+            params = ids * 2
+        return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, params)}
+
+    async def get_many_versioned(self, ids) -> dict[str, tuple[int, Status]]:
+        """(version, status) for the statuses with these ids that exist (two queries)."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
+        return {s.id: (row["version"], s) for row, s in zip(rows, await self._hydrate_many(rows))}
+
     async def insert(self, status: Status) -> bool:
         """Store a status with its mentions and tags. False if the uri is already known."""
         sql, params = insert_sql("statuses", to_row(status, exclude=("mention_ids", "tags", "boosted")))
