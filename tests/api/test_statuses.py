@@ -300,3 +300,27 @@ async def test_a_content_warning_over_the_limit_is_refused_on_every_face(site):
     status, doc, _ = await req(site, "PUT", f"/api/v1/statuses/{post['id']}", token,
                             json={"status": "x", "spoiler_text": long_cw})
     assert status == 422 and "content warning" in doc["error"]
+
+
+async def test_timelines_read_before_an_edit_show_the_edit_after_it(fed):
+    """Pages keep the records they read between requests; an edit, a profile change and a
+    deletion still show at once on the home and public timelines."""
+    inst = await fed.start("personal.test")
+    await inst.user("alice")
+    await inst.user("ben")
+    alice, ben = client(inst, await inst.token("alice")), client(inst, await inst.token("ben"))
+    await call(ben.account_follow, (await call(alice.me))["id"])
+    post = await call(alice.status_post, "first words")
+    boost = await call(ben.status_reblog, post["id"])
+    for _ in range(2):  # read twice: the second read uses what the first one kept
+        home = await call(ben.timeline_home)
+        assert home[0]["reblog"]["content"] == "<p>first words</p>"
+    await call(alice.status_update, post["id"], "second words")
+    await call(alice.account_update_credentials, display_name="Alice Edited")
+    home = await call(ben.timeline_home)
+    assert [s["id"] for s in home] == [boost["id"], post["id"]]
+    assert home[0]["reblog"]["content"] == "<p>second words</p>" and home[1]["content"] == "<p>second words</p>"
+    assert home[1]["account"]["display_name"] == "Alice Edited"
+    assert (await call(ben.timeline_public))[0]["account"]["display_name"] == "Alice Edited"
+    await call(alice.status_delete, post["id"])
+    assert await call(ben.timeline_home) == [] and await call(ben.timeline_public) == []
