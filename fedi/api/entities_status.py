@@ -80,14 +80,14 @@ class _Renderer:
     """Renders statuses for one reader, sharing account lookups and the reader's pins."""
 
     def __init__(self, state, viewer: Account | None, cache: AccountCache | None = None,
-                 context: str = "home"):
+                 context: str = "home", filter_cache: dict | None = None):
         self.state = state
         self.viewer = viewer
         self.cache = cache or AccountCache(state)
         self.originals: dict[str, Status | None] = {}
         self._pins: set[str] | None = None
         self.context = context  # the filter context (home, notifications, public, thread, account)
-        self.filter_cache: dict = {}
+        self.filter_cache: dict = {} if filter_cache is None else filter_cache
         # Per-page counts, polls and reader flags, fetched in a few queries for all posts.
         self.details = reading.PageDetails()
 
@@ -226,10 +226,12 @@ async def status(state, st: Status, viewer: Account | None, *, source_requested:
 
 
 async def statuses(state, items: list[Status], viewer: Account | None, *,
-                   context: str = "home", cache: AccountCache | None = None) -> list[dict]:
-    """Several statuses in order, sharing lookups (and `cache`'s accounts, when given); those
-    that cannot be rendered are left out."""
-    renderer = _Renderer(state, viewer, cache, context=context)
+                   context: str = "home", cache: AccountCache | None = None,
+                   filter_cache: dict | None = None) -> list[dict]:
+    """Several statuses in order, sharing lookups (and `cache`'s accounts, when given, and the
+    reader's filters in `filter_cache`, as reading the page kept them); those that cannot be
+    rendered are left out."""
+    renderer = _Renderer(state, viewer, cache, context=context, filter_cache=filter_cache)
     await renderer.load(items)
     out = []
     for st in items:

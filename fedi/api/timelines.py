@@ -13,10 +13,12 @@ from fedi.services import timelines
 
 
 async def respond(request: web.Request, page: tuple[list[Status], list[str]], viewer: Account | None,
-                  context: str = "home") -> web.Response:
-    """A page of statuses; the Link header follows the page's ids, whatever was dropped."""
+                  context: str = "home", cache: dict | None = None) -> web.Response:
+    """A page of statuses; the Link header follows the page's ids, whatever was dropped.
+    `cache`: what reading the page kept of the reader's filters."""
     items, ids = page
-    return ok(await entities_status.statuses(request.app[STATE], items, viewer, context=context),
+    return ok(await entities_status.statuses(request.app[STATE], items, viewer, context=context,
+                                             filter_cache=cache),
               headers=link_header(request, ids))
 
 
@@ -36,29 +38,33 @@ async def _reader(request: web.Request) -> Account | None:
 
 async def home(request: web.Request) -> web.Response:
     me = (await authenticate(request, "read:statuses")).user()
-    page = await timelines.home(request.app[STATE], me, **page_args(await params(request)))
-    return await respond(request, page, me)
+    cache: dict = {}
+    page = await timelines.home(request.app[STATE], me, cache=cache, **page_args(await params(request)))
+    return await respond(request, page, me, cache=cache)
 
 
 async def public(request: web.Request) -> web.Response:
-    viewer, p = await _reader(request), await params(request)
+    viewer, p, cache = await _reader(request), await params(request), {}
     page = await timelines.public(request.app[STATE], viewer, local=_locality(p), only_media=flag(p, "only_media"),
-                                  **page_args(p))
-    return await respond(request, page, viewer, "public")
+                                  cache=cache, **page_args(p))
+    return await respond(request, page, viewer, "public", cache)
 
 
 async def hashtag(request: web.Request) -> web.Response:
-    viewer, p = await _reader(request), await params(request)
+    viewer, p, cache = await _reader(request), await params(request), {}
     page = await timelines.public(request.app[STATE], viewer, local=_locality(p), only_media=flag(p, "only_media"),
-                                  tag=request.match_info["hashtag"].lstrip("#"), **page_args(p))
-    return await respond(request, page, viewer, "public")
+                                  tag=request.match_info["hashtag"].lstrip("#"), cache=cache, **page_args(p))
+    return await respond(request, page, viewer, "public", cache)
 
 
 async def list_timeline(request: web.Request) -> web.Response:
     me = (await authenticate(request, "read:lists")).user()
     state = request.app[STATE]
-    items = await timelines.of_list(state, me, request.match_info["list_id"], **page_args(await params(request)))
-    return ok(await entities_status.statuses(state, items, me), headers=link_header(request, [s.id for s in items]))
+    cache: dict = {}
+    items = await timelines.of_list(state, me, request.match_info["list_id"], cache=cache,
+                                    **page_args(await params(request)))
+    return ok(await entities_status.statuses(state, items, me, filter_cache=cache),
+              headers=link_header(request, [s.id for s in items]))
 
 
 def setup(app: web.Application) -> None:

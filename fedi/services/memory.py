@@ -35,10 +35,11 @@ class FixedWindows(Protocol):
 
 class VersionedRecords(Protocol):
     """Records kept between requests with the version the database gave them: a caller uses
-    one only after the database confirms its version is still the current one."""
+    one only after the database confirms its version is still the current one. (A version
+    may be any value compared with ==, such as what a rendering was made from.)"""
 
-    def get(self, key: str) -> tuple[int, object] | None: ...
-    def put(self, key: str, version: int, record) -> None: ...
+    def get(self, key: str) -> tuple[object, object] | None: ...
+    def put(self, key: str, version: object, record) -> None: ...
 
 
 class IdempotencyKeys(Protocol):
@@ -98,12 +99,12 @@ class KeptRecords:
 
     def __init__(self, max_items: int = 5_000):  # a few kB each
         self.max_items = max_items
-        self.items: dict[str, tuple[int, object]] = {}
+        self.items: dict[str, tuple[object, object]] = {}
 
-    def get(self, key: str) -> tuple[int, object] | None:
+    def get(self, key: str) -> tuple[object, object] | None:
         return self.items.get(key)
 
-    def put(self, key: str, version: int, record) -> None:
+    def put(self, key: str, version: object, record) -> None:
         if len(self.items) >= self.max_items and key not in self.items:
             del self.items[next(iter(self.items))]
         self.items[key] = (version, record)

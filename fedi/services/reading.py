@@ -74,14 +74,16 @@ async def page_statuses(state: State, ids: list[str]) -> dict[str, Status]:
 
 
 async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
-                           context: str = "home") -> list[Status]:
+                           context: str = "home", *, cache: dict | None = None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (for a boost, the post
-    too), minus those the reader's filters hide in this context."""
+    too), minus those the reader's filters hide in this context. The reader's filters are
+    read once into `cache`, when given, so that rendering the page reads them from there."""
     store = state.store
     found = await page_statuses(state, ids)  # boosts come with their posts
     everything = list(found.values())
     seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
-    out, cache = [], {}
+    out = []
+    cache = {} if cache is None else cache
     for status_id in ids:
         status = found.get(status_id)
         if status is None or not seen[status.id]:

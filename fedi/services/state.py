@@ -95,6 +95,8 @@ class State:
     # Account records shown on pages, checked against the database's version on every use.
     account_records: VersionedRecords = field(default_factory=KeptRecords)
     status_records: VersionedRecords = field(default_factory=KeptRecords)  # posts shown on pages
+    # Rendered entities of those accounts, kept while the record and its counters are the same.
+    account_entities: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request

@@ -14,17 +14,20 @@ from fedi.services.visibility import sees_local_only, visible_to
 LIST_SCAN = 400  # home feed entries looked at for one page of a list
 
 
-async def home(state: State, reader: Account, **paging) -> tuple[list[Status], list[str]]:
+async def home(state: State, reader: Account, *, cache: dict | None = None,
+               **paging) -> tuple[list[Status], list[str]]:
+    """`cache`: the reader's filters, kept for rendering the same page (reading.visible_statuses)."""
     ids = await state.store.feeds.page(reader.id, **paging)
-    return await reading.visible_statuses(state, ids, reader), ids
+    return await reading.visible_statuses(state, ids, reader, cache=cache), ids
 
 
 async def public(state: State, reader: Account | None, *, local: bool | None = None, only_media: bool = False,
-                 tag: str | None = None, **paging) -> tuple[list[Status], list[str]]:
+                 tag: str | None = None, cache: dict | None = None,
+                 **paging) -> tuple[list[Status], list[str]]:
     """The federated (local=None), local (True) or remote (False) timeline, or a hashtag's."""
     ids = await state.store.timelines.public(local=local, only_media=only_media, tag=tag,
                                              with_local_only=sees_local_only(reader), **paging)
-    return await reading.visible_statuses(state, ids, reader, "public"), ids
+    return await reading.visible_statuses(state, ids, reader, "public", cache=cache), ids
 
 
 async def account_ids(state: State, reader: Account | None, target: Account, *, pinned: bool = False,
@@ -56,7 +59,7 @@ def _in_list(st: Status, owner: Account, members: set[str], replies_policy: str)
 
 
 async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, since_id=None, min_id=None,
-                  limit: int = 20) -> list[Status]:
+                  limit: int = 20, cache: dict | None = None) -> list[Status]:
     """A page of one of the owner's lists: the owner's home feed (members are followed) kept to
     the list's members, looking at up to LIST_SCAN feed entries."""
     row, members = await lists.with_member_ids(state, owner, list_id)
@@ -68,7 +71,7 @@ async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, si
     # page first, then larger steps while replies the list leaves out keep it short.
     picked, start, chunk = [], 0, limit + max(limit // 4, 2)
     while start < len(ids) and len(picked) < limit:
-        for status in await reading.visible_statuses(state, ids[start:start + chunk], owner):
+        for status in await reading.visible_statuses(state, ids[start:start + chunk], owner, cache=cache):
             if _in_list(status, owner, members, row["replies_policy"]):
                 picked.append(status)
         start, chunk = start + chunk, max(2 * limit, 40)

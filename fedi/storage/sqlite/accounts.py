@@ -54,7 +54,7 @@ class SqliteAccounts:
         marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
             "SELECT a.id, a.version, s.statuses_count, s.followers_count, s.following_count, s.last_status_at, "
-            f"s.account_id FROM accounts a LEFT JOIN account_stats s ON s.account_id = a.id WHERE a.id IN ({marks})",
+            f"s.account_id FROM accounts a INDEXED BY accounts_versions LEFT JOIN account_stats s ON s.account_id = a.id WHERE a.id IN ({marks})",
             ids)
         versions, stats, stale = {}, {}, []
         for account_id, version, statuses, followers, following, last, has_stats in rows:

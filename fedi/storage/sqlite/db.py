@@ -88,6 +88,7 @@ class Database:
         self._reader_count = readers
         self._writer: sqlite3.Connection | None = None
         self._point: sqlite3.Connection | None = None
+        self._point_open = False  # a read transaction on _point until the loop's next turn
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(readers))
         self._queue: asyncio.Queue = asyncio.Queue()
@@ -144,6 +145,7 @@ class Database:
         for conn in self._readers:
             await conn.close()
         if self._point is not None:
+            self._end_point_read()
             self._point.close()
             self._point = None
         if self._writer is not None:
@@ -155,13 +157,32 @@ class Database:
     def _reader(self) -> aiosqlite.Connection:
         return self._readers[next(self._next_reader)]
 
+    def _point_reader(self) -> sqlite3.Connection:
+        """The loop thread's read connection, inside a read transaction that lasts until the
+        end of this turn of the event loop. Reads in one turn then share one snapshot and one
+        lock: a statement on its own takes and drops the WAL read lock (two fcntl calls and a
+        stat, about half its cost). A write awaited by a handler completes in an earlier turn
+        than the handler's next read, or after this transaction began, in which case the
+        handler resumes after it has ended: a handler always reads its own writes."""
+        conn = self._point
+        if not self._point_open:
+            conn.execute("BEGIN")
+            self._point_open = True
+            asyncio.get_running_loop().call_soon(self._end_point_read)
+        return conn
+
+    def _end_point_read(self) -> None:
+        self._point_open = False
+        if self._point is not None and self._point.in_transaction:
+            self._point.execute("COMMIT")
+
     async def fetchone(self, sql: str, params=()) -> sqlite3.Row | None:
         """A single-row lookup by key, run on the loop thread (microseconds, no hop)."""
-        return self._point.execute(sql, params).fetchone()
+        return self._point_reader().execute(sql, params).fetchone()
 
     async def fetchkeyed(self, sql: str, params=()) -> list[sqlite3.Row]:
         """A few rows found through an index (no scan), run on the loop thread."""
-        return self._point.execute(sql, params).fetchall()
+        return self._point_reader().execute(sql, params).fetchall()
 
     async def aggregate(self, sql: str, params=()) -> sqlite3.Row | None:
         """A one-row query that may scan (count, min, ...), run in a reader thread."""

@@ -9,9 +9,12 @@ from fedi.storage.sqlite.paging import keyset
 
 # A status's thread keys: its own conversation, and its parent's (peers that send no
 # `conversation` still put a reply in the thread of the post it answers).
+# Driven by the reader's first muted thread, so that a reader who muted none (most) costs
+# one index probe instead of a look at every post and its parent.
 THREAD_MUTED = (
-    "SELECT s.id FROM statuses s LEFT JOIN statuses p ON p.id = s.in_reply_to_id "
-    "JOIN conversation_mutes m ON m.account_id = ? "
+    "SELECT s.id FROM (SELECT account_id FROM conversation_mutes WHERE account_id = ? LIMIT 1) x "
+    "CROSS JOIN statuses s LEFT JOIN statuses p ON p.id = s.in_reply_to_id "
+    "JOIN conversation_mutes m ON m.account_id = x.account_id "
     "AND m.conversation IN (coalesce(s.conversation, s.uri), coalesce(p.conversation, p.uri)) "
     "WHERE s.id IN ({marks})"
 )

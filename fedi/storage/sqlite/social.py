@@ -207,10 +207,10 @@ class SqliteBlocks:
         marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
             f"SELECT target_id FROM blocks WHERE account_id = ? AND target_id IN ({marks}) "
-            f"UNION SELECT account_id FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
-            "UNION SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
+            f"UNION ALL SELECT account_id FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
+            "UNION ALL SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
             f"WHERE bd.account_id = ? AND a.id IN ({marks}) "
-            "UNION SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
+            "UNION ALL SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
             f"WHERE v.id = ? AND bd.account_id IN ({marks})",
             (viewer_id, *ids, viewer_id, *ids, viewer_id, *ids, viewer_id, *ids),
         )
