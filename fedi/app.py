@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from aiohttp import web
 
-from fedi import SOFTWARE_NAME, __version__
+from fedi import SOFTWARE_NAME, __version__, ids
 from fedi.activitypub.verifier import SignatureVerifier
 from fedi.appkeys import DELIVERER, DEREF, HTTP, RUNNER, SCHEMES, STATE, TEMPLATES, VERIFIER
 from fedi.config import Config
@@ -28,7 +28,9 @@ from fedi.services import instance_settings, link_verification, media, poll_life
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.inbound import intake
 from fedi.services.errors import ServiceError
+from fedi.services.events import JOBS_STREAM, RelayedEvents, wake_runner_on_jobs
 from fedi.services.fanout import DELIVER_QUEUE
+from fedi.services.memory import SharedWindows
 from fedi.services.state import State
 from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
@@ -112,10 +114,54 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
                           client_max_size=16 * 1024 * 1024)
     app[LIMITS] = limits(config)
     app[TEMPLATES] = template_env()
+    app.cleanup_ctx.append(_resources(config, resolver, run_workers, poll_interval))
+    discovery.setup(app)
+    actors.setup(app)
+    outbox.setup(app)
+    api_routes.setup(app)
+    web_routes.setup(app)
+    return app
+
+
+def create_worker_app(config: Config, *, resolver=None, poll_interval: float = 1.0) -> web.Application:
+    """A worker process: the job queues, and GET /health (the process is up and its database
+    answers) for a supervisor, served only when the worker is given a port."""
+    app = web.Application()
+    app.cleanup_ctx.append(_resources(config, resolver, True, poll_interval))
+
+    async def health(request: web.Request) -> web.Response:
+        depth = await request.app[STATE].store.jobs.due()
+        return web.json_response({"status": "ok", "role": "worker", "due_jobs": depth})
+
+    app.router.add_get("/health", health)
+    return app
+
+
+def _waker(state: State, runner: Runner | None):
+    """What a service calls once jobs are queued: this process's runner, if it runs jobs, and
+    with several processes on one database, every other process's too."""
+    def wake(queue: str) -> None:
+        if runner is not None:
+            runner.wake(queue)
+        if isinstance(state.events, RelayedEvents):
+            state.events.publish(JOBS_STREAM, "due", {"queue": queue})
+    return wake
+
+
+def _resources(config: Config, resolver, run_workers: bool, poll_interval: float):
+    """The process's state, HTTP client and job runner, for the lifetime of an app."""
 
     async def resources(app: web.Application):
-        store = await open_store(str(config.resolve_path(config.database.path)))
+        store = await open_store(config.database_target, pool_size=config.database.pool_size)
         state = State(config=config, store=store, urls=Urls(config.base_url, config.instance.aliases))
+        if store.signals is not None:  # several processes may share this database
+            state.events = RelayedEvents(store.signals)
+            await state.events.start()
+            node = await store.signals.claim_node(ids.MAX_NODES)
+            if node is None:
+                log.warning("all %d id node numbers are taken: ids rely on chance to differ", ids.MAX_NODES)
+            else:
+                ids.install(ids.IdGenerator(node=node))
         await ensure_instance_keys(state)
         await instance_settings.load(state)
         await push.ensure_vapid_key(state)
@@ -145,30 +191,32 @@ def create_app(config: Config, *, resolver=None, run_workers: bool = True,
             QueueSpec(DELIVER_QUEUE, deliverer.handle, concurrency=config.delivery.workers, batch=256,
                       lease=max(30.0, 3 * config.delivery.timeout), max_attempts=config.delivery.max_attempts),
         ], poll_interval=poll_interval)
-        state.wake = runner.wake
+        state.wake = _waker(state, runner if run_workers else None)
         runner.chores.append(lambda: media.cleanup(state))
         runner.chores.append(lambda: link_verification.recheck_linked(state))
         runner.chores.append(lambda: intake.forget_expired_signatures(state))
+        if hasattr(state.idempotency, "purge"):
+            runner.chores.append(state.idempotency.purge)
+        state.api_requests = SharedWindows(store)
+        runner.chores.append(state.api_requests.purge)
         app[STATE], app[HTTP], app[DEREF], app[DELIVERER], app[RUNNER] = state, http, deref, deliverer, runner
         app[SCHEMES] = schemes
         app[VERIFIER] = SignatureVerifier(deref.keys)
         if run_workers:
             await runner.start()
-        settings_follower = asyncio.ensure_future(instance_settings.follow_changes(state))
+        followers = [asyncio.ensure_future(instance_settings.follow_changes(state)),
+                     asyncio.ensure_future(state.api_requests.run())]
+        if run_workers and isinstance(state.events, RelayedEvents):
+            followers.append(asyncio.ensure_future(wake_runner_on_jobs(state.events, runner.wake)))
         try:
             yield
         finally:
-            settings_follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await settings_follower
+            for task in followers:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await runner.stop()
             await http.close()
             await store.close()
 
-    app.cleanup_ctx.append(resources)
-    discovery.setup(app)
-    actors.setup(app)
-    outbox.setup(app)
-    api_routes.setup(app)
-    web_routes.setup(app)
-    return app
+    return resources

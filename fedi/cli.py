@@ -34,8 +34,16 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--name", default="fedi")
     init.add_argument("--force", action="store_true", help="overwrite an existing config file")
 
-    sub.add_parser("serve", help="run the server")
+    serve = sub.add_parser("serve", help="run the server")
+    serve.add_argument("--role", choices=("all", "web", "worker"), default="all",
+                       help="web: answer HTTP and queue jobs; worker: run jobs (no HTTP but "
+                            "--health-port); all: both (the default)")
+    serve.add_argument("--health-port", type=int, default=0,
+                       help="worker: answer GET /health on this port of [server] host")
     sub.add_parser("migrate", help="apply database migrations")
+    db = sub.add_parser("db", help="move the database").add_subparsers(dest="action", required=True)
+    dcopy = db.add_parser("copy", help="copy the configured SQLite database into an empty PostgreSQL one")
+    dcopy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/name")
 
     account = sub.add_parser("account", help="manage accounts").add_subparsers(dest="action", required=True)
     create = account.add_parser("create", help="create a local account")
@@ -67,7 +75,7 @@ async def _with_state(cfg, fn):
     from fedi.storage.interfaces import open_store
     from fedi.urls import Urls
 
-    store = await open_store(str(cfg.resolve_path(cfg.database.path)))
+    store = await open_store(cfg.database_target, pool_size=cfg.database.pool_size)
     try:
         state = State(config=cfg, store=store, urls=Urls(cfg.base_url, cfg.instance.aliases))
         await ensure_instance_keys(state)
@@ -101,7 +109,7 @@ def cmd_migrate(args) -> int:
     from fedi.storage.interfaces import open_store
 
     async def run():
-        store = await open_store(str(cfg.resolve_path(cfg.database.path)), migrate=False)
+        store = await open_store(cfg.database_target, migrate=False, pool_size=cfg.database.pool_size)
         try:
             return await store.migrate()
         finally:
@@ -172,18 +180,79 @@ def cmd_serve(args) -> int:
             raise CliError(f"cannot load TLS certificate/key: {exc}") from None
     logging.basicConfig(level=os.environ.get("FEDI_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.role == "worker":
+        return _serve_worker(cfg, args.health_port)
     print(f"fedi {__version__}: {cfg.instance.kind} instance {cfg.base_url} "
-          f"listening on {cfg.server.host}:{cfg.server.port}", flush=True)
+          f"listening on {cfg.server.host}:{cfg.server.port}"
+          f"{' (web: jobs are run by worker processes)' if args.role == 'web' else ''}", flush=True)
     try:
-        web.run_app(create_app(cfg), host=cfg.server.host, port=cfg.server.port,
+        web.run_app(create_app(cfg, run_workers=args.role == "all"), host=cfg.server.host, port=cfg.server.port,
                     ssl_context=ssl_context, print=None, access_log=None, **server_settings(cfg))
     except OSError as exc:
         raise CliError(f"cannot listen on {cfg.server.host}:{cfg.server.port}: {exc.strerror}") from None
     return 0
 
 
+def _serve_worker(cfg, health_port: int) -> int:
+    """Run the job queues, answering no HTTP but GET /health on `health_port` when given."""
+    from aiohttp import web
+
+    from fedi.app import create_worker_app
+
+    where = f"; health on {cfg.server.host}:{health_port}" if health_port else ""
+    print(f"fedi {__version__}: worker for {cfg.base_url}{where}", flush=True)
+    app = create_worker_app(cfg)
+    if not health_port:
+        asyncio.run(_run_headless(app))
+        return 0
+    try:
+        web.run_app(app, host=cfg.server.host, port=health_port, print=None, access_log=None)
+    except OSError as exc:
+        raise CliError(f"cannot listen on {cfg.server.host}:{health_port}: {exc.strerror}") from None
+    return 0
+
+
+async def _run_headless(app) -> None:
+    """Start the app's resources without a listening socket; stop on SIGINT or SIGTERM."""
+    import signal
+
+    from aiohttp import web
+
+    runner = web.AppRunner(app, handle_signals=False)
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def cmd_db(args) -> int:
+    cfg = load_config(args)
+    from fedi.storage.copy import CopyError, copy_sqlite_to_postgresql
+    from fedi.storage.interfaces import is_postgresql
+
+    if cfg.database.url:
+        raise CliError("[database] url is set: `fedi db copy` reads the SQLite database named by [database] path")
+    if not is_postgresql(args.to):
+        raise CliError(f"--to must be a postgresql:// URL, not {args.to!r}")
+    path = cfg.resolve_path(cfg.database.path)
+    if not path.exists():
+        raise CliError(f"no SQLite database at {path}")
+    try:
+        copied = asyncio.run(copy_sqlite_to_postgresql(str(path), args.to))
+    except CopyError as exc:
+        raise CliError(str(exc)) from None
+    print(f"copied {sum(copied.values()):,} rows in {len(copied)} tables; every table's count matches. "
+          f"Now set [database] url (and remove path) in the config, and start fedi again.")
+    return 0
+
+
 COMMANDS = {"init": cmd_init, "serve": cmd_serve, "migrate": cmd_migrate, "account": cmd_account,
-            "token": cmd_token}
+            "token": cmd_token, "db": cmd_db}
 
 
 def main(argv: list[str] | None = None) -> int:

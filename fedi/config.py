@@ -51,7 +51,9 @@ class ServerConfig:
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    path: str = "data/fedi.sqlite3"
+    path: str = "data/fedi.sqlite3"  # SQLite (the default)
+    url: str = ""  # postgresql://user:password@host:5432/name selects PostgreSQL instead
+    pool_size: int = 10  # PostgreSQL connections per process
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,11 @@ class Config:
             return path
         return Path(self.source).resolve().parent / path
 
+    @property
+    def database_target(self) -> str:
+        """What fedi.storage opens: the PostgreSQL URL, or the SQLite file's path."""
+        return self.database.url or str(self.resolve_path(self.database.path))
+
 
 def _check_type(section: str, key: str, value, default, annotation: str):
     where = f"[{section}] {key}"
@@ -204,6 +211,10 @@ def _validate(cfg: Config) -> None:
         raise ConfigError(f'[accounts] default_visibility must be "kind" or one of {", ".join(DEFAULT_VISIBILITIES)}')
     if cfg.delivery.workers < 1 or cfg.delivery.per_host < 1:
         raise ConfigError("[delivery] workers and per_host must be at least 1")
+    if cfg.database.url and not cfg.database.url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError("[database] url must be a postgresql://user:password@host:port/name URL")
+    if cfg.database.pool_size < 1:
+        raise ConfigError("[database] pool_size must be at least 1")
 
 
 def from_dict(data: dict, source: str = "") -> Config:
@@ -212,6 +223,9 @@ def from_dict(data: dict, source: str = "") -> Config:
         if name not in SECTIONS:
             raise ConfigError(f"unknown section [{name}]")
         sections[name] = _build_section(name, SECTIONS[name], raw)
+    database = data.get("database")
+    if isinstance(database, dict) and database.get("url") and "path" in database:
+        raise ConfigError("[database] give path (SQLite) or url (PostgreSQL), not both")
     cfg = Config(**sections, source=source)
     _validate(cfg)
     return cfg

@@ -121,12 +121,47 @@ class Instance:
         return self.app[RUNNER]
 
 
+async def postgresql_copy(sqlite_path: str, server_url: str, name: str) -> str:
+    """A new PostgreSQL database `name` on the server of `server_url` (dropped first if a
+    previous run left it), holding a copy of the SQLite database; returns its URL."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    from fedi.storage.copy import copy_sqlite_to_postgresql
+
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    await copy_sqlite_to_postgresql(sqlite_path, url, progress=lambda line: None)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return url
+
+
+async def drop_postgresql(server_url: str, name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(server_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
 def make_config(base_url: str, db_path: str, **sections):
     from fedi.config import from_dict
 
     data = {
         "instance": {"base_url": base_url, "name": "bench"},
-        "database": {"path": db_path},
+        "database": {"url": db_path} if db_path.startswith("postgresql://") else {"path": db_path},
         "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
         **sections,
     }

@@ -21,7 +21,7 @@ ratio to it.
 Pages: home, public (local), public (federated), list, notifications, grouped
 notifications (v2), an account's statuses, a hashtag.
 
-Run:  python scripts/bench_pages.py [--sizes 100000,1000000] [--requests 200]
+Run:  python scripts/bench_pages.py [--sizes 100000,1000000] [--requests 200] [--database-url URL]
       [--duration 3] [--concurrency 16]                                 (about 3 minutes)
 """
 
@@ -158,6 +158,10 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
     path, reader_info, info, build_s = await bw.prepare(tmp, base, n)
     extra = await asyncio.to_thread(add_list_and_notifications, path, reader_info["id"])
     print(f"N={n:,}: built in {build_s:.1f} s ({info['db_mb']:,.0f} MB)", flush=True)
+    if args.database_url:
+        started = time.perf_counter()
+        path = await bc.postgresql_copy(path, args.database_url, f"fedi_bench_pages_{n}")
+        print(f"  copied to PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
     recorder = PathRecorder()
     inst = await start(bc.make_config(base, path), port, recorder)
     hello_req = bl.get_request(hello_port, "/")
@@ -190,11 +194,13 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
             row["ratio"] = row["rps"] / hello
     finally:
         await bc.stop_instance(inst)
+        if args.database_url:
+            await bc.drop_postgresql(args.database_url, f"fedi_bench_pages_{n}")
     return rows
 
 
 async def main_async(args) -> int:
-    print(f"machine: {bc.machine_summary()}")
+    print(f"machine: {bc.machine_summary()}; database: {'PostgreSQL' if args.database_url else 'SQLite'}")
     started = time.perf_counter()
     client = bl.Client()
     hello_port = bc.free_port()
@@ -233,6 +239,10 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per throughput measurement")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--database-url", default="",
+                        help="serve from PostgreSQL: a postgresql:// URL of a database on the server where "
+                             "the benchmark may create (and drop) a database per size; the workload is "
+                             "built in SQLite and copied with fedi's own `db copy`")
     return asyncio.run(main_async(parser.parse_args()))
 
 

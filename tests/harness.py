@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 from dataclasses import dataclass
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer, unused_port
 
 from fedi.activitypub.vocab import AP_ACCEPT
@@ -15,8 +18,39 @@ from fedi.appkeys import RUNNER, STATE
 from fedi.config import from_dict
 from fedi.federation.client import StaticResolver
 from fedi.services import accounts
+from fedi.storage.interfaces import open_store
+from tests import pg
 
 RESOLVER_SUFFIXES = {".test": "127.0.0.1"}
+
+
+def backend() -> str:
+    """The storage the tests run on: sqlite (the default) or postgresql (FEDI_TEST_BACKEND)."""
+    return os.environ.get("FEDI_TEST_BACKEND", "sqlite")
+
+
+# A test of SQLite's own machinery (its files, its pragmas, its single writer).
+sqlite_only = pytest.mark.skipif("os.environ.get('FEDI_TEST_BACKEND', 'sqlite') != 'sqlite'",
+                                 reason="tests SQLite's own machinery")
+
+
+# A test that needs a PostgreSQL server whatever backend the run is on (moving to it, its
+# concurrency); skipped where none answers.
+needs_postgresql = pytest.mark.skipif("__import__('tests.pg').pg.server_url() is None",
+                                      reason="no PostgreSQL server")
+
+
+@contextlib.asynccontextmanager
+async def scratch_store(tmp_path, name: str = "fedi", migrate: bool = True):
+    """A store of its own on the backend the tests run on, removed afterwards."""
+    url = await pg.fresh_database() if backend() == "postgresql" else None
+    store = await open_store(url or str(tmp_path / f"{name}.sqlite3"), migrate=migrate)
+    try:
+        yield store
+    finally:
+        await store.close()
+        if url:
+            await pg.drop_database(url)
 
 
 @dataclass
@@ -99,17 +133,28 @@ class Federation:
         self.instances: dict[str, Instance] = {}
         self.resolver = StaticResolver(suffixes=RESOLVER_SUFFIXES)
         self.session: aiohttp.ClientSession | None = None
+        self.databases: dict[str, str] = {}  # instance name -> its PostgreSQL database
+
+    async def database_for(self, name: str) -> dict:
+        """The [database] section of an instance: a SQLite file, or with
+        FEDI_TEST_BACKEND=postgresql a fresh PostgreSQL database of its own (the same one
+        when the instance starts again)."""
+        if backend() != "postgresql":
+            return {"path": str(self.tmp_path / f"{name}.sqlite3")}
+        if name not in self.databases:
+            self.databases[name] = await pg.fresh_database()
+        return {"url": self.databases[name]}
 
     async def _session(self) -> aiohttp.ClientSession:
         if self.session is None:
             self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=self.resolver))
         return self.session
 
-    def config_for(self, name: str, port: int, kind: str, **sections):
+    def config_for(self, name: str, port: int, kind: str, database: dict | None = None, **sections):
         data = {
             "instance": {"base_url": f"http://{name}:{port}", "name": name, "kind": kind,
                          **sections.pop("instance", {})},
-            "database": {"path": str(self.tmp_path / f"{name}.sqlite3")},
+            "database": database or {"path": str(self.tmp_path / f"{name}.sqlite3")},
             "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
             "delivery": {"timeout": 3.0, **sections.pop("delivery", {})},
             "media": {"dir": str(self.tmp_path / f"{name}-media"), **sections.pop("media", {})},
@@ -118,11 +163,13 @@ class Federation:
         return from_dict(data)
 
     async def start(self, name: str, kind: str = "personal", *, port: int | None = None,
-                    listen_port: int | None = None, run_workers: bool = False, **sections) -> Instance:
+                    listen_port: int | None = None, run_workers: bool = False, database: dict | None = None,
+                    **sections) -> Instance:
         """Start an instance whose base_url has `port`; it listens there too unless
-        `listen_port` says otherwise (behind a reverse proxy on `port`)."""
+        `listen_port` says otherwise (behind a reverse proxy on `port`). `database`: a
+        [database] section instead of the instance's own database."""
         port = port or unused_port()
-        cfg = self.config_for(name, port, kind, **sections)
+        cfg = self.config_for(name, port, kind, database or await self.database_for(name), **sections)
         app = create_app(cfg, resolver=self.resolver, run_workers=run_workers, poll_interval=0.2)
         server = TestServer(app, host="127.0.0.1", port=listen_port or port)
         await server.start_server(**server_settings(cfg))
@@ -157,6 +204,9 @@ class Federation:
             await self.stop(name)
         if self.session is not None:
             await self.session.close()
+        for url in self.databases.values():
+            await pg.drop_database(url)
+        self.databases.clear()
 
 
 async def wait_for(predicate, timeout: float = 5.0, interval: float = 0.05):

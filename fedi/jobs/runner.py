@@ -47,18 +47,28 @@ class Runner:
 
     async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600) -> None:
         """Drop finished jobs older than `keep_for` (inbox replays are recognised that long)
-        and run the chores, every `every` seconds."""
+        and run the chores, every `every` seconds: in one process of those sharing the
+        database (whichever asks first once the time has come; each asks every tenth of that)."""
         while not self._stopping:
             try:
-                await self.store.jobs.purge_finished(time.time() - keep_for)
+                turn = await self.store.settings.take_turn("housekeeping_at", time.time(), every)
             except Exception:  # noqa: BLE001
-                log.exception("purging finished jobs failed")
-            for chore in self.chores:
-                try:
-                    await chore()
-                except Exception:  # noqa: BLE001
-                    log.exception("housekeeping chore failed")
-            await asyncio.sleep(every)
+                log.exception("housekeeping could not be scheduled")
+                turn = False
+            if turn:
+                await self._housekeep(keep_for)
+            await asyncio.sleep(every / 10)
+
+    async def _housekeep(self, keep_for: float) -> None:
+        try:
+            await self.store.jobs.purge_finished(time.time() - keep_for)
+        except Exception:  # noqa: BLE001
+            log.exception("purging finished jobs failed")
+        for chore in self.chores:
+            try:
+                await chore()
+            except Exception:  # noqa: BLE001
+                log.exception("housekeeping chore failed")
 
     def wake(self, queue: str | None = None) -> None:
         for name, event in self._wake.items():

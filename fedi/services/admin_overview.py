@@ -5,6 +5,8 @@ the dashboard (figures, job queues, peers that fail). Every function checks admi
 
 from __future__ import annotations
 
+import time
+
 from dataclasses import dataclass
 
 from fedi.models import Account, Host, Status
@@ -93,12 +95,13 @@ async def report(state: State, admin: Account, report_id: str) -> ReportView:
 @dataclass
 class Dashboard:
     figures: dict  # the instance's figures (accounts, posts, reports, ...), by name
-    queues: dict[str, dict[str, int]]  # job queue -> job state -> how many
+    queues: dict[str, dict]  # job queue -> pending, oldest_pending_at, failed_recently (last hour), retrying
     failing: list[Host]  # peers whose deliveries fail
     unavailable: list[str]  # peers no longer delivered to
 
 
 async def dashboard(state: State, admin: Account) -> Dashboard:
     await check_admin(state, admin)
-    return Dashboard(figures=await state.store.moderation.figures(), queues=await state.store.jobs.counts(),
+    return Dashboard(figures=await state.store.moderation.figures(),
+                     queues=await state.store.jobs.health(time.time() - 3600),
                      failing=await hosts.failing(state), unavailable=await hosts.unavailable(state))

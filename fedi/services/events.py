@@ -15,10 +15,16 @@ Events: "update", "status.update", "delete" (payload {"status_id"}), "notificati
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import uuid
 from dataclasses import dataclass, field
 from typing import Protocol
 
+log = logging.getLogger(__name__)
+
 QUEUE_SIZE = 1000
+MESSAGE_BYTES = 7000  # relayed events per message, under PostgreSQL's 8000-byte NOTIFY limit
 
 
 @dataclass(eq=False)
@@ -85,3 +91,94 @@ class EventBus:
     def listeners(self) -> int:
         """Clients' live streams open here (the server's own subscriptions aside)."""
         return sum(1 for sub in self._subs if not sub.internal)
+
+
+JOBS_STREAM = "jobs"  # "due" {"queue"}: jobs were queued (a worker of any process may run them)
+
+
+async def wake_runner_on_jobs(events: Events, wake) -> None:
+    """Call wake(queue) whenever any process says jobs are due on a queue (run as a task)."""
+    sub = events.subscribe([JOBS_STREAM], internal=True)
+    try:
+        while True:
+            item = await sub.queue.get()
+            if item is None:
+                return
+            queue = item[2].get("queue")
+            if isinstance(queue, str):
+                wake(queue)
+    finally:
+        events.unsubscribe(sub)
+
+
+class RelayedEvents(EventBus):
+    """Events for the listeners of every process sharing the database: each event is heard
+    here at once and relayed to the others through the store's signals (PostgreSQL's
+    LISTEN/NOTIFY). The events of one turn of the event loop travel together, a few
+    hundred per message."""
+
+    CHANNEL = "fedi_events"
+
+    def __init__(self, signals):
+        super().__init__()
+        self.signals = signals
+        self.origin = uuid.uuid4().hex[:12]  # this process, to skip its own messages
+        self._outbox: list[list] = []
+        self._messages: list[str] = []  # sent in order, one at a time
+        self._sender: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await self.signals.listen(self.CHANNEL, self._received)
+
+    def publish(self, stream: str, event: str, payload: dict) -> None:
+        super().publish(stream, event, payload)
+        self._relay(["p", stream, event, payload])
+
+    def close_account(self, account_id: str, reason: str) -> None:
+        super().close_account(account_id, reason)
+        self._relay(["c", account_id, reason])
+
+    def _relay(self, item: list) -> None:
+        if not self._outbox:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._outbox.append(item)
+
+    def _flush(self) -> None:
+        items, self._outbox = self._outbox, []
+        batch, size = [], 0
+        for item in items:
+            text = json.dumps(item, separators=(",", ":"))
+            length = len(text.encode())
+            if batch and size + length > MESSAGE_BYTES:
+                self._send(batch)
+                batch, size = [], 0
+            batch.append(text)
+            size += length + 1
+        if batch:
+            self._send(batch)
+
+    def _send(self, batch: list[str]) -> None:
+        self._messages.append('{"o":"%s","e":[%s]}' % (self.origin, ",".join(batch)))
+        if self._sender is None or self._sender.done():
+            self._sender = asyncio.ensure_future(self._send_all())
+
+    async def _send_all(self) -> None:
+        while self._messages:
+            message = self._messages.pop(0)
+            try:
+                await self.signals.notify(self.CHANNEL, message)
+            except Exception:  # noqa: BLE001 - live streams of other processes miss these events
+                log.warning("events not relayed to the other processes", exc_info=True)
+
+    def _received(self, message: str) -> None:
+        try:
+            doc = json.loads(message)
+            if doc.get("o") == self.origin:
+                return
+            for item in doc.get("e", []):
+                if item[0] == "p":
+                    EventBus.publish(self, item[1], item[2], item[3])
+                elif item[0] == "c":
+                    EventBus.close_account(self, item[1], item[2])
+        except (ValueError, TypeError, IndexError, AttributeError):
+            log.warning("an unreadable event message was ignored")

@@ -11,6 +11,7 @@ sign-up, and `State.domain_blocked` for every peer request — reads it without 
 from __future__ import annotations
 
 import json
+import uuid
 
 from fedi.config import BY_KIND, DEFAULT_VISIBILITIES, REGISTRATION_MODES, YES_NO, Config
 from fedi.models import InstanceSettings
@@ -61,6 +62,13 @@ async def overrides(state: State) -> dict:
 
 
 SETTINGS_STREAM = "instance"  # the events stream on which changed settings are announced
+_PROCESS = uuid.uuid4().hex[:12]
+
+
+def _origin(state: State) -> str:
+    """Who announced a change: this process and state (identical processes may well give
+    their states the same id())."""
+    return f"{_PROCESS}:{id(state)}"
 SETTINGS_CHANGED = "settings.changed"
 
 
@@ -68,7 +76,7 @@ async def changed_settings(state: State) -> InstanceSettings:
     """After a change of the stored settings or domain lists: load them here, and tell the
     other processes (through the events interface) to load them too."""
     settings = await load(state)
-    state.events.publish(SETTINGS_STREAM, SETTINGS_CHANGED, {"origin": id(state)})
+    state.events.publish(SETTINGS_STREAM, SETTINGS_CHANGED, {"origin": _origin(state)})
     return settings
 
 
@@ -85,7 +93,7 @@ async def follow_changes(state: State) -> None:
                 await load(state)
                 continue
             _, event, payload = item
-            if event == SETTINGS_CHANGED and payload.get("origin") != id(state):
+            if event == SETTINGS_CHANGED and payload.get("origin") != _origin(state):
                 await load(state)
     finally:
         state.events.unsubscribe(sub)

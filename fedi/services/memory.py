@@ -8,10 +8,13 @@ keys live in the process that saw the requests. Services use them only through t
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 IDEMPOTENCY_TTL = 3600.0
 
@@ -110,31 +113,97 @@ class KeptRecords:
         self.items[key] = (version, record)
 
 
-class Idempotency:
-    """Idempotency keys in memory, for `ttl` seconds. A request repeating a key that is still
-    in flight waits for the first one's outcome."""
+class StoredIdempotency:
+    """Idempotency keys in the database, for every process sharing it: the first request
+    with a key claims it and makes the result; a repeat (in any process) waits for that
+    result, or claims the key itself when the first one failed. Keys last `ttl` seconds."""
 
-    def __init__(self, ttl: float = IDEMPOTENCY_TTL):
-        self.ttl = ttl
-        self.entries: dict[tuple[str, str], tuple[float, asyncio.Future]] = {}
+    def __init__(self, store, ttl: float = IDEMPOTENCY_TTL, wait: float = 30.0):
+        self.store, self.ttl, self.wait = store, ttl, wait
 
     async def once(self, key: tuple[str, str], make: Callable[[], Awaitable[str]]) -> str:
-        now = time.monotonic()
-        for k in [k for k, (expires, _) in self.entries.items() if expires < now]:
-            del self.entries[k]
-        while key in self.entries:
+        account_id, name = key
+        keys = self.store.idempotency_keys
+        deadline = time.monotonic() + self.wait
+        pause = 0.02
+        while True:
+            if await keys.claim(account_id, name, time.time(), self.ttl):
+                try:
+                    result = await make()
+                except BaseException:
+                    await asyncio.shield(keys.release(account_id, name))
+                    raise
+                await keys.fulfil(account_id, name, result)
+                return result
+            claimed, result = await keys.get(account_id, name)
+            if result is not None:
+                return result
+            if claimed and time.monotonic() > deadline:
+                raise TimeoutError("the first request with this Idempotency-Key is still running")
+            if claimed:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 0.25)
+
+    async def purge(self) -> int:
+        """Forget keys older than the time they are kept (a housekeeping chore)."""
+        return await self.store.idempotency_keys.purge(time.time() - self.ttl)
+
+
+class SharedWindows:
+    """FixedWindows counted by every process sharing the database. Windows are aligned to
+    the clock (a window of 300 s starts at a multiple of 300 s), so that every process means
+    the same window. A request counts here at once; about every `flush_every` seconds the
+    requests counted since are added to the database's total, and the total comes back: a
+    key's count is its total as of that moment plus what this process counted since."""
+
+    def __init__(self, store, flush_every: float = 1.0, max_keys: int = 100_000):
+        self.store, self.flush_every, self.max_keys = store, flush_every, max_keys
+        self.windows: dict[tuple[str, float], list] = {}  # (key, start) -> [known total, unsent, end]
+        self._reset = False
+
+    def count(self, key: str, now: float, window: float) -> tuple[float, int]:
+        start = now - now % window
+        entry = self.windows.get((key, start))
+        if entry is None:
+            if len(self.windows) >= self.max_keys:
+                self._forget(now)
+            entry = self.windows[(key, start)] = [0, 0, start + window]
+        entry[1] += 1
+        return start, entry[0] + entry[1]
+
+    async def flush(self) -> None:
+        """Send what was counted since the last flush, and learn the totals."""
+        if self._reset:
+            self._reset = False
+            await self.store.rate_counts.purge(float("inf"))
+        sending = [(k, e[1]) for k, e in self.windows.items() if e[1]]
+        if not sending:
+            return
+        totals = await self.store.rate_counts.add([(key, start, n) for (key, start), n in sending])
+        for ((key, start), n), total in zip(sending, totals):
+            entry = self.windows.get((key, start))
+            if entry is not None:
+                entry[0], entry[1] = total, entry[1] - n  # what was counted meanwhile stays unsent
+        self._forget(time.time())
+
+    def _forget(self, now: float) -> None:
+        for k in [k for k, e in self.windows.items() if e[2] <= now and not e[1]]:
+            del self.windows[k]
+
+    async def run(self) -> None:
+        """Flush every `flush_every` seconds, until cancelled (one task per process)."""
+        while True:
+            await asyncio.sleep(self.flush_every)
             try:
-                return await asyncio.shield(self.entries[key][1])
-            except Exception:  # noqa: BLE001, S112 - the first attempt failed: try again
-                continue
-        future = asyncio.get_running_loop().create_future()
-        self.entries[key] = (now + self.ttl, future)
-        try:
-            result = await make()
-        except BaseException as exc:
-            self.entries.pop(key, None)
-            future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
-            future.exception()  # retrieved: waiters retry, nobody else needs it
-            raise
-        future.set_result(result)
-        return result
+                await self.flush()
+            except Exception:  # noqa: BLE001 - counted again at the next flush
+                log.warning("request counts not shared", exc_info=True)
+
+    async def purge(self) -> int:
+        """Forget windows that ended a day ago or more (a housekeeping chore)."""
+        return await self.store.rate_counts.purge(time.time() - 86400)
+
+    def clear(self) -> None:
+        """Forget every count, here and (at the next flush) in the database."""
+        self.windows.clear()
+        self._reset = True

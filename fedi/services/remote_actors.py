@@ -37,6 +37,10 @@ async def store(state: State, doc: dict, *, account_id: str | None = None) -> Ac
     relinked = stored is not None and link_verification.links_changed(stored, fresh)
 
     async def write(tx):
+        current = await tx.accounts.by_uri(fresh.uri)
+        if current is not None:
+            # Verified since `stored` was read (a check running alongside this refresh): keep it.
+            fresh.fields = link_verification.carry_over(current.fields, fresh.fields)
         clash = await tx.accounts.by_handle(fresh.username, fresh.domain)
         if clash and clash.uri != fresh.uri:
             # Another actor held this handle before: the newer document wins it.

@@ -10,7 +10,7 @@ from fedi.config import Config
 from fedi.models import Account, InstanceSettings
 from fedi.services.events import EventBus, Events
 from fedi.services.memory import (
-    CountingWindows, FixedWindows, Idempotency, IdempotencyKeys, KeptRecords, RateWindow, SlidingWindow,
+    CountingWindows, FixedWindows, IdempotencyKeys, KeptRecords, RateWindow, SlidingWindow, StoredIdempotency,
     VersionedRecords,
 )
 from fedi.storage.interfaces import Store
@@ -90,7 +90,8 @@ class State:
     # anything: rate windows, idempotency keys. The rest are caches.
     failed_logins: RateWindow = field(default_factory=SlidingWindow)
     sign_up_attempts: RateWindow | None = None  # made by fedi.services.registration on first use
-    idempotency: IdempotencyKeys = field(default_factory=Idempotency)
+    # Idempotency keys in the database (shared by every process) unless given.
+    idempotency: IdempotencyKeys | None = None
     api_requests: FixedWindows = field(default_factory=CountingWindows)  # client API rate limits
     # Account records shown on pages, checked against the database's version on every use.
     account_records: VersionedRecords = field(default_factory=KeptRecords)
@@ -104,6 +105,10 @@ class State:
     # The federation policy in force: the configuration's lists merged with the admins' (set by
     # fedi.services.instance_settings.load; until then, the configuration's alone).
     domain_policy: DomainPolicy | None = None
+
+    def __post_init__(self):
+        if self.idempotency is None:
+            self.idempotency = StoredIdempotency(self.store)
 
     def notify_queue(self, queue: str) -> None:
         if callable(self.wake):

@@ -3,6 +3,8 @@ a 403 page), and the dashboard. The other sections are in fedi/web/admin_*.py.""
 
 from __future__ import annotations
 
+import time
+
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -64,11 +66,21 @@ def form_text(form, name: str, limit: int = 2000) -> str:
 async def dashboard(request: web.Request) -> web.Response:
     admin = await require_admin(request)
     found = await admin_overview.dashboard(request.app[STATE], admin)
-    queues = [{"name": name, "pending": by_state.get("pending", 0), "failed": by_state.get("failed", 0),
-               "done": by_state.get("done", 0)} for name, by_state in sorted(found.queues.items())]
+    now = time.time()
+    queues = [{"name": name, **q, "oldest_age": _age(now - q["oldest_pending_at"]) if q["oldest_pending_at"] else ""}
+              for name, q in found.queues.items()]
     return await render_admin(request, "dashboard.html", "dashboard", figures=found.figures, queues=queues,
                               failing=found.failing, unavailable=found.unavailable)
 
 
 def setup(app: web.Application) -> None:
     app.router.add_get("/admin", dashboard)
+
+
+def _age(seconds: float) -> str:
+    """How long ago, roughly: 45 s, 12 min, 3 h, 2 d."""
+    seconds = max(0, int(seconds))
+    for size, unit in ((86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"

@@ -3,12 +3,16 @@
 from fedi.config import from_dict
 from fedi.services import accounts, follows, statuses
 from fedi.services.state import State
-from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
+from tests.harness import scratch_store
 
 
 async def test_counters_follow_writes(tmp_path):
-    store = await open_store(str(tmp_path / "s.sqlite3"))
+    async with scratch_store(tmp_path, "s") as store:
+        await _counters_follow_writes(store)
+
+
+async def _counters_follow_writes(store):
     cfg = from_dict({"instance": {"base_url": "http://a.test:8301", "kind": "professional"}})
     state = State(config=cfg, store=store, urls=Urls(cfg.base_url))
     ann = await accounts.create_local(state, "ann", "ann@a.test", "password123")
@@ -30,4 +34,3 @@ async def test_counters_follow_writes(tmp_path):
     await follows.unfollow(state, ben, ann)
     stats = await store.accounts.stats([ann.id, ben.id])
     assert stats[ann.id][1] == 0 and stats[ben.id][2] == 0
-    await store.close()

@@ -235,3 +235,25 @@ def test_starter_config_is_valid():
     text = config_mod.starter_toml("http://localhost:8302", "professional", "work", 8302, "data/x.sqlite3")
     cfg = from_dict(tomllib.loads(text))
     assert cfg.domain == "localhost:8302" and cfg.professional and cfg.server.port == 8302
+
+
+# [database]: SQLite by path, or PostgreSQL by url ---------------------------------------
+
+
+def test_database_url_selects_postgresql_and_path_stays_the_default():
+    base = {"instance": {"base_url": "https://a.test"}}
+    assert from_dict(base).database_target.endswith("data/fedi.sqlite3")
+    url = "postgresql://fedi:secret@db.internal:5432/fedi"
+    cfg = from_dict({**base, "database": {"url": url, "pool_size": 4}})
+    assert cfg.database_target == url and cfg.database.pool_size == 4
+
+
+@pytest.mark.parametrize("database, message", [
+    ({"url": "postgresql://db/fedi", "path": "x.sqlite3"}, "[database] give path (SQLite) or url (PostgreSQL), not both"),
+    ({"url": "mysql://db/fedi"}, "[database] url must be a postgresql://"),
+    ({"url": "postgresql://db/fedi", "pool_size": 0}, "[database] pool_size must be at least 1"),
+])
+def test_database_section_errors_name_the_key(database, message):
+    with pytest.raises(ConfigError) as err:
+        from_dict({"instance": {"base_url": "https://a.test"}, "database": database})
+    assert str(err.value).startswith(message)

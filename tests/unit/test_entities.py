@@ -16,6 +16,7 @@ from fedi.services import accounts, statuses
 from fedi.services.state import State
 from fedi.storage.interfaces import open_store
 from fedi.urls import Urls
+from tests.harness import scratch_store
 
 BASE = "http://a.test:8301"
 ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -54,12 +55,8 @@ ALL = ("public", "unlisted", "private", "direct")
 
 @pytest.fixture
 async def state(tmp_path):
-    store = await open_store(str(tmp_path / "x.sqlite3"))
-    st = State(config=from_dict({"instance": {"base_url": BASE}}), store=store, urls=Urls(BASE))
-    try:
-        yield st
-    finally:
-        await store.close()
+    async with scratch_store(tmp_path, "x") as store:
+        yield State(config=from_dict({"instance": {"base_url": BASE}}), store=store, urls=Urls(BASE))
 
 
 async def local(state, name: str) -> Account:

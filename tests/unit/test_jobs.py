@@ -10,16 +10,13 @@ import pytest
 from fedi.jobs import backoff
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.storage.interfaces import open_store
+from tests.harness import scratch_store
 
 
 @pytest.fixture
 async def store(tmp_path):
-    s = await open_store(str(tmp_path / "jobs.sqlite3"))
-    try:
+    async with scratch_store(tmp_path, "jobs") as s:
         yield s
-    finally:
-        await s.close()
 
 
 async def row(store, job_id: str):
@@ -291,6 +288,10 @@ async def test_wake_during_a_claim_is_not_lost(store):
     try:
         # With a 30 s poll interval, only the wake() made during the claim can run the job this soon.
         await asyncio.wait_for(done.wait(), 1)
+        for _ in range(100):  # the runner records the job done right after its handler returns
+            if await store.jobs.pending("q") == 0:
+                break
+            await asyncio.sleep(0.01)
     finally:
         await runner.stop()
     assert done.is_set()

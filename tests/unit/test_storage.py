@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 
 import pytest
 
+from fedi.storage.errors import Conflict
 from fedi.ids import new_id
 from fedi.models import Account, Activity, Follow, Status, User
 from fedi.storage.interfaces import open_store
 from fedi.storage.sqlite.db import migration_files
+from tests.harness import scratch_store, sqlite_only
 
 
 @pytest.fixture
 async def store(tmp_path):
-    s = await open_store(str(tmp_path / "fedi.sqlite3"))
-    try:
+    async with scratch_store(tmp_path) as s:
         yield s
-    finally:
-        await s.close()
 
 
 # Builders --------------------------------------------------------------------
@@ -69,6 +67,7 @@ async def job_row(store, job_id: str):
 
 # Migrations and connection setup --------------------------------------------
 
+@sqlite_only
 async def test_migrations_apply_once_and_are_recorded(tmp_path):
     path = str(tmp_path / "m.sqlite3")
     s = await open_store(path, migrate=False)
@@ -93,6 +92,7 @@ async def test_migrations_apply_once_and_are_recorded(tmp_path):
         await s.close()
 
 
+@sqlite_only
 async def test_wal_mode_and_foreign_keys(store):
     row = await store.database.fetchone("PRAGMA journal_mode")
     assert row[0].lower() == "wal"
@@ -100,6 +100,7 @@ async def test_wal_mode_and_foreign_keys(store):
     assert row[0] == 1
 
 
+@sqlite_only
 async def test_write_after_close_is_refused(tmp_path):
     s = await open_store(str(tmp_path / "c.sqlite3"))
     await s.close()
@@ -109,6 +110,7 @@ async def test_write_after_close_is_refused(tmp_path):
 
 # Group commit ----------------------------------------------------------------
 
+@sqlite_only
 async def test_concurrent_writes_share_commits(store):
     before = store.database.commits
     results = await asyncio.gather(*(store.jobs.enqueue("q", {"n": n}) for n in range(500)))
@@ -213,7 +215,7 @@ async def test_accounts_handle_unique_case_insensitively(store):
     await store.accounts.insert(local_account("carol"))
     dup = local_account("CAROL")
     dup.uri += "-2"
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(Conflict):
         await store.accounts.insert(dup)
 
 
@@ -644,6 +646,7 @@ async def test_host_scheme_and_success_on_unknown_host(store):
 
 # Writer robustness -------------------------------------------------------------
 
+@sqlite_only
 async def test_op_raising_cancelled_error_does_not_kill_the_writer(tmp_path):
     store = await open_store(str(tmp_path / "cancel.sqlite3"))
 
@@ -665,6 +668,7 @@ async def test_op_raising_cancelled_error_does_not_kill_the_writer(tmp_path):
         await db.close()
 
 
+@sqlite_only
 async def test_write_racing_close_does_not_hang(tmp_path):
     s = await open_store(str(tmp_path / "race.sqlite3"))
     closing = asyncio.create_task(s.close())
@@ -705,3 +709,12 @@ async def test_a_worker_whose_lease_ran_out_changes_nothing_after_another_claims
     [late] = await store.jobs.claim("q", 1, lease=0.01)
     await asyncio.sleep(0.05)
     assert await store.jobs.retry(late.id, time.time() + 60, "try later", attempt=late.attempts)
+
+
+async def test_a_periodic_chore_falls_to_one_caller_per_period(store):
+    now = time.time()
+    turns = await asyncio.gather(*(store.settings.take_turn("chore", now, 3600) for _ in range(10)))
+    assert turns.count(True) == 1
+    assert not await store.settings.take_turn("chore", now + 1800, 3600)
+    assert await store.settings.take_turn("chore", now + 3601, 3600)
+    assert not await store.settings.take_turn("chore", now + 3700, 3600)

@@ -113,8 +113,18 @@ async def test_dashboard_counts_accounts_posts_peers_queues_and_hosts(fed, brows
     assert figures["Local posts"] == "2" and figures["Known peers"] == "1"
     assert figures["Waiting for approval"] == "1" and figures["Open reports"] == "0"
     assert "1 person waits for approval" in page.text
-    queue_row = re.search(r"<code>deliver</code></th><td>(\d+)</td>", page.text)
-    assert queue_row and queue_row.group(1) == "1"
+    queue_row = re.search(r"<code>deliver</code></th><td>(\d+)</td><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>",
+                          page.text)
+    assert queue_row and queue_row.groups() == ("1", "0 s", "0", "0"), queue_row and queue_row.groups()
+    # A job failed for good a minute ago, one waits for a retry after an error: both show.
+    failed = await inst.state.store.jobs.enqueue("deliver", {"inbox": "y"}, host="gone.test", returning_id=True)
+    await inst.state.store.jobs.fail(failed, "410 Gone")
+    again = await inst.state.store.jobs.enqueue("deliver", {"inbox": "z"}, host="slow.test", returning_id=True)
+    await inst.state.store.jobs.retry(again, time.time() + 60, "timed out")
+    page = await b.get("/admin")
+    queue_row = re.search(r"<code>deliver</code></th><td>(\d+)</td><td>([^<]+)</td><td>(\d+)</td><td>(\d+)</td>",
+                          page.text)
+    assert queue_row and queue_row.groups()[2:] == ("1", "1") and queue_row.group(1) == "2", queue_row.groups()
     down = re.search(r"<th scope=\"row\">down.test</th><td[^>]*>(\d+)</td>.*?</tr>", page.text, re.S)
     assert down and down.group(1) == "2" and "unavailable" in down.group(0)
     flaky = re.search(r"<th scope=\"row\">flaky.test</th><td[^>]*>(\d+)</td>.*?</tr>", page.text, re.S)

@@ -24,7 +24,7 @@ from fedi.storage.interfaces.personal import (  # noqa: F401 - re-exported
     Markers, Bookmarks, Mutes, Lists, Filters, Conversations, PushSubscriptions,
 )
 from fedi.storage.interfaces.operations import (  # noqa: F401 - re-exported
-    Jobs, Hosts, SeenSignatures, Settings, Reports, ConversationMutes, Moderation,
+    Jobs, Hosts, SeenSignatures, Settings, IdempotencyKeys, RateCounts, Reports, ConversationMutes, Moderation,
 )
 
 
@@ -47,6 +47,8 @@ class Store(Protocol):
     seen_signatures: SeenSignatures
     hosts: Hosts
     settings: Settings
+    idempotency_keys: IdempotencyKeys
+    rate_counts: RateCounts
     apps: Apps
     auth_codes: AuthCodes
     feeds: Feeds
@@ -73,13 +75,22 @@ class Store(Protocol):
 
     async def atomic(self, fn: Callable[["Store"], Awaitable[Any]]) -> Any: ...
     def on_commit(self, fn: Callable[[], None]) -> None: ...
+    @property
+    def signals(self) -> Any: ...  # messages between processes (PostgreSQL), or None
     async def migrate(self) -> list[str]: ...
     async def close(self) -> None: ...
 
 
-async def open_store(database_path: str, migrate: bool = True) -> Store:
-    """Open the configured backend (SQLite is the embedded default)."""
+def is_postgresql(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+async def open_store(target: str, migrate: bool = True, *, pool_size: int = 10) -> Store:
+    """Open the configured backend: a postgresql:// URL, or the path of a SQLite file (the
+    embedded default)."""
     from fedi.storage.sqlite.store import SqliteStore
 
-    return await SqliteStore.open(database_path, migrate=migrate)
+    if is_postgresql(target):
+        return await SqliteStore.open_postgresql(target, migrate=migrate, pool_size=pool_size)
+    return await SqliteStore.open(target, migrate=migrate)
 

@@ -101,7 +101,7 @@ class SqliteAccounts:
 
     async def by_handle(self, username: str, domain: str | None) -> Account | None:
         row = await self.db.fetchone(
-            "SELECT * FROM accounts WHERE lower(username) = lower(?) AND ifnull(domain, '') = ?",
+            "SELECT * FROM accounts WHERE lower(username) = lower(?) AND coalesce(domain, '') = ?",
             (username, (domain or "").lower()),
         )
         return to_record(Account, row)
@@ -113,7 +113,7 @@ class SqliteAccounts:
         params: list = [f"{user}%", f"{user}%"]
         where = "(username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') AND suspended = 0"
         if domain:
-            where += " AND domain LIKE ?"
+            where += " AND domain LIKE ? ESCAPE '\\'"
             params.append(f"{domain}%")
         if local_only:
             where += " AND domain IS NULL"
@@ -201,7 +201,10 @@ class SqliteUsers:
         return to_record(User, await self.db.fetchone("SELECT * FROM users WHERE account_id = ?", (account_id,)))
 
     async def by_email(self, email: str) -> User | None:
-        return to_record(User, await self.db.fetchone("SELECT * FROM users WHERE email = ?", (email,)))
+        # Case-insensitive: SQLite's column is COLLATE NOCASE (and so is its index);
+        # PostgreSQL's unique index is on lower(email).
+        where = "lower(email) = lower(?)" if self.db.dialect == "postgresql" else "email = ?"
+        return to_record(User, await self.db.fetchone(f"SELECT * FROM users WHERE {where}", (email,)))
 
     async def insert(self, user: User) -> None:
         sql, params = insert_sql("users", to_row(user))

@@ -28,6 +28,8 @@ from typing import Any, Awaitable, Callable
 
 import aiosqlite
 
+from fedi.storage.errors import Conflict
+
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 512
@@ -43,6 +45,8 @@ PRAGMAS = (
 
 class Tx:
     """Executes statements on the writer connection inside the current batch."""
+
+    dialect = "sqlite"
 
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -83,6 +87,7 @@ def _busy(exc: sqlite3.OperationalError) -> bool:
 
 
 class Database:
+    dialect = "sqlite"  # repositories ask only where the two backends' SQL must differ
     def __init__(self, path: str | Path, readers: int = 2):
         self.path = str(path)
         self._reader_count = readers
@@ -286,6 +291,8 @@ class Database:
             if not fut.done():
                 if isinstance(exc, asyncio.CancelledError):
                     fut.cancel()
+                elif isinstance(exc, sqlite3.IntegrityError):
+                    fut.set_exception(Conflict(str(exc)))
                 else:
                     fut.set_exception(exc)
             return

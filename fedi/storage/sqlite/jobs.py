@@ -57,11 +57,15 @@ class SqliteJobs:
         )
 
     async def claim(self, queue: str, limit: int, lease: float) -> list[Job]:
+        """Lease up to `limit` due jobs. SQLite has one writer at a time; on PostgreSQL the
+        rows are locked as they are picked, and rows another worker is claiming are skipped,
+        so two workers never hold the same job."""
         now = time.time()
+        skip = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
         rows = await self.db.write_fetchall(
             "UPDATE jobs SET lease_until = ?, attempts = attempts + 1 WHERE id IN ("
             " SELECT id FROM jobs WHERE queue = ? AND state = 'pending' AND next_attempt_at <= ?"
-            " AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)"
+            f" AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?{skip})"
             " RETURNING id, queue, payload, attempts, host, dedup_key, created_at",
             (now + lease, queue, now, now, limit),
         )
@@ -91,13 +95,13 @@ class SqliteJobs:
         only those still held by the claims that returned them)."""
         if attempts is None:
             await self.db.executemany(
-                "UPDATE jobs SET lease_until = NULL, attempts = max(attempts - 1, 0) "
+                "UPDATE jobs SET lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
                 "WHERE id = ? AND state = 'pending'",
                 [(j,) for j in job_ids],
             )
             return
         await self.db.executemany(
-            "UPDATE jobs SET lease_until = NULL, attempts = max(attempts - 1, 0) "
+            "UPDATE jobs SET lease_until = NULL, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END "
             "WHERE id = ? AND state = 'pending' AND attempts = ?",
             list(zip(job_ids, attempts)),
         )
@@ -116,10 +120,22 @@ class SqliteJobs:
 
     async def next_due(self, queue: str) -> float | None:
         row = await self.db.aggregate(
-            "SELECT min(max(next_attempt_at, ifnull(lease_until, 0))) FROM jobs WHERE queue = ? AND state = 'pending'",
+            "SELECT min(CASE WHEN coalesce(lease_until, 0) > next_attempt_at THEN lease_until ELSE next_attempt_at END) FROM jobs WHERE queue = ? AND state = 'pending'",
             (queue,),
         )
         return row[0] if row else None
+
+    async def health(self, since: float) -> dict[str, dict]:
+        """Per queue: jobs waiting, when the oldest waiting one was queued, and jobs that
+        failed for good or are being retried after an error since `since`."""
+        rows = await self.db.fetchall(
+            "SELECT queue, sum(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), "
+            "min(CASE WHEN state = 'pending' THEN created_at END), "
+            "sum(CASE WHEN state = 'failed' AND finished_at >= ? THEN 1 ELSE 0 END), "
+            "sum(CASE WHEN state = 'pending' AND last_error IS NOT NULL THEN 1 ELSE 0 END) "
+            "FROM jobs GROUP BY queue ORDER BY queue", (since,))
+        return {r[0]: {"pending": int(r[1] or 0), "oldest_pending_at": r[2], "failed_recently": int(r[3] or 0),
+                       "retrying": int(r[4] or 0)} for r in rows}
 
     async def counts(self) -> dict[str, dict[str, int]]:
         rows = await self.db.fetchall("SELECT queue, state, count(*) FROM jobs GROUP BY queue, state")
@@ -187,8 +203,8 @@ class SqliteHosts:
         now = time.time()
         await self.db.execute(
             "INSERT INTO hosts (domain, failures, first_failure_at, last_failure_at) VALUES (?, 1, ?, ?) "
-            "ON CONFLICT(domain) DO UPDATE SET failures = failures + 1, "
-            "first_failure_at = coalesce(first_failure_at, excluded.first_failure_at), "
+            "ON CONFLICT(domain) DO UPDATE SET failures = hosts.failures + 1, "
+            "first_failure_at = coalesce(hosts.first_failure_at, excluded.first_failure_at), "
             "last_failure_at = excluded.last_failure_at",
             (domain, now, now),
         )
@@ -229,6 +245,73 @@ class SqliteSettings:
             (key, value),
         )
 
+    async def take_turn(self, key: str, now: float, every: float) -> bool:
+        """Whether the caller is the one to do a periodic chore now: true for one caller per
+        `every` seconds, whatever the number of processes asking (one atomic statement)."""
+        if await self.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)",
+                                 (key, repr(now))) > 0:
+            return True
+        return await self.db.execute(
+            "UPDATE settings SET value = ? WHERE key = ? AND CAST(value AS DOUBLE PRECISION) <= ?",
+            (repr(now), key, now - every)) > 0
+
     async def set_if_absent(self, key: str, value: str) -> str:
         await self.db.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)", (key, value))
         return await self.get(key)
+
+
+class SqliteIdempotencyKeys:
+    """Idempotency keys of the client API (see fedi.services.memory.StoredIdempotency)."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def claim(self, account_id: str, key: str, now: float, ttl: float) -> bool:
+        """Take the key unless a live claim holds it (one older than `ttl` is dropped first)."""
+        await self.db.execute("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?",
+                              (account_id, key, now - ttl))
+        return await self.db.execute(
+            "INSERT OR IGNORE INTO idempotency_keys (account_id, key, created_at) VALUES (?, ?, ?)",
+            (account_id, key, now)) > 0
+
+    async def get(self, account_id: str, key: str) -> tuple[bool, str | None]:
+        """(whether the key is claimed, the result once there is one)."""
+        row = await self.db.fetchone("SELECT result FROM idempotency_keys WHERE account_id = ? AND key = ?",
+                                     (account_id, key))
+        return (row is not None, row[0] if row else None)
+
+    async def fulfil(self, account_id: str, key: str, result: str) -> None:
+        await self.db.execute("UPDATE idempotency_keys SET result = ? WHERE account_id = ? AND key = ?",
+                              (result, account_id, key))
+
+    async def release(self, account_id: str, key: str) -> None:
+        await self.db.execute("DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND result IS NULL",
+                              (account_id, key))
+
+    async def purge(self, before: float) -> int:
+        return await self.db.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (before,))
+
+
+class SqliteRateCounts:
+    """Client API requests per rate-limit key and window, added up across processes."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def add(self, items: list[tuple[str, float, int]]) -> list[int]:
+        """Add each (key, window start, requests) and return the new totals, in one transaction."""
+        async def write(tx):
+            totals = []
+            for key, start, n in items:
+                rows = await tx.write_fetchall(
+                    "INSERT INTO rate_counts (key, window_start, count) VALUES (?, ?, ?) "
+                    "ON CONFLICT (key, window_start) DO UPDATE SET count = rate_counts.count + excluded.count "
+                    "RETURNING count", (key, start, n))
+                totals.append(rows[0][0])
+            return totals
+        if hasattr(self.db, "after_commit"):  # already in a transaction
+            return await write(self.db)
+        return await self.db.write(write)
+
+    async def purge(self, before: float) -> int:
+        return await self.db.execute("DELETE FROM rate_counts WHERE window_start < ?", (before,))

@@ -77,14 +77,14 @@ class SqliteModeration:
         if query:
             user, _, domain = query.partition("@")
             if domain:
-                where.append("((a.username LIKE ? ESCAPE '\\' AND ifnull(a.domain, '') LIKE ? ESCAPE '\\') "
+                where.append("((a.username LIKE ? ESCAPE '\\' AND coalesce(a.domain, '') LIKE ? ESCAPE '\\') "
                              "OR u.email LIKE ? ESCAPE '\\')")
                 params += [_like(user), _like(domain), _like(query)]
             else:
                 where.append("(a.username LIKE ? ESCAPE '\\' OR a.display_name LIKE ? ESCAPE '\\' "
                              "OR a.domain LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')")
                 params += [_like(query)] * 4
-        clause = " AND ".join(where) or "1"
+        clause = " AND ".join(where) or "1 = 1"
         rows = await self.db.fetchall(
             "SELECT a.*, u.email, u.admin, u.approved, u.reason FROM accounts a "
             f"LEFT JOIN users u ON u.account_id = a.id WHERE {clause} ORDER BY a.id DESC LIMIT ? OFFSET ?",

@@ -111,21 +111,24 @@ class SqliteNotifications:
         if from_account_id:
             extra += " AND from_account_id = ?"
             extra_params.append(from_account_id)
-        where = f"account_id = ? AND type = ? AND status_id IS ? AND id >= ? AND id < ?{extra}"
         page_min = "min(CASE WHEN id >= ? THEN id END)" if lowest else "min(id)"
         parts, params = [], []
         for i, (type_, status_id, lo, hi) in enumerate(groups):
-            group = [account_id, type_, status_id, lo, hi, *extra_params]
-            parts.append(f"SELECT {i}, 0, count(*), {page_min}, NULL FROM notifications WHERE {where}")
+            # `status_id = ?` or `IS NULL` rather than `IS ?`, which PostgreSQL's index cannot serve.
+            post = "status_id IS NULL" if status_id is None else "status_id = ?"
+            where = f"account_id = ? AND type = ? AND {post} AND id >= ? AND id < ?{extra}"
+            group = [account_id, type_, *([] if status_id is None else [status_id]), lo, hi, *extra_params]
+            # (group, 0, count, oldest id on the page) and (group, 1, -, id, sender, time) rows.
+            parts.append(f"SELECT {i}, 0, count(*), {page_min}, NULL, NULL FROM notifications WHERE {where}")
             params += [*([lowest] if lowest else []), *group]
-            parts.append(f"SELECT * FROM (SELECT {i}, 1, id, from_account_id, created_at FROM notifications "
-                         f"WHERE {where} ORDER BY id DESC LIMIT ?)")
+            parts.append(f"SELECT * FROM (SELECT {i}, 1, CAST(NULL AS BIGINT), id, from_account_id, created_at FROM notifications "
+                         f"WHERE {where} ORDER BY id DESC LIMIT ?) AS newest{i}")
             params += [*group, samples]
         rows = await self.db.fetchkeyed(" UNION ALL ".join(parts), params)
         counts = {r[0]: (r[2], r[3]) for r in rows if r[1] == 0}
         out: list[dict | None] = [None] * len(groups)
-        samples_rows = sorted((r for r in rows if r[1] == 1), key=lambda r: (r[0], r[2]), reverse=True)
-        for gi, _, id_, from_id, created_at in sorted(samples_rows, key=lambda r: r[0]):
+        samples_rows = sorted((r for r in rows if r[1] == 1), key=lambda r: (r[0], r[3]), reverse=True)
+        for gi, _, _, id_, from_id, created_at in sorted(samples_rows, key=lambda r: r[0]):
             doc = out[gi]
             if doc is None:
                 doc = out[gi] = {"count": counts[gi][0], "newest_id": id_, "newest_at": created_at,
@@ -142,5 +145,5 @@ class SqliteNotifications:
             params.append(after_id)
         row = await self.db.aggregate(
             f"SELECT count(*) FROM (SELECT 1 FROM notifications WHERE {' AND '.join(['account_id = ?', *where])} "
-            "ORDER BY id LIMIT ?)", (account_id, *params, limit))
+            "ORDER BY id LIMIT ?) AS newer", (account_id, *params, limit))
         return row[0] if row else 0

@@ -50,7 +50,7 @@ class SqlitePages:
             f"SELECT 0, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) "
             f"UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ? "
             f"UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) "
-            f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)})",
+            f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
             (account_id, *ids, *ids, account_id, account_id, *ids, account_id, *ids))
         for kind, status_id in rows:
             found[READER_FLAGS[kind]].add(status_id)

@@ -28,7 +28,7 @@ async def keyset(fetch, select: str, conditions: list[str], params: list, column
     """Run `select WHERE conditions AND window ORDER BY column LIMIT` and return the rows
     newest first. `fetch(sql, params)` is the executor's fetchall or fetchkeyed."""
     where, window_params, order = id_window(column, max_id, since_id, min_id)
-    clause = " AND ".join([*conditions, *where]) or "1"
+    clause = " AND ".join([*conditions, *where]) or "1 = 1"
     rows = await fetch(f"{select} WHERE {clause} ORDER BY {column} {order} LIMIT ?",
                        (*params, *window_params, limit))
     rows = list(rows)

@@ -22,7 +22,7 @@ class SqliteMarkers:
         await self.db.execute(
             "INSERT INTO markers (account_id, timeline, last_read_id, updated_at) VALUES (?,?,?,?) "
             "ON CONFLICT(account_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id, "
-            "version = version + 1, updated_at = excluded.updated_at",
+            "version = markers.version + 1, updated_at = excluded.updated_at",
             (account_id, timeline, last_read_id, time.time()),
         )
 

@@ -53,7 +53,7 @@ class SqliteFollows:
             "ROW_NUMBER() OVER (PARTITION BY f1.target_id ORDER BY f1.id DESC) AS rn "
             "FROM follows f1 JOIN follows f2 ON f2.target_id = f1.follower_id "
             f"WHERE f1.target_id IN ({marks}) AND f1.state = 'accepted' AND f2.follower_id = ? "
-            "AND f2.state = 'accepted') WHERE rn <= ? ORDER BY target_id, rn", (*target_ids, viewer_id, limit))
+            "AND f2.state = 'accepted') AS ranked WHERE rn <= ? ORDER BY target_id, rn", (*target_ids, viewer_id, limit))
         for target_id, follower_id in rows:
             found[target_id].append(follower_id)
         return found

@@ -201,11 +201,14 @@ class SqliteStatuses:
         """The replies below the status with this URI, and theirs, level by level, in two
         queries: at most `limit` of them, `depth` levels down."""
         marks = ",".join("?" for _ in visibilities)
+        # SQLite stops the recursion at the limit; PostgreSQL allows no LIMIT there, and
+        # computes only as many rows of the recursion as the query around it takes.
+        inner, outer = ("", " LIMIT ?") if self.db.dialect == "postgresql" else (" LIMIT ?", "")
         rows = await self.db.fetchall(
             "WITH RECURSIVE below(id, uri, depth) AS (SELECT NULL, ?, 0 UNION ALL "
             "SELECT s.id, s.uri, below.depth + 1 FROM below JOIN statuses s ON s.in_reply_to_uri = below.uri "
-            f"WHERE s.visibility IN ({marks}) AND below.depth < ? LIMIT ?) "
-            "SELECT s.* FROM statuses s WHERE s.id IN (SELECT id FROM below WHERE depth > 0)",
+            f"WHERE s.visibility IN ({marks}) AND below.depth < ?{inner}) "
+            f"SELECT s.* FROM statuses s WHERE s.id IN (SELECT id FROM below WHERE depth > 0{outer})",
             (uri, *visibilities, depth, limit + 1))
         return await self._hydrate_many(rows)
 

@@ -9,10 +9,12 @@ from fedi.storage.sqlite.accounts import (
     SqliteAccounts, SqliteApps, SqliteAuthCodes, SqliteTokens, SqliteUsers,
 )
 from fedi.storage.sqlite.conversations import SqliteConversations
-from fedi.storage.sqlite.db import Database, Tx
+from fedi.storage.sqlite.db import Database
 from fedi.storage.sqlite.domain_blocks import SqliteDomainBlocks
 from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
-from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSeenSignatures, SqliteSettings
+from fedi.storage.sqlite.jobs import (
+    SqliteHosts, SqliteIdempotencyKeys, SqliteJobs, SqliteRateCounts, SqliteSeenSignatures, SqliteSettings,
+)
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
@@ -49,6 +51,8 @@ REPOSITORIES: dict[str, type] = {
     "seen_signatures": SqliteSeenSignatures,
     "hosts": SqliteHosts,
     "settings": SqliteSettings,
+    "idempotency_keys": SqliteIdempotencyKeys,
+    "rate_counts": SqliteRateCounts,
     "apps": SqliteApps,
     "auth_codes": SqliteAuthCodes,
     "feeds": SqliteFeeds,
@@ -101,6 +105,27 @@ class SqliteStore:
             await db.migrate()
         return cls(db, db)
 
+    @classmethod
+    async def open_postgresql(cls, url: str, migrate: bool = True, pool_size: int = 10) -> "SqliteStore":
+        """The same repositories over PostgreSQL (fedi.storage.postgres)."""
+        from fedi.storage.postgres.db import PgDatabase
+
+        db = PgDatabase(url, max_size=pool_size)
+        await db.open()
+        try:
+            if migrate:
+                await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db, db)
+
+    @property
+    def signals(self):
+        """Messages between the processes sharing the database (PostgreSQL's LISTEN/NOTIFY:
+        listen(channel, handler), notify(channel, text)); None on SQLite."""
+        return getattr(self._db, "signals", None)
+
     @property
     def database(self) -> Database:
         return self._db
@@ -112,12 +137,12 @@ class SqliteStore:
         """Run fn with repositories bound to one transaction (group-committed)."""
         if self._db is None:  # already inside a transaction
             return await fn(self)
-        return await self._db.write(lambda tx: fn(SqliteStore(tx)))
+        return await self._db.write(lambda tx: fn(SqliteStore(tx)))  # tx: a Tx or a PgTx
 
     def on_commit(self, fn) -> None:
         """Run fn after the current transaction commits (at once outside a transaction)."""
         executor = self._executor
-        if isinstance(executor, Tx):
+        if hasattr(executor, "after_commit"):  # a transaction of either backend
             executor.after_commit(fn)
         else:
             fn()
@@ -127,4 +152,4 @@ class SqliteStore:
 
 
 def in_transaction(store: SqliteStore) -> bool:
-    return isinstance(store._executor, Tx)
+    return hasattr(store._executor, "after_commit")

@@ -98,8 +98,9 @@ class SqliteTimelines:
         if only_media:
             conditions.append("s.attachments != '[]'")
         if tag and tag_first:
-            select, column = "SELECT t.status_id FROM status_tags t CROSS JOIN statuses s ON s.id = t.status_id", \
-                "t.status_id"
+            # CROSS JOIN: SQLite reads the tag's index first (the join condition is a WHERE term).
+            select, column = "SELECT t.status_id FROM status_tags t CROSS JOIN statuses s", "t.status_id"
+            conditions.append("s.id = t.status_id")
         elif tag:
             select += " JOIN status_tags t ON t.status_id = s.id"
         if tag:

@@ -1,0 +1,246 @@
+"""PostgreSQL through asyncpg, behind the same executor interface as fedi.storage.sqlite.db.
+
+The repositories of fedi.storage.sqlite run on both backends: their SQL is written in the
+subset both databases understand, with `?` (or `?N`) placeholders. This module rewrites a
+statement once for PostgreSQL (placeholders to `$N`, SQLite's case-insensitive `LIKE` to
+`ILIKE`, `INDEXED BY` hints dropped) and keeps the result.
+
+Reads take a pooled connection for one statement. A write operation (`write(op)`) runs in
+one SERIALIZABLE transaction on one pooled connection: the repositories and services were
+written for SQLite, where one writer at a time makes every read-then-write sequence safe,
+and serializable transactions keep that true with several writers (PostgreSQL reports a
+duplicate key that a concurrent transaction made after this one looked for it as a
+serialization failure). A transaction that loses such a race, or a deadlock, is run again
+from the start. A single statement outside `atomic` runs on its own at READ COMMITTED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import time
+from importlib import resources
+from typing import Any, Awaitable, Callable
+
+from fedi.storage.errors import Conflict
+
+log = logging.getLogger(__name__)
+
+# Attempts of a write that lost a serialization race or a deadlock: with n writers on one row,
+# each round lets at least one of them commit.
+RETRIES = 40
+_TOKEN = re.compile(
+    r"'(?:[^']|'')*'"  # a string literal, left alone
+    r"|\?(\d*)"  # a placeholder
+    r"|\bIS\s+(?:NOT\s+)?(?=\?)"  # x IS [NOT] ?: SQLite's null-safe (in)equality
+    r"|\bLIKE\b"  # SQLite's LIKE ignores the case of ASCII letters
+    r"|\binstr\("
+    r"|\bjson_extract\((\w+), '\$\.(\w+)'\)"
+    r"|\bINDEXED BY\s+\w+\s*"  # a SQLite planner hint
+    r"|^\s*INSERT OR IGNORE INTO\b",
+    re.IGNORECASE)
+_RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
+_translated: dict[str, str] = {}
+
+
+def translate(sql: str) -> str:
+    """SQLite-flavoured SQL (the subset fedi writes) for PostgreSQL."""
+    done = _translated.get(sql)
+    if done is not None:
+        return done
+    counter = 0
+    ignore = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal counter, ignore
+        text = match.group(0)
+        if text.startswith("'"):
+            return text
+        if text.startswith("?"):
+            if match.group(1):  # ?N; a later bare ? is one more than the largest N so far
+                counter = max(counter, int(match.group(1)))
+                return "$" + match.group(1)
+            counter += 1
+            return f"${counter}"
+        word = text.split("(")[0].strip().upper()
+        if word.startswith("IS"):
+            return "IS DISTINCT FROM " if "NOT" in text.upper() else "IS NOT DISTINCT FROM "
+        if word == "LIKE":
+            return "ILIKE"
+        if word == "INSTR":
+            return "strpos("
+        if word == "JSON_EXTRACT":
+            return f"({match.group(2)}::jsonb ->> '{match.group(3)}')"
+        if word.startswith("INSERT"):
+            ignore = True
+            return text[: len(text) - len(text.lstrip())] + "INSERT INTO"
+        return ""  # INDEXED BY
+
+    done = _TOKEN.sub(replace, sql)
+    if ignore:  # INSERT OR IGNORE: ON CONFLICT DO NOTHING, before any RETURNING
+        returning = _RETURNING.search(done)
+        at = returning.start() if returning else len(done.rstrip().rstrip(";"))
+        done = done[:at] + " ON CONFLICT DO NOTHING" + done[at:]
+    if len(_translated) > 4096:
+        _translated.clear()
+    _translated[sql] = done
+    return done
+
+
+def _rowcount(status: str) -> int:
+    """The number of rows an INSERT/UPDATE/DELETE touched, from its command tag."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PgTx:
+    """Executes statements on one connection inside the current transaction."""
+
+    dialect = "postgresql"
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.callbacks: list[Callable[[], None]] = []
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Run fn once this transaction has committed (never if it rolls back)."""
+        self.callbacks.append(fn)
+
+    async def fetchone(self, sql: str, params=()):
+        return await self.conn.fetchrow(translate(sql), *params)
+
+    async def fetchall(self, sql: str, params=()) -> list:
+        return await self.conn.fetch(translate(sql), *params)
+
+    async def aggregate(self, sql: str, params=()):
+        return await self.conn.fetchrow(translate(sql), *params)
+
+    async def fetchkeyed(self, sql: str, params=()) -> list:
+        return await self.conn.fetch(translate(sql), *params)
+
+    async def execute(self, sql: str, params=()) -> int:
+        return _rowcount(await self.conn.execute(translate(sql), *params))
+
+    async def write_fetchall(self, sql: str, params=()) -> list:
+        return await self.conn.fetch(translate(sql), *params)
+
+    async def executemany(self, sql: str, rows) -> None:
+        rows = [tuple(r) for r in rows]
+        if rows:
+            await self.conn.executemany(translate(sql), rows)
+
+
+WriteOp = Callable[[PgTx], Awaitable[Any]]
+
+
+class PgDatabase:
+    """A pool of asyncpg connections to one PostgreSQL database."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10):
+        self.url = url
+        self.min_size, self.max_size = min_size, max_size
+        self.pool = None
+        self.signals = None  # messages between processes (fedi.storage.postgres.signals)
+        self.commits = 0  # for benchmarks and tests
+
+    async def open(self) -> None:
+        import asyncpg
+
+        from fedi.storage.postgres.signals import PgSignals
+
+        self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
+                                              command_timeout=60)
+        self.signals = PgSignals(self.url, self.pool)
+
+    async def close(self) -> None:
+        if self.signals is not None:
+            await self.signals.close()
+        if self.pool is not None:
+            pool, self.pool = self.pool, None
+            await pool.close()
+
+    # Reads -------------------------------------------------------------
+    async def fetchone(self, sql: str, params=()):
+        return await self.pool.fetchrow(translate(sql), *params)
+
+    async def fetchkeyed(self, sql: str, params=()) -> list:
+        return await self.pool.fetch(translate(sql), *params)
+
+    async def aggregate(self, sql: str, params=()):
+        return await self.pool.fetchrow(translate(sql), *params)
+
+    async def fetchall(self, sql: str, params=()) -> list:
+        return await self.pool.fetch(translate(sql), *params)
+
+    # Writes ------------------------------------------------------------
+    async def write(self, op: WriteOp, *, isolation: str = "serializable") -> Any:
+        import asyncpg
+
+        if self.pool is None:
+            raise RuntimeError("database is not open")
+        for attempt in range(RETRIES):
+            try:
+                async with self.pool.acquire() as conn:
+                    async with conn.transaction(isolation=isolation):
+                        tx = PgTx(conn)
+                        result = await op(tx)
+            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
+                if attempt == RETRIES - 1:
+                    raise
+                await asyncio.sleep(min(0.05, 0.002 * 2 ** attempt) * (0.5 + random.random()))
+                continue
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                raise Conflict(str(exc)) from None
+            self.commits += 1
+            for fn in tx.callbacks:
+                try:
+                    fn()
+                except Exception:  # noqa: BLE001 - a listener's failure never undoes a commit
+                    log.exception("after-commit callback failed")
+            return result
+        raise AssertionError("unreachable")
+
+    async def execute(self, sql: str, params=()) -> int:
+        return await self.write(lambda tx: tx.execute(sql, params), isolation="read_committed")
+
+    async def executemany(self, sql: str, rows) -> None:
+        rows = list(rows)
+        await self.write(lambda tx: tx.executemany(sql, rows), isolation="read_committed")
+
+    async def write_fetchall(self, sql: str, params=()) -> list:
+        return await self.write(lambda tx: tx.fetchall(sql, params), isolation="read_committed")
+
+    # Migrations --------------------------------------------------------
+    async def migrate(self) -> list[str]:
+        """Apply the numbered migrations newer than the newest applied. The first file is the
+        whole schema as of that SQLite migration; later ones match SQLite's, number by number."""
+        async with self.pool.acquire() as conn:
+            async with conn.transaction():
+                # One migrator at a time, whatever the number of processes starting.
+                await conn.execute("SELECT pg_advisory_xact_lock(7414390221)")
+                await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                                   "(version BIGINT PRIMARY KEY, name TEXT, applied_at DOUBLE PRECISION)")
+                newest = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                applied = []
+                for version, name, script in migration_files():
+                    if version <= newest:
+                        continue
+                    await conn.execute(script)
+                    await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                       "VALUES ($1, $2, $3)", version, name, time.time())
+                    applied.append(name)
+                return applied
+
+
+def migration_files() -> list[tuple[int, str, str]]:
+    root = resources.files("fedi.storage.postgres") / "migrations"
+    found = []
+    for entry in root.iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
