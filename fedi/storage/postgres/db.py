@@ -21,10 +21,10 @@ import logging
 import random
 import re
 import time
-from importlib import resources
 from typing import Any, Awaitable, Callable
 
 from fedi.storage.errors import Conflict
+from fedi.storage.migrations import migration_files as _migration_files
 
 log = logging.getLogger(__name__)
 
@@ -237,10 +237,4 @@ class PgDatabase:
 
 
 def migration_files() -> list[tuple[int, str, str]]:
-    root = resources.files("fedi.storage.postgres") / "migrations"
-    found = []
-    for entry in root.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return _migration_files("fedi.storage.postgres")

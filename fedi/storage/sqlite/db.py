@@ -22,13 +22,13 @@ import itertools
 import logging
 import sqlite3
 import time
-from importlib import resources
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import aiosqlite
 
 from fedi.storage.errors import Conflict
+from fedi.storage.migrations import migration_files as _migration_files
 
 log = logging.getLogger(__name__)
 
@@ -337,13 +337,7 @@ def _being_cancelled() -> bool:
 
 
 def migration_files() -> list[tuple[int, str, str]]:
-    root = resources.files("fedi.storage.sqlite") / "migrations"
-    found = []
-    for entry in root.iterdir():
-        name = entry.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
+    return _migration_files("fedi.storage.sqlite")
 
 
 def _split_sql(script: str) -> list[str]:
