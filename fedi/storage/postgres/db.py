@@ -89,6 +89,13 @@ def translate(sql: str) -> str:
     return done
 
 
+async def _keep_session(conn) -> None:
+    """A connection goes back to the pool as it is. asyncpg's default runs a reset statement
+    (advisory locks, cursors, LISTEN, settings) on every release, a round trip per read;
+    pooled connections hold none of those (LISTEN and the node's advisory lock live on a
+    connection of their own, and every transaction has ended when a connection goes back)."""
+
+
 def _rowcount(status: str) -> int:
     """The number of rows an INSERT/UPDATE/DELETE touched, from its command tag."""
     last = status.rsplit(" ", 1)[-1]
@@ -153,7 +160,7 @@ class PgDatabase:
         from fedi.storage.postgres.signals import PgSignals
 
         self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
-                                              command_timeout=60)
+                                              command_timeout=60, reset=_keep_session)
         self.signals = PgSignals(self.url, self.pool)
 
     async def close(self) -> None:
