@@ -12,9 +12,8 @@ from fedi.storage.sqlite.conversations import SqliteConversations
 from fedi.storage.sqlite.db import Database
 from fedi.storage.sqlite.domain_blocks import SqliteDomainBlocks
 from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
-from fedi.storage.sqlite.jobs import (
-    SqliteHosts, SqliteIdempotencyKeys, SqliteJobs, SqliteRateCounts, SqliteSeenSignatures, SqliteSettings,
-)
+from fedi.storage.sqlite.counters import SqliteIdempotencyKeys, SqliteRateCounts
+from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSeenSignatures, SqliteSettings
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
