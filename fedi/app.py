@@ -24,7 +24,7 @@ from fedi.federation.dereference import Dereferencer
 from fedi.federation.schemes import SchemeMemory
 from fedi.federation.inbox import INBOX_QUEUE, make_handler
 from fedi.jobs.runner import QueueSpec, Runner
-from fedi.services import instance_settings, link_verification, media, poll_lifecycle, push, scheduled
+from fedi.services import fanout, instance_settings, link_verification, media, poll_lifecycle, push, scheduled
 from fedi.services.accounts import ensure_instance_keys
 from fedi.services.inbound import intake
 from fedi.services.errors import ServiceError
@@ -195,6 +195,7 @@ def _resources(config: Config, resolver, run_workers: bool, poll_interval: float
         runner.chores.append(lambda: media.cleanup(state))
         runner.chores.append(lambda: link_verification.recheck_linked(state))
         runner.chores.append(lambda: intake.forget_expired_signatures(state))
+        runner.chores.append(lambda: fanout.purge_delivered(state))
         if hasattr(state.idempotency, "purge"):
             runner.chores.append(state.idempotency.purge)
         state.api_requests = SharedWindows(store)

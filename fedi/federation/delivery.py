@@ -8,9 +8,8 @@ sent again with draft-cavage ("double knock") and that is remembered.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 
 from fedi.activitypub.rfc9421 import sign_request_rfc9421
 from fedi.activitypub.signatures import sign_request
@@ -19,7 +18,7 @@ from fedi.federation.client import FetchError, HttpClient, RefusedAddress, parse
 from fedi.federation.schemes import CAVAGE, REFUSED_STATUSES, RFC9421, SchemeMemory
 from fedi.jobs.backoff import Permanent, Retry
 from fedi.models import Job
-from fedi.services import hosts
+from fedi.services import fanout, hosts
 from fedi.services.accounts import signing_key
 from fedi.services.errors import NotFound
 from fedi.services.state import State
@@ -27,6 +26,7 @@ from fedi.services.state import State
 log = logging.getLogger(__name__)
 
 SIGNERS = {CAVAGE: sign_request, RFC9421: sign_request_rfc9421}
+BODIES_KEPT = 32  # activities being fanned out whose bytes a worker keeps at hand
 
 
 class Deliverer:
@@ -40,6 +40,23 @@ class Deliverer:
         self._host_limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(cfg.per_host))
         self._healthy: set[str] = set()
         self._unavailable: set[str] | None = None
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()  # ref -> the activity's JSON
+
+    async def _body(self, payload: dict) -> bytes:
+        """The bytes to send: one read per activity for all its deliveries (a stored activity
+        never changes, so every worker may keep it)."""
+        ref = payload.get("ref")
+        if ref in self._bodies:
+            self._bodies.move_to_end(ref)
+            return self._bodies[ref]
+        body = await fanout.delivered_body(self.state, payload)
+        if body is None:
+            raise Permanent("the activity is no longer stored")
+        if ref is not None:
+            self._bodies[ref] = body
+            if len(self._bodies) > BODIES_KEPT:
+                self._bodies.popitem(last=False)
+        return body
 
     async def _post(self, inbox: str, body: bytes, signer_id: str, scheme: str):
         key_id, private_pem = await signing_key(self.state, signer_id)
@@ -60,7 +77,7 @@ class Deliverer:
             raise Permanent(f"{host} is blocked")
         if await self.is_unavailable(host):
             raise Permanent(f"{host} is marked unavailable")
-        body = json.dumps(job.payload["activity"]).encode()
+        body = await self._body(job.payload)
         async with self._host_limits[host]:
             try:
                 response = await self._send(host, inbox, body, signer_id)

@@ -45,25 +45,35 @@ class Runner:
         self._stopping = False
         self.chores: list[Callable[[], Awaitable[object]]] = []  # also run by housekeeping
 
-    async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600) -> None:
-        """Drop finished jobs older than `keep_for` (inbox replays are recognised that long)
-        and run the chores, every `every` seconds: in one process of those sharing the
-        database (whichever asks first once the time has come; each asks every tenth of that)."""
+    async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600,
+                           done_for: float = 300) -> None:
+        """Every `done_for` seconds, drop jobs done more than that ago which no replay check
+        needs (deliveries, so the table stays small under load); every `every` seconds, drop
+        finished jobs older than `keep_for` (inbox replays are recognised that long) and run the
+        chores. In one process of those sharing the database (whichever asks first once the
+        time has come; each asks every tenth of the shorter period)."""
         while not self._stopping:
-            try:
-                turn = await self.store.settings.take_turn("housekeeping_at", time.time(), every)
-            except Exception:  # noqa: BLE001
-                log.exception("housekeeping could not be scheduled")
-                turn = False
-            if turn:
-                await self._housekeep(keep_for)
-            await asyncio.sleep(every / 10)
+            now = time.time()
+            if await self._turn("jobs_purged_at", now, done_for):
+                await self._purge(now - keep_for, now - done_for)
+            if await self._turn("housekeeping_at", now, every):
+                await self._chores()
+            await asyncio.sleep(min(every, done_for) / 10)
 
-    async def _housekeep(self, keep_for: float) -> None:
+    async def _turn(self, key: str, now: float, every: float) -> bool:
         try:
-            await self.store.jobs.purge_finished(time.time() - keep_for)
+            return await self.store.settings.take_turn(key, now, every)
+        except Exception:  # noqa: BLE001
+            log.exception("housekeeping could not be scheduled")
+            return False
+
+    async def _purge(self, finished_before: float, done_before: float) -> None:
+        try:
+            await self.store.jobs.purge_finished(finished_before, done_unkeyed_before=done_before)
         except Exception:  # noqa: BLE001
             log.exception("purging finished jobs failed")
+
+    async def _chores(self) -> None:
         for chore in self.chores:
             try:
                 await chore()

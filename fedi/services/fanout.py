@@ -1,7 +1,8 @@
 """Who receives a local activity: remote inboxes as durable jobs, local accounts directly.
 
 Remote targets are deduplicated by shared inbox, one delivery job per
-(activity, inbox). Local recipients get an inbox item (and a notification
+(activity, inbox). The activity itself is stored once (`outbound`); its jobs name it by
+`ref`, so a post to 10,000 servers does not copy it 10,000 times. Local recipients get an inbox item (and a notification
 where one is due) in the same transaction that stores the activity, so
 nothing is half-published after a crash. An activity that is, or is about,
 a local-only post is never queued for another server (`stays_local`).
@@ -9,6 +10,7 @@ a local-only post is never queued for another server (`stays_local`).
 
 from __future__ import annotations
 
+import json
 import time
 
 from fedi.activitypub.audience import LOCAL, recipients
@@ -75,10 +77,28 @@ async def enqueue(state: State, tx, author: Account, body: dict, inboxes: list[s
         host = host_of(inbox)
         if state.domain_blocked(host) or host in unavailable:
             continue
-        items.append(({"inbox": inbox, "signer": author.id, "activity": body}, host))
+        items.append(({"inbox": inbox, "signer": author.id}, host))
     if items:
-        await tx.jobs.enqueue_many(DELIVER_QUEUE, items)
+        ref = new_id()
+        await tx.outbound.put(ref, json.dumps(body))
+        for payload, _ in items:
+            payload["ref"] = ref
+        await tx.jobs.enqueue_many(DELIVER_QUEUE, items, ref=ref)
     return len(items)
+
+
+async def delivered_body(state: State, payload: dict) -> bytes | None:
+    """The JSON a delivery job sends: its stored activity (None once that is gone), or the
+    copy that jobs queued before activities were stored once still carry."""
+    if "ref" not in payload:
+        return json.dumps(payload["activity"]).encode()
+    body = await state.store.outbound.get(payload["ref"])
+    return None if body is None else body.encode()
+
+
+async def purge_delivered(state: State, keep_for: float = 600) -> int:
+    """Drop stored activities that no pending delivery needs any more (housekeeping)."""
+    return await state.store.outbound.purge(time.time() - keep_for)
 
 
 async def deliver_locally(tx, body: dict, local_ids: list[str], *, exclude: str | None = None) -> None:

@@ -23,11 +23,11 @@ async def _post(inst, token: str, text: str, **options) -> dict:
 async def _deliveries(inst) -> list[dict]:
     """Every delivery job the instance ever queued: {"inbox", "type", "object"}."""
     rows = await inst.state.store.database.fetchall(
-        "SELECT payload FROM jobs WHERE queue = 'deliver' ORDER BY id")
+        "SELECT jobs.payload, outbound_activities.body FROM jobs "
+        "JOIN outbound_activities ON outbound_activities.id = jobs.ref WHERE queue = 'deliver' ORDER BY jobs.id")
     out = []
     for row in rows:
-        payload = json.loads(row[0])
-        activity = payload["activity"]
+        payload, activity = json.loads(row[0]), json.loads(row[1])
         out.append({"inbox": payload["inbox"], "type": activity["type"], "body": json.dumps(activity)})
     return out
 

@@ -320,3 +320,28 @@ async def test_clean_stop_hands_interrupted_jobs_back(tmp_path):
     jobs = await store.jobs.claim("q", 10, 1.0)
     assert len(jobs) == 1 and jobs[0].attempts == 1
     await store.close()
+
+
+async def test_housekeeping_drops_done_jobs_promptly_but_keeps_replay_keys_and_failures(store):
+    async def handler(job):
+        if job.payload.get("fail"):
+            raise Permanent("no")
+
+    await store.jobs.enqueue("q", {"n": 1})
+    await store.jobs.enqueue("q", {"n": 2}, dedup_key="https://peer.test/activities/2")
+    await store.jobs.enqueue("q", {"fail": True})
+    runner = runner_for(store, handler)
+    await runner.run_until_idle(timeout=5)
+    assert await store.jobs.counts() == {"q": {"done": 2, "failed": 1}}
+
+    task = asyncio.create_task(runner.housekeeping(done_for=0.2))
+    try:
+        deadline = time.monotonic() + 5
+        while await store.jobs.counts() != {"q": {"done": 1, "failed": 1}}:
+            assert time.monotonic() < deadline, await store.jobs.counts()
+            await asyncio.sleep(0.05)
+    finally:
+        runner._stopping = True
+        task.cancel()
+    [kept] = await store.database.fetchall("SELECT dedup_key FROM jobs WHERE state = 'done'")
+    assert kept[0] == "https://peer.test/activities/2"

@@ -24,7 +24,7 @@ from fedi.storage.interfaces.personal import (  # noqa: F401 - re-exported
     Markers, Bookmarks, Mutes, Lists, Filters, Conversations, PushSubscriptions,
 )
 from fedi.storage.interfaces.operations import (  # noqa: F401 - re-exported
-    Jobs, Hosts, SeenSignatures, Settings, IdempotencyKeys, RateCounts, Reports, ConversationMutes, Moderation,
+    Jobs, OutboundActivities, Hosts, SeenSignatures, Settings, IdempotencyKeys, RateCounts, Reports, ConversationMutes, Moderation,
 )
 
 
@@ -44,6 +44,7 @@ class Store(Protocol):
     activities: Activities
     inbox: Inbox
     jobs: Jobs
+    outbound: OutboundActivities
     seen_signatures: SeenSignatures
     hosts: Hosts
     settings: Settings

@@ -48,12 +48,13 @@ class SqliteJobs:
             "UPDATE jobs SET next_attempt_at = ? WHERE id = ? AND state = 'pending'", (at, job_id)
         )
 
-    async def enqueue_many(self, queue: str, items: list[tuple[dict, str | None]]) -> None:
-        """items: (payload, host) pairs."""
+    async def enqueue_many(self, queue: str, items: list[tuple[dict, str | None]], *,
+                           ref: str | None = None) -> None:
+        """items: (payload, host) pairs; `ref`: the stored outbound activity they all deliver."""
         now = time.time()
         await self.db.executemany(
-            "INSERT INTO jobs (id, queue, host, payload, next_attempt_at, created_at) VALUES (?,?,?,?,?,?)",
-            [(new_id(), queue, host, json.dumps(payload), now, now) for payload, host in items],
+            "INSERT INTO jobs (id, queue, host, payload, ref, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?)",
+            [(new_id(), queue, host, json.dumps(payload), ref, now, now) for payload, host in items],
         )
 
     async def claim(self, queue: str, limit: int, lease: float) -> list[Job]:
@@ -161,10 +162,39 @@ class SqliteJobs:
         )
         return row[0]
 
-    async def purge_finished(self, older_than: float) -> int:
-        return await self.db.execute(
+    async def purge_finished(self, older_than: float, *, done_unkeyed_before: float | None = None) -> int:
+        """Drop jobs finished before `older_than`; with `done_unkeyed_before`, also the jobs done
+        before that time which no replay check needs (no dedup key)."""
+        purged = await self.db.execute(
             "DELETE FROM jobs WHERE state != 'pending' AND finished_at < ?", (older_than,)
         )
+        if done_unkeyed_before is not None:
+            purged += await self.db.execute(
+                "DELETE FROM jobs WHERE state = 'done' AND dedup_key IS NULL AND finished_at < ?",
+                (done_unkeyed_before,))
+        return purged
+
+
+class SqliteOutboundActivities:
+    """Activities being delivered, stored once for all their delivery jobs."""
+
+    def __init__(self, db):
+        self.db = db
+
+    async def put(self, ref: str, body: str) -> None:
+        await self.db.execute("INSERT INTO outbound_activities (id, body, created_at) VALUES (?,?,?)",
+                              (ref, body, time.time()))
+
+    async def get(self, ref: str) -> str | None:
+        row = await self.db.fetchone("SELECT body FROM outbound_activities WHERE id = ?", (ref,))
+        return row[0] if row else None
+
+    async def purge(self, before: float) -> int:
+        """Drop bodies stored before `before` that no pending job delivers any more."""
+        return await self.db.execute(
+            "DELETE FROM outbound_activities WHERE created_at < ? AND NOT EXISTS ("
+            "SELECT 1 FROM jobs WHERE jobs.ref = outbound_activities.id AND jobs.state = 'pending')",
+            (before,))
 
 
 class SqliteSeenSignatures:

@@ -13,7 +13,9 @@ from fedi.storage.sqlite.db import Database
 from fedi.storage.sqlite.domain_blocks import SqliteDomainBlocks
 from fedi.storage.sqlite.discovery import SqliteEndorsements, SqliteSuggestions
 from fedi.storage.sqlite.counters import SqliteIdempotencyKeys, SqliteRateCounts
-from fedi.storage.sqlite.jobs import SqliteHosts, SqliteJobs, SqliteSeenSignatures, SqliteSettings
+from fedi.storage.sqlite.jobs import (
+    SqliteHosts, SqliteJobs, SqliteOutboundActivities, SqliteSeenSignatures, SqliteSettings,
+)
 from fedi.storage.sqlite.filters import SqliteFilters
 from fedi.storage.sqlite.media import SqliteMedia
 from fedi.storage.sqlite.moderation import SqliteModeration
@@ -47,6 +49,7 @@ REPOSITORIES: dict[str, type] = {
     "activities": SqliteActivities,
     "inbox": SqliteInbox,
     "jobs": SqliteJobs,
+    "outbound": SqliteOutboundActivities,
     "seen_signatures": SqliteSeenSignatures,
     "hosts": SqliteHosts,
     "settings": SqliteSettings,
