@@ -148,6 +148,20 @@ def _waker(state: State, runner: Runner | None):
     return wake
 
 
+def _install_node(node: int | None) -> None:
+    """Make ids with this process's node number; with none held (the database connection that
+    holds it was lost), with random low bits until it is held again."""
+    ids.install(ids.IdGenerator(node=node))
+
+
+async def _catch_up(state: State, runner: Runner | None) -> None:
+    """After the connection that hears other processes was lost: settings and domain lists
+    may have changed, and jobs may have been queued, meanwhile."""
+    await instance_settings.load(state)
+    if runner is not None:
+        runner.wake()
+
+
 def _resources(config: Config, resolver, run_workers: bool, poll_interval: float):
     """The process's state, HTTP client and job runner, for the lifetime of an app."""
 
@@ -157,11 +171,10 @@ def _resources(config: Config, resolver, run_workers: bool, poll_interval: float
         if store.signals is not None:  # several processes may share this database
             state.events = RelayedEvents(store.signals)
             await state.events.start()
-            node = await store.signals.claim_node(ids.MAX_NODES)
-            if node is None:
+            if await store.signals.claim_node(ids.MAX_NODES, _install_node) is None:
                 log.warning("all %d id node numbers are taken: ids rely on chance to differ", ids.MAX_NODES)
             else:
-                ids.install(ids.IdGenerator(node=node))
+                _install_node(store.signals.node)
         await ensure_instance_keys(state)
         await instance_settings.load(state)
         await push.ensure_vapid_key(state)
@@ -209,6 +222,8 @@ def _resources(config: Config, resolver, run_workers: bool, poll_interval: float
                      asyncio.ensure_future(state.api_requests.run())]
         if run_workers and isinstance(state.events, RelayedEvents):
             followers.append(asyncio.ensure_future(wake_runner_on_jobs(state.events, runner.wake)))
+        if store.signals is not None:  # what other processes announced while this one was cut off
+            store.signals.on_reconnect(lambda: _catch_up(state, runner if run_workers else None))
         try:
             yield
         finally:

@@ -6,9 +6,6 @@ deliveries that worker had in flight."""
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -20,6 +17,7 @@ from aiohttp.test_utils import unused_port
 
 from fedi.storage.interfaces import open_store
 from tests import pg
+from tests.federation.processes import Process, fedi_cli, wait_up, write_config
 from tests.harness import needs_postgresql
 from tests.unit.test_storage import follow, remote_account
 
@@ -27,13 +25,6 @@ pytestmark = [needs_postgresql, pytest.mark.skipif(sys.platform == "win32", reas
 
 HOSTS = 40
 WORKER_DELIVERIES = 2  # [delivery] workers: deliveries each worker process has in flight at most
-
-
-def _fedi(config, *args, stdin=None) -> str:
-    result = subprocess.run([sys.executable, "-m", "fedi", "--config", str(config), *args],
-                            capture_output=True, text=True, input=stdin, timeout=60)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
 
 
 class Receivers:
@@ -67,60 +58,15 @@ class Receivers:
             await runner.cleanup()
 
 
-class Process:
-    def __init__(self, tmp_path, config, *args):
-        self.args = args
-        self.config = config
-        self.log = open(tmp_path / f"proc-{'-'.join(args)}-{unused_port()}.log", "w")
-        self.proc = subprocess.Popen([sys.executable, "-m", "fedi", "--config", str(config), *args],
-                                     stdout=self.log, stderr=subprocess.STDOUT,
-                                     env={**os.environ, "FEDI_LOG": "WARNING"})
-
-    def kill9(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        self.log.close()
-
-
-async def _up(session, url: str):
-    for _ in range(300):
-        try:
-            async with session.get(url) as r:
-                if r.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{url} did not answer")
-
-
-def _config(tmp_path, name: str, base: str, port: int, url: str):
-    path = tmp_path / f"{name}.toml"
-    path.write_text(f'[instance]\nbase_url = "{base}"\nkind = "personal"\n'
-                    f'[server]\nhost = "127.0.0.1"\nport = {port}\n'
-                    f'[database]\nurl = "{url}"\npool_size = 4\n'
-                    f'[federation]\nallow_private_addresses = true\n'
-                    f'[delivery]\nworkers = {WORKER_DELIVERIES}\ntimeout = 5.0\n', encoding="utf-8")
-    return path
-
-
 async def test_two_web_and_two_worker_processes_share_one_database(tmp_path):
     url = await pg.fresh_database()
     port_a, port_b = unused_port(), unused_port()
     base = f"http://localhost:{port_a}"  # web B answers for the same instance on another port
-    config_a = _config(tmp_path, "web-a", base, port_a, url)
-    config_b = _config(tmp_path, "web-b", base, port_b, url)
-    _fedi(config_a, "migrate")
-    _fedi(config_a, "account", "create", "alice", "--email", "alice@example.com", "--password", "password123")
-    token = _fedi(config_a, "token", "create", "alice")
+    config_a = write_config(tmp_path, "web-a", base, port_a, url, delivery_workers=WORKER_DELIVERIES)
+    config_b = write_config(tmp_path, "web-b", base, port_b, url, delivery_workers=WORKER_DELIVERIES)
+    fedi_cli(config_a, "migrate")
+    fedi_cli(config_a, "account", "create", "alice", "--email", "alice@example.com", "--password", "password123")
+    token = fedi_cli(config_a, "token", "create", "alice")
 
     receivers = Receivers()
     await receivers.start()
@@ -142,10 +88,10 @@ async def test_two_web_and_two_worker_processes_share_one_database(tmp_path):
                for _ in range(2)]
     try:
         async with aiohttp.ClientSession() as s:
-            await _up(s, f"http://127.0.0.1:{port_a}/.well-known/nodeinfo")
-            await _up(s, f"http://127.0.0.1:{port_b}/.well-known/nodeinfo")
+            await wait_up(s, f"http://127.0.0.1:{port_a}/.well-known/nodeinfo")
+            await wait_up(s, f"http://127.0.0.1:{port_b}/.well-known/nodeinfo")
             for w in workers:
-                await _up(s, f"http://127.0.0.1:{w.args[-1]}/health")
+                await wait_up(s, f"http://127.0.0.1:{w.args[-1]}/health")
             headers = {"Authorization": f"Bearer {token}"}
 
             # A stream on web B hears a post made through web A, within a second.

@@ -153,6 +153,56 @@ async def test_each_process_holds_its_own_id_node_number_while_it_lives():
 
 
 @needs_postgresql
+async def test_a_process_cut_off_from_the_database_gives_up_its_node_number_and_catches_up(monkeypatch):
+    """When the connection holding the node number drops, the number stops being used at
+    once; after reconnecting the process holds one again (its own if still free, another if
+    a new process took it meanwhile) and looks again at what it may have missed."""
+    from fedi.storage.postgres import signals as signals_module
+
+    monkeypatch.setattr(signals_module, "RECONNECT_AFTER", 0.05)
+    url = await pg.fresh_database()
+    stores = []
+    try:
+        first = await open_store(url)
+        stores.append(first)
+        changes, caught_up = [], asyncio.Event()
+        node = await first.signals.claim_node(4, changes.append)
+        first.signals.on_reconnect(lambda: asyncio.sleep(0, caught_up.set()))
+        heard = asyncio.Queue()
+        await first.signals.listen("news", heard.put_nowait)
+
+        async def cut_off():
+            pid = first.signals._conn.get_server_pid()
+            async with first.database.pool.acquire() as conn:
+                assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+
+        await cut_off()
+        await asyncio.wait_for(caught_up.wait(), 5)
+        assert changes == [None, node] and first.signals.node == node
+        await first.signals.notify("news", "still listening")
+        assert await asyncio.wait_for(heard.get(), 5) == "still listening"
+
+        # Cut off again; a new process starts meanwhile and takes the free number first
+        caught_up.clear()
+        pid = first.signals._conn.get_server_pid()
+        first.signals._closing = True  # hold back the reconnection until the newcomer has a number
+        async with first.database.pool.acquire() as conn:
+            await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
+        await asyncio.sleep(0.2)
+        newcomer = await open_store(url)
+        stores.append(newcomer)
+        assert await newcomer.signals.claim_node(4) == node
+        first.signals._closing = False
+        await first.signals._relisten(node)
+        assert caught_up.is_set()
+        assert first.signals.node not in (None, node) and changes[-1] == first.signals.node
+    finally:
+        for s in stores:
+            await s.close()
+        await pg.drop_database(url)
+
+
+@needs_postgresql
 async def test_an_idempotency_key_makes_one_post_whichever_process_a_retry_reaches():
     from fedi.services.memory import StoredIdempotency
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from typing import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,14 @@ class PgSignals:
         self._conn = None
         self._closing = False
         self.node: int | None = None
+        self._nodes = 0  # how many node numbers there are (claim_node's argument)
+        self._node_changed: Callable[[int | None], None] | None = None
+        self._reconnected: list[Callable[[], Awaitable[object]]] = []
+
+    def on_reconnect(self, callback: Callable[[], Awaitable[object]]) -> None:
+        """Run `callback` each time listening starts again after the connection was lost
+        (messages sent meanwhile are lost: look again at what they would have said)."""
+        self._reconnected.append(callback)
 
     async def listen(self, channel: str, handler: Callable[[str], None]) -> None:
         """Call handler(payload) for every message on the channel from now on."""
@@ -38,16 +46,28 @@ class PgSignals:
             conn = await self._connection()
             await conn.add_listener(channel, self._dispatch)
 
-    async def claim_node(self, nodes: int) -> int | None:
+    async def claim_node(self, nodes: int, changed: Callable[[int | None], None] | None = None) -> int | None:
         """A number below `nodes` that no other live process holds, for as long as this
         process is connected (a session advisory lock on the listening connection: a
-        process that dies lets go of it). None when all are taken."""
-        conn = await self._connection()
-        for node in range(nodes):
+        process that dies lets go of it). None when all are taken.
+
+        The lock goes with the connection. `changed(None)` is called as soon as the
+        connection is lost (another process may take the number from then on), and
+        `changed(number)` once a number is held again after reconnecting."""
+        self._nodes, self._node_changed = nodes, changed
+        return await self._claim(await self._connection(), prefer=None)
+
+    async def _claim(self, conn, prefer: int | None) -> int | None:
+        order = list(range(self._nodes))
+        if prefer is not None:
+            order.remove(prefer)
+            order.insert(0, prefer)
+        self.node = None
+        for node in order:
             if await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", NODE_LOCKS, node):
                 self.node = node
-                return node
-        return None
+                break
+        return self.node
 
     async def notify(self, channel: str, payload: str) -> None:
         if len(payload.encode()) > MAX_PAYLOAD:
@@ -70,22 +90,38 @@ class PgSignals:
         return self._conn
 
     def _lost(self, _conn) -> None:
-        """The listening connection ended: listen again on a new one (what was sent meanwhile
-        is lost, which the messages' meaning allows)."""
-        if not self._closing:
-            asyncio.get_running_loop().create_task(self._relisten())
+        """The listening connection ended: the node number is no longer ours; listen again on
+        a new connection (what was sent meanwhile is lost, which the messages' meaning allows:
+        the `on_reconnect` callbacks look again)."""
+        if self._closing:
+            return
+        held = self.node
+        if self._node_changed is not None and held is not None:
+            self._node_changed(None)
+        asyncio.get_running_loop().create_task(self._relisten(held))
 
-    async def _relisten(self) -> None:
+    async def _relisten(self, held: int | None) -> None:
         while not self._closing:
             await asyncio.sleep(RECONNECT_AFTER)
             try:
                 conn = await self._connection()
                 for channel in self.handlers:
                     await conn.add_listener(channel, self._dispatch)
-                log.info("listening to the database's messages again")
-                return
+                if self._nodes:
+                    node = await self._claim(conn, prefer=held)
+                    if self._node_changed is not None and node is not None:
+                        self._node_changed(node)
+                break
             except Exception:  # noqa: BLE001 - the database may be down a while
                 log.warning("cannot listen to the database's messages yet", exc_info=True)
+        else:
+            return
+        log.info("listening to the database's messages again")
+        for callback in self._reconnected:
+            try:
+                await callback()
+            except Exception:  # noqa: BLE001
+                log.exception("catching up after reconnecting failed")
 
     async def close(self) -> None:
         self._closing = True
