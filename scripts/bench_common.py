@@ -3,6 +3,11 @@
 The benchmarks are scripts, not tests: they start real fedi instances on
 127.0.0.1, drive them, and print their figures next to a baseline measured in
 the same run, so that the ratios stay comparable between machines.
+
+Here: the machine's summary and load, process CPU time, free ports, instances
+and their config, bulk inserts, keys, waiting, medians, tables and log counts.
+Scratch PostgreSQL databases, worker processes and the per-run plumbing built on
+them (fresh_run) are in bench_backends.
 """
 
 from __future__ import annotations
@@ -64,6 +69,16 @@ def load_average() -> str:
         return "?"
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process of this machine (NaN if it cannot be read)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def sqlite_round_trip_us(samples: int = 400) -> float:
     """Median cost of one aiosqlite call (a round trip to its thread), in microseconds.
 
@@ -86,9 +101,19 @@ async def sqlite_round_trip_us(samples: int = 400) -> float:
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct TCP ports on 127.0.0.1 that nothing listens on right now."""
+    socks = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for sock in socks:
+            sock.bind((LOOPBACK, 0))
+        return [sock.getsockname()[1] for sock in socks]
+    finally:
+        for sock in socks:
+            sock.close()
 
 
 # --------------------------------------------------------------------------- instances
@@ -121,51 +146,24 @@ class Instance:
         return self.app[RUNNER]
 
 
-async def postgresql_copy(sqlite_path: str, server_url: str, name: str) -> str:
-    """A new PostgreSQL database `name` on the server of `server_url` (dropped first if a
-    previous run left it), holding a copy of the SQLite database; returns its URL."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import asyncpg
-
-    from fedi.storage.copy import copy_sqlite_to_postgresql
-
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    url = urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    await copy_sqlite_to_postgresql(sqlite_path, url, progress=lambda line: None)
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
-    return url
+def is_postgresql(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
 
 
-async def drop_postgresql(server_url: str, name: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(server_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+def config_data(base_url: str, target: str, **sections) -> dict:
+    """The configuration of a benchmark instance, as the sections of a config file."""
+    return {
+        "instance": {"base_url": base_url, "name": "bench"},
+        "database": {"url": target} if is_postgresql(target) else {"path": target},
+        **sections,
+        "federation": {"allow_private_addresses": True, **sections.get("federation", {})},
+    }
 
 
 def make_config(base_url: str, db_path: str, **sections):
     from fedi.config import from_dict
 
-    data = {
-        "instance": {"base_url": base_url, "name": "bench"},
-        "database": {"url": db_path} if db_path.startswith("postgresql://") else {"path": db_path},
-        "federation": {"allow_private_addresses": True, **sections.pop("federation", {})},
-        **sections,
-    }
-    return from_dict(data)
+    return from_dict(config_data(base_url, db_path, **sections))
 
 
 async def start_instance(config, port: int, *, resolver=None, run_workers: bool = True) -> Instance:

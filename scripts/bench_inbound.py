@@ -1,13 +1,25 @@
 """Inbound flood: signed Create(Note) activities POSTed to the shared inbox.
 
 One fedi instance runs in this process (create_app + AppRunner/TCPSite on
-127.0.0.1, job workers on). About 1,000 remote actors are inserted directly
-into its store with their public keys, so no key is fetched during the run.
-A second process (the load generator) POSTs N pre-signed activities to
-/inbox at a fixed concurrency over keep-alive connections; running it in its
+127.0.0.1), on a SQLite file, or with --database-url on a scratch PostgreSQL
+database created on that server for each flood and dropped after it (the given
+database itself is not touched). About 1,000 remote actors are inserted
+directly into its store with their public keys, so no key is fetched during
+the run. A second process (the load generator) POSTs N pre-signed activities
+to /inbox at a fixed concurrency over keep-alive connections; running it in its
 own process keeps the client's CPU out of the server's event loop.
 
-Figures, per repetition:
+Where the inbox jobs run:
+  by default     in this process (the instance's job workers are on)
+  --worker-processes 1,2
+                 (PostgreSQL) this process only accepts the POSTs (its instance
+                 runs no jobs) and watches the jobs table; the inbox jobs run in N
+                 `python -m fedi serve --role worker` processes started for each
+                 flood on the scratch database (a config file written for them)
+                 and stopped after it. Every count listed floods in turn in each
+                 repetition.
+
+Figures, per flood:
   accepted/s   202 responses per second (a 202 is sent only once the activity
                is committed to the durable inbox queue)
   processed/s  activities per second until every inbox job has finished, i.e.
@@ -15,11 +27,24 @@ Figures, per repetition:
                without storing are counted and reported as LOST)
   baseline/s   the primitive pipeline per note, sequential on one core: digest
                check + RSA verify (key object cached) + json.loads + nh3.clean
-               + one aiosqlite INSERT and COMMIT
-  commits      SQLite commits made by the instance during the flood
-  round trip   median cost of one aiosqlite call on this machine right now
+               + one INSERT and COMMIT: aiosqlite with fedi's settings, or on
+               PostgreSQL one asyncpg INSERT in its own transaction (a scratch
+               database of its own); measured once per repetition. For
+               reference, the same on SQLite with synchronous=FULL (SQLite
+               runs), or with fedi's settings (PostgreSQL runs)
+  commits      commits made by this process during the flood (with worker
+               processes, the intake's only)
+  CPU          this process's (all threads), plus the worker processes'; with a
+               PostgreSQL server on this machine, its processes' for the
+               scratch database are printed too
+  round trip   median cost of one aiosqlite call, or of a PostgreSQL SELECT 1,
+               on this machine right now
+With several worker-process counts, processed/s of each is also compared with
+the first count's, paired by repetition.
 
 Run:  python scripts/bench_inbound.py [--notes 5000] [--actors 1000] [--repeat 3]
+      python scripts/bench_inbound.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
+      python scripts/bench_inbound.py --database-url URL --worker-processes 1,2
 """
 
 from __future__ import annotations
@@ -28,21 +53,23 @@ import argparse
 import asyncio
 import cProfile
 import json
-import multiprocessing as mp
+import math
 import os
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_backends as bb
 import bench_common as bc
+import bench_load as bl
 
 TARGET_RATIO = 0.7
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 INBOX_HOST = "inbox.test"
+DATABASE = "fedi_bench_inbound"  # the scratch databases' names on a PostgreSQL server
 FILLER = (
     "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut "
     "labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco "
@@ -128,61 +155,45 @@ def remote_accounts(n_actors: int, keys: list[tuple[str, str]]):
         )
 
 
-# --------------------------------------------------------------------------- load generator (child process)
-
-
-def client_main(conn, port: int, requests: list[tuple[dict, bytes]], concurrency: int) -> None:
-    asyncio.run(_client(conn, port, requests, concurrency))
-
-
-async def _client(conn, port, requests, concurrency):
-
-    loop = asyncio.get_running_loop()
-    url = f"http://{bc.LOOPBACK}:{port}/inbox"
-    conn.send(("ready",))
-    while True:
-        msg = await loop.run_in_executor(None, conn.recv)
-        if msg[0] == "quit":
-            return
-        start, end, statuses = await _flood(url, requests, concurrency)
-        conn.send(("done", start, end, dict(statuses)))
-
-
-async def _flood(url: str, requests: list[tuple[dict, bytes]], concurrency: int):
-    """POST every request once, `concurrency` at a time, over keep-alive connections."""
-    import aiohttp
-
-    statuses: Counter = Counter()
-    it = iter(range(len(requests)))
-
-    async def worker(session: aiohttp.ClientSession) -> None:
-        for i in it:
-            headers, body = requests[i]
-            try:
-                async with session.post(url, data=body, headers=headers) as resp:
-                    await resp.read()
-                    statuses[resp.status] += 1
-            except aiohttp.ClientError as exc:
-                statuses[type(exc).__name__] += 1
-
-    connector = aiohttp.TCPConnector(limit=concurrency)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        start = time.monotonic()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
-        end = time.monotonic()
-    return start, end, statuses
-
-
 # --------------------------------------------------------------------------- primitive baseline
 
 
-async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors: int, db_path: str,
-                             port: int, synchronous: str = "NORMAL") -> float:
-    """Notes/s for digest + RSA verify (cached key) + json.loads + nh3.clean + INSERT/COMMIT.
+async def note_table(target: str, synchronous: str = "NORMAL"):
+    """(insert(uri, content), clear(), close()) for a new notes table: in a SQLite file with
+    fedi's settings (WAL, synchronous=NORMAL unless told otherwise) or in a PostgreSQL database.
+    insert() is one INSERT and one COMMIT."""
+    if bc.is_postgresql(target):
+        import asyncpg
 
-    The database uses fedi's own settings (WAL, synchronous=NORMAL) unless told otherwise.
-    """
+        pg = await asyncpg.connect(target)
+        await pg.execute("CREATE TABLE notes (id BIGSERIAL PRIMARY KEY, uri TEXT UNIQUE, content TEXT)")
+
+        async def pg_insert(uri: str, content: str) -> None:
+            await pg.execute("INSERT INTO notes (uri, content) VALUES ($1, $2)", uri, content)
+
+        return pg_insert, lambda: pg.execute("DELETE FROM notes"), pg.close
     import aiosqlite
+
+    conn = await aiosqlite.connect(target)
+    await conn.execute("PRAGMA journal_mode=WAL")
+    await conn.execute(f"PRAGMA synchronous={synchronous}")
+    await conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, uri TEXT UNIQUE, content TEXT)")
+    await conn.commit()
+
+    async def insert(uri: str, content: str) -> None:
+        await conn.execute("INSERT INTO notes (uri, content) VALUES (?, ?)", (uri, content))
+        await conn.commit()
+
+    async def clear() -> None:
+        await conn.execute("DELETE FROM notes")
+        await conn.commit()
+
+    return insert, clear, conn.close
+
+
+async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors: int, target: str,
+                             port: int, synchronous: str = "NORMAL") -> float:
+    """Notes/s for digest + RSA verify (cached key) + json.loads + nh3.clean + INSERT/COMMIT."""
     import nh3
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding
@@ -191,11 +202,7 @@ async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors:
 
     public = {pub: serialization.load_pem_public_key(pub.encode()) for _, pub in keys}
     key_for = {actor_uri(i) + "#main-key": public[keys[i % len(keys)][1]] for i in range(n_actors)}
-    conn = await aiosqlite.connect(db_path)
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute(f"PRAGMA synchronous={synchronous}")
-    await conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, uri TEXT UNIQUE, content TEXT)")
-    await conn.commit()
+    insert, clear, close = await note_table(target, synchronous)
     host = f"{INBOX_HOST}:{port}"
     pss, sha = padding.PKCS1v15(), hashes.SHA256()
 
@@ -208,140 +215,88 @@ async def primitive_baseline(requests: list[tuple[dict, bytes]], keys, n_actors:
         ).encode()
         key_for[sig.key_id].verify(sig.signature, signing_string, pss, sha)
         doc = json.loads(body)
-        content = nh3.clean(doc["object"]["content"])
-        await conn.execute("INSERT INTO notes (uri, content) VALUES (?, ?)", (doc["object"]["id"], content))
-        await conn.commit()
+        await insert(doc["object"]["id"], nh3.clean(doc["object"]["content"]))
 
-    for headers, body in requests[:100]:  # warm-up, not timed
-        await one(headers, body)
-    await conn.execute("DELETE FROM notes")
-    await conn.commit()
-    # Timed in chunks; the median chunk rate is robust against a stray pause.
-    rates, chunk = [], max(1, len(requests) // 5)
-    for i in range(0, len(requests), chunk):
-        part = requests[i:i + chunk]
-        start = time.perf_counter()
-        for headers, body in part:
+    try:
+        for headers, body in requests[:100]:  # warm-up, not timed
             await one(headers, body)
-        rates.append(len(part) / (time.perf_counter() - start))
-    await conn.close()
+        await clear()
+        # Timed in chunks; the median chunk rate is robust against a stray pause.
+        rates, chunk = [], max(1, len(requests) // 5)
+        for i in range(0, len(requests), chunk):
+            part = requests[i:i + chunk]
+            start = time.perf_counter()
+            for headers, body in part:
+                await one(headers, body)
+            rates.append(len(part) / (time.perf_counter() - start))
+    finally:
+        await close()
     return bc.median(rates)
 
 
-# --------------------------------------------------------------------------- profile
-
-# Where the event loop's time goes, by stage: (label, what to look for in a function's file
-# and name). The first match wins; the stages are exclusive (own time, not cumulative).
-STAGES = [
-    ("SQLite statements (execute, fetch, commit)", ("sqlite3.", "{method 'execute'", "{method 'fetch",
-                                                    "{method 'commit'", "executemany")),
-    ("RSA verify and digests", ("cryptography", "hashlib", "_hashlib", "verify")),
-    ("HTML sanitizing (nh3) and linkifying", ("nh3", "Cleaner", "bleach", "html5lib")),
-    ("JSON", ("json", "orjson", "safejson")),
-    ("rows to records", ("storage/sqlite/rows.py",)),
-    ("fedi storage layer (SQL building, repositories)", ("fedi/storage",)),
-    ("fedi federation face (intake, signatures, keys)", ("fedi/federation", "fedi/edge")),
-    ("fedi services (inbox job: notes, fan-out, queues)", ("fedi/services",)),
-    ("fedi ActivityPub helpers (parsing, addresses)", ("fedi/activitypub", "fedi/urls.py", "fedi/jobs")),
-    ("URL parsing (urllib)", ("urllib/parse",)),
-    ("regular expressions", ("re.Pattern", "/re/", "sre_")),
-    ("the socket (sending responses)", ("_socket.socket",)),
-    ("aiohttp (HTTP parsing, routing, responses)", ("aiohttp", "multidict", "yarl")),
-    ("asyncio event loop and selectors", ("asyncio", "selectors", "{method 'poll'", "select.epoll")),
-]
+async def baselines(args, requests, keys, port: int) -> tuple[float, float, str]:
+    """(baseline/s, reference/s, what the reference is): the pipeline on the run's backend, and
+    for reference on SQLite with synchronous=FULL (SQLite runs) or with fedi's NORMAL (PostgreSQL)."""
+    part = requests[: args.baseline_notes]
+    with tempfile.TemporaryDirectory(prefix="fedi-bench-inbound-base-") as tmp:
+        sqlite = os.path.join(tmp, "baseline.sqlite3")
+        if not args.database_url:
+            base = await primitive_baseline(part, keys, args.actors, sqlite, port)
+            full = await primitive_baseline(part[: len(part) // 2], keys, args.actors,
+                                            os.path.join(tmp, "full.sqlite3"), port, "FULL")
+            return base, full, "SQLite with synchronous=FULL instead of fedi's NORMAL"
+        async with bb.scratch_database(args.database_url, f"{DATABASE}_baseline", tmp) as url:
+            base = await primitive_baseline(part, keys, args.actors, url, port)
+        sqlite_rate = await primitive_baseline(part[: len(part) // 2], keys, args.actors, sqlite, port)
+        return base, sqlite_rate, "SQLite (aiosqlite, fedi's settings) instead of PostgreSQL"
 
 
-def print_profile(profiler, notes: int, top: int = 25) -> None:
-    """The flood's own time by stage, then the functions that took most of it."""
-    import pstats
-
-    stats = pstats.Stats(profiler)
-    total = sum(row[2] for row in stats.stats.values())
-    by_stage: Counter = Counter()
-    other: Counter = Counter()
-    for (path, _line, name), row in stats.stats.items():
-        where = f"{path}:{name}"
-        label = next((label for label, keys in STAGES if any(k in where for k in keys)), "other Python")
-        by_stage[label] += row[2]
-        if label == "other Python":
-            other[where] += row[2]
-    print(f"\nprofile of one flood (own time of each function, under cProfile; {total:.2f} s in all, "
-          f"{total / notes * 1e3:.3f} ms per note):")
-    for label, seconds in by_stage.most_common():
-        print(f"  {seconds / total * 100:5.1f}%  {seconds / notes * 1e6:6.0f} us/note  {label}")
-    print("  the largest items of 'other Python': " + "; ".join(
-        f"{where.rsplit('/', 1)[-1]} {seconds / notes * 1e6:.0f} us" for where, seconds in other.most_common(8)))
-    stats.sort_stats("tottime").print_stats(top)
+# --------------------------------------------------------------------------- one flood
 
 
-# --------------------------------------------------------------------------- one repetition
+async def run_once(args, port: int, keys, requests, flood: bl.Flood, rep: int, logs, procs: int) -> dict:
+    """One flood on a fresh instance; with `procs`, its inbox jobs run in worker processes."""
+    n = len(requests)
+    async with bb.fresh_run(args.database_url, DATABASE, f"http://{INBOX_HOST}:{port}", port, procs) as run:
+        inst, db = run.inst, run.inst.database
+        await bc.bulk_insert(inst.store, "accounts", remote_accounts(args.actors, keys))
 
+        async def finished() -> bool:
+            row = await db.fetchone("SELECT count(*) FROM jobs WHERE queue = 'inbox' AND state != 'pending'")
+            return row[0] >= n
 
-async def run_once(args, port: int, keys, requests, conn, rep: int, logs) -> dict:
-    load, hop = bc.load_average(), await bc.sqlite_round_trip_us()
-    with tempfile.TemporaryDirectory(prefix="fedi-bench-inbound-") as tmp:
-        baseline = await primitive_baseline(requests[: args.baseline_notes], keys, args.actors,
-                                            os.path.join(tmp, "baseline.sqlite3"), port)
-        baseline_full = await primitive_baseline(requests[: args.baseline_notes // 2], keys, args.actors,
-                                                 os.path.join(tmp, "baseline-full.sqlite3"), port, "FULL")
-        config = bc.make_config(f"http://{INBOX_HOST}:{port}", os.path.join(tmp, "fedi.sqlite3"))
-        inst = await bc.start_instance(config, port, run_workers=True)
-        try:
-            await bc.bulk_insert(inst.store, "accounts", remote_accounts(args.actors, keys))
-            db = inst.database
-            n = len(requests)
-
-            async def stored() -> int:
-                row = await db.fetchone("SELECT count(*) FROM statuses WHERE local = 0")
-                return row[0]
-
-            async def finished() -> bool:
-                row = await db.fetchone(
-                    "SELECT count(*) FROM jobs WHERE queue = 'inbox' AND state != 'pending'")
-                return row[0] >= n
-
-            loop = asyncio.get_running_loop()
-            logs.take()
-            profiler = cProfile.Profile() if args.profile and rep == 1 else None
-            commits0, cpu0 = db.commits, time.process_time()
-            reply = loop.run_in_executor(None, conn.recv)
-            if profiler:
-                profiler.enable()
-            conn.send(("go",))
-            done_at = await bc.wait_until(finished, timeout=args.timeout, interval=0.02)
-            if profiler:
-                profiler.disable()
-                print_profile(profiler, n)
-            cpu = time.process_time() - cpu0
-            commits = db.commits - commits0
-            _, start, end, statuses = await reply
-            counts = await inst.store.jobs.counts()
-            got = await stored()
-        finally:
-            await bc.stop_instance(inst)
-    accepted = statuses.get(202, 0)
+        logs.take()
+        profiler = cProfile.Profile() if args.profile and rep == 1 and procs == args.counts[0] else None
+        cpu0, commits0 = await run.cpu(), db.commits
+        if profiler:
+            profiler.enable()
+        reply = flood.go()
+        done_at = await bc.wait_until(finished, timeout=args.timeout, interval=0.02)
+        if profiler:
+            profiler.disable()
+            bl.print_profile(profiler, n, "note")
+        cpu = await run.cpu() - cpu0
+        commits = db.commits - commits0
+        start, end, statuses = await reply
+        counts = await inst.store.jobs.counts()
+        got = (await db.fetchone("SELECT count(*) FROM statuses WHERE local = 0"))[0]
     result = {
-        "accepted_s": accepted / (end - start),
+        "procs": procs,
+        "accepted_s": statuses.get(202, 0) / (end - start),
         "processed_s": (n / (done_at - start)) if done_at else float("nan"),
-        "baseline_s": baseline,
-        "baseline_full_s": baseline_full,
         "commits": commits,
-        "cpu_s": cpu,
+        "cpu_s": cpu.fedi,
+        "pg_cpu_s": cpu.pg,
         "wall_s": (done_at - start) if done_at else float("nan"),
         "statuses": statuses,
         "stored": got,
         "jobs": counts.get("inbox", {}),
-        "logs": logs.take(),
-        "hop_us": hop,
+        "logs": {**logs.take(), **run.worker_logs},
     }
-    result["accepted_ratio"] = result["accepted_s"] / baseline
-    result["processed_ratio"] = result["processed_s"] / baseline
     print(
-        f"run {rep} (load average {load}, aiosqlite round trip {hop:.0f} us): "
-        f"accepted {result['accepted_s']:,.0f}/s, processed {result['processed_s']:,.0f}/s, "
-        f"baseline {baseline:,.0f}/s, commits {commits:,} for {n:,} notes, "
-        f"server CPU {cpu:.2f} s over {result['wall_s']:.2f} s; responses {statuses}; "
-        f"inbox jobs {result['jobs']}; statuses stored {got:,}"
+        f"  {bb.where(procs)}: accepted {result['accepted_s']:,.0f}/s, processed {result['processed_s']:,.0f}/s, "
+        f"commits here {commits:,} for {n:,} notes, {cpu.describe()} over {result['wall_s']:.2f} s; "
+        f"responses {statuses}; inbox jobs {result['jobs']}; statuses stored {got:,}"
         + (f" ({n - got:,} notes LOST)" if got < n else ""),
         flush=True,
     )
@@ -352,6 +307,8 @@ async def run_once(args, port: int, keys, requests, conn, rep: int, logs) -> dic
 async def main_async(args) -> int:
     logs = bc.LogCounter()
     print(f"machine: {bc.machine_summary()}")
+    print(f"database: {await bb.backend_summary(args.database_url)}; inbox jobs: "
+          + ", then ".join(bb.where(n) for n in args.counts))
     port = bc.free_port()
     t = time.perf_counter()
     keys = bc.generate_rsa_keys(args.keys)
@@ -360,40 +317,48 @@ async def main_async(args) -> int:
           f"({sum(len(b) for _, b in requests) // len(requests):,} B bodies) in "
           f"{time.perf_counter() - t:.1f} s; concurrency {args.concurrency}", flush=True)
 
-    ctx = mp.get_context("spawn")
-    parent, child = ctx.Pipe()
-    client = ctx.Process(target=client_main, args=(child, port, requests, args.concurrency), daemon=True)
-    client.start()
+    flood = bl.Flood(f"http://{bc.LOOPBACK}:{port}/inbox", requests, args.concurrency)
+    results: list[dict] = []
     try:
-        assert parent.recv()[0] == "ready"
-        results = [await run_once(args, port, keys, requests, parent, rep + 1, logs) for rep in range(args.repeat)]
-        parent.send(("quit",))
+        for rep in range(1, args.repeat + 1):
+            load, (what, hop) = bc.load_average(), await bb.round_trip_us(args.database_url)
+            base, ref, ref_what = await baselines(args, requests, keys, port)
+            print(f"run {rep} (load average {load}, {what} round trip {hop:.0f} us): baseline {base:,.0f}/s, "
+                  f"reference {ref:,.0f}/s", flush=True)
+            for procs in args.counts:
+                result = await run_once(args, port, keys, requests, flood, rep, logs, procs)
+                result.update(baseline_s=base, reference_s=ref, hop_us=hop)
+                result["accepted_ratio"] = result["accepted_s"] / base
+                result["processed_ratio"] = result["processed_s"] / base
+                results.append(result)
     finally:
-        client.join(timeout=10)
-        if client.is_alive():
-            client.terminate()
+        flood.close()
 
-    med = {k: bc.median([r[k] for r in results]) for k in
-           ("accepted_s", "processed_s", "baseline_s", "baseline_full_s", "accepted_ratio", "processed_ratio",
-            "commits", "cpu_s", "stored", "hop_us")}
-    print(f"\nmedians of {len(results)} runs ({args.notes:,} notes, concurrency {args.concurrency}):")
-    bc.print_table(
-        ["figure", "per second", "x baseline", f"target (>= {TARGET_RATIO} x)"],
-        [
-            ["baseline: primitive pipeline", med["baseline_s"], 1.0, ""],
-            ["accepted (202, queued durably)", med["accepted_s"], med["accepted_ratio"],
-             "met" if med["accepted_ratio"] >= TARGET_RATIO else "MISSED"],
-            ["processed (stored as statuses)", med["processed_s"], med["processed_ratio"],
-             "met" if med["processed_ratio"] >= TARGET_RATIO else "MISSED"],
-        ],
-    )
-    print(f"  SQLite commits during the flood: {med['commits']:,.0f} for {args.notes:,} notes "
-          f"(each note needs several writes; group commit batches them)")
-    print(f"  server process CPU (all threads) from the first POST to the last job: {med['cpu_s']:.2f} s")
-    print(f"  statuses stored: {med['stored']:,.0f} of {args.notes:,}")
-    print(f"  aiosqlite round trip: {med['hop_us']:.0f} us")
-    print(f"  for reference, the baseline with synchronous=FULL instead of fedi's NORMAL: "
-          f"{med['baseline_full_s']:,.0f}/s")
+    def med(procs: int, key: str) -> float:
+        return bc.median([r[key] for r in results if r["procs"] == procs])
+
+    first = args.counts[0]
+    print(f"\nmedians of {args.repeat} runs ({args.notes:,} notes, concurrency {args.concurrency}):")
+    rows = [["baseline: primitive pipeline", "", med(first, "baseline_s"), 1.0, ""]]
+    for procs in args.counts:
+        for label, key in (("accepted (202, queued durably)", "accepted"),
+                           ("processed (stored as statuses)", "processed")):
+            ratio = med(procs, f"{key}_ratio")
+            rows.append([label, bb.where(procs), med(procs, f"{key}_s"), ratio,
+                         "met" if ratio >= TARGET_RATIO else "MISSED"])
+    bc.print_table(["figure", "inbox jobs", "per second", "x baseline", f"target (>= {TARGET_RATIO} x)"], rows)
+    for procs in args.counts[1:]:
+        pairs = zip([r for r in results if r["procs"] == procs], [r for r in results if r["procs"] == first])
+        ratio = bc.median([r["processed_s"] / f["processed_s"] for r, f in pairs])
+        print(f"  processed/s with {bb.where(procs)}: {ratio:.2f} x that with {bb.where(first)}")
+    for procs in args.counts:
+        pg = med(procs, "pg_cpu_s")
+        print(f"  {bb.where(procs)}: commits here {med(procs, 'commits'):,.0f} for {args.notes:,} notes; fedi CPU "
+              f"(all processes and threads) from the first POST to the last job {med(procs, 'cpu_s'):.2f} s"
+              + ("" if math.isnan(pg) else f", PostgreSQL CPU {pg:.2f} s")
+              + f"; statuses stored {med(procs, 'stored'):,.0f} of {args.notes:,}")
+    print(f"  {what} round trip: {bc.median([r['hop_us'] for r in results]):.0f} us")
+    print(f"  for reference, the baseline on {ref_what}: {bc.median([r['reference_s'] for r in results]):,.0f}/s")
     ok = all(r["stored"] == args.notes and r["statuses"].get(202, 0) == args.notes for r in results)
     if not ok:
         print("  WARNING: not every note was accepted and stored as a status; see the per-run lines above")
@@ -410,8 +375,18 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--timeout", type=float, default=60.0, help="per run, seconds")
     parser.add_argument("--profile", action="store_true",
-                        help="profile the server during the first flood and print its time by stage")
+                        help="profile this process during the first flood and print its time by stage")
+    parser.add_argument("--database-url", default="",
+                        help="run on PostgreSQL: a postgresql:// URL of a database on the server where the "
+                             f"benchmark may create (and drop) its scratch databases {DATABASE}*")
+    parser.add_argument("--worker-processes", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                        metavar="N[,N...]",
+                        help="run the inbox jobs in N `fedi serve --role worker` processes (PostgreSQL only), "
+                             "for each N listed (e.g. 1,2); default: in the benchmark's process")
     args = parser.parse_args()
+    if args.worker_processes and (not args.database_url or min(args.worker_processes) < 1):
+        parser.error("--worker-processes needs --database-url and counts of at least 1")
+    args.counts = args.worker_processes or [0]
     args.baseline_notes = min(args.baseline_notes, args.notes)
     return asyncio.run(main_async(args))
 

@@ -1,6 +1,6 @@
 """Measuring a server from outside: a minimal keep-alive HTTP/1.1 load generator in its own
-process (so that its CPU is not charged to the server), a hello-world aiohttp baseline, SQL
-statements counted as a request makes them, and percentiles."""
+process (so that its CPU is not charged to the server), a POST flood in its own process, a
+hello-world aiohttp baseline, SQL statements counted as a request makes them, and percentiles."""
 
 from __future__ import annotations
 
@@ -105,6 +105,118 @@ class Client:
                 self.proc.terminate()
 
 
+# --------------------------------------------------------------------------- POST flood (child process)
+
+
+def flood_main(conn, url: str, requests: list[tuple[dict, bytes]], concurrency: int) -> None:
+    asyncio.run(_flood_loop(conn, url, requests, concurrency))
+
+
+async def _flood_loop(conn, url, requests, concurrency) -> None:
+    loop = asyncio.get_running_loop()
+    conn.send(("ready",))
+    while True:
+        msg = await loop.run_in_executor(None, conn.recv)
+        if msg[0] == "quit":
+            return
+        conn.send(await _flood(url, requests, concurrency))
+
+
+async def _flood(url: str, requests: list[tuple[dict, bytes]], concurrency: int):
+    """POST every request once, `concurrency` at a time, over keep-alive connections."""
+    import aiohttp
+
+    statuses: Counter = Counter()
+    it = iter(range(len(requests)))
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        for i in it:
+            headers, body = requests[i]
+            try:
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    statuses[resp.status] += 1
+            except aiohttp.ClientError as exc:
+                statuses[type(exc).__name__] += 1
+
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        start = time.monotonic()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        end = time.monotonic()
+    return start, end, dict(statuses)
+
+
+class Flood:
+    """A process that POSTs the same (headers, body) requests to `url` whenever told to."""
+
+    def __init__(self, url: str, requests: list[tuple[dict, bytes]], concurrency: int):
+        ctx = mp.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=flood_main, args=(child, url, requests, concurrency), daemon=True)
+        self.proc.start()
+        assert self.conn.recv()[0] == "ready"
+
+    def go(self) -> asyncio.Future:
+        """Start a flood; the future gives (start, end, {status: count}), monotonic times."""
+        reply = asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+        self.conn.send(("go",))
+        return reply
+
+    def close(self) -> None:
+        try:
+            self.conn.send(("quit",))
+        finally:
+            self.proc.join(timeout=10)
+            if self.proc.is_alive():
+                self.proc.terminate()
+
+
+# --------------------------------------------------------------------------- the server, timed
+
+
+class PathRecorder:
+    """Server-side durations per path, collected by a middleware. It also resets fedi's client
+    API rate limit before every request: the benchmarks exceed it by design."""
+
+    def __init__(self):
+        self.samples: dict[str, list[float]] = {}
+
+    def middleware(self):
+        from aiohttp import web
+
+        from fedi.appkeys import STATE
+
+        @web.middleware
+        async def timing(request, handler):
+            request.app[STATE].api_requests.clear()  # the run exceeds the rate limit by design
+            start = time.perf_counter()
+            try:
+                return await handler(request)
+            finally:
+                self.samples.setdefault(request.path, []).append(time.perf_counter() - start)
+
+        return timing
+
+    def take(self, path: str) -> list[float]:
+        return self.samples.pop(path.split("?")[0], [])
+
+
+async def start_timed(config, port: int, recorder: PathRecorder) -> bc.Instance:
+    """The real app (job workers off) on 127.0.0.1:port, timed by the recorder's middleware,
+    placed outermost so that it covers fedi's own middlewares."""
+    from aiohttp import web
+
+    from fedi.app import create_app
+
+    app = create_app(config, run_workers=False)
+    app.middlewares.insert(0, recorder.middleware())
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
+    return bc.Instance(app=app, web_runner=runner, port=port)
+
+
 def get_request(port: int, path: str, token: str | None = None) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     return (f"GET {path} HTTP/1.1\r\nHost: {bc.LOOPBACK}:{port}\r\n{auth}"
@@ -123,6 +235,53 @@ async def start_hello(port: int):
     await runner.setup()
     await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
     return runner
+
+
+# --------------------------------------------------------------------------- profile by stage
+
+# Where a fedi server's event loop time goes, by stage: (label, what to look for in a function's file
+# and name). The first match wins; the stages are exclusive (own time, not cumulative).
+STAGES = [
+    ("SQLite statements (execute, fetch, commit)", ("sqlite3.", "{method 'execute'", "{method 'fetch",
+                                                    "{method 'commit'", "executemany")),
+    ("RSA verify and digests", ("cryptography", "hashlib", "_hashlib", "verify")),
+    ("HTML sanitizing (nh3) and linkifying", ("nh3", "Cleaner", "bleach", "html5lib")),
+    ("JSON", ("json", "orjson", "safejson")),
+    ("rows to records", ("storage/sqlite/rows.py",)),
+    ("fedi storage layer (SQL building, repositories)", ("fedi/storage",)),
+    ("fedi federation face (intake, signatures, keys)", ("fedi/federation", "fedi/edge")),
+    ("fedi services (inbox job: notes, fan-out, queues)", ("fedi/services",)),
+    ("fedi ActivityPub helpers (parsing, addresses)", ("fedi/activitypub", "fedi/urls.py", "fedi/jobs")),
+    ("URL parsing (urllib)", ("urllib/parse",)),
+    ("regular expressions", ("re.Pattern", "/re/", "sre_")),
+    ("the socket (sending responses)", ("_socket.socket",)),
+    ("aiohttp (HTTP parsing, routing, responses)", ("aiohttp", "multidict", "yarl")),
+    ("asyncio event loop and selectors", ("asyncio", "selectors", "{method 'poll'", "select.epoll")),
+]
+
+
+def print_profile(profiler, units: int, unit: str, top: int = 25) -> None:
+    """A server's own time by stage (STAGES) per unit of work, then the functions that took
+    most of it."""
+    import pstats
+
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())
+    by_stage: Counter = Counter()
+    other: Counter = Counter()
+    for (path, _line, name), row in stats.stats.items():
+        where = f"{path}:{name}"
+        label = next((label for label, keys in STAGES if any(k in where for k in keys)), "other Python")
+        by_stage[label] += row[2]
+        if label == "other Python":
+            other[where] += row[2]
+    print(f"\nprofile (own time of each function, under cProfile; {total:.2f} s in all, "
+          f"{total / units * 1e3:.3f} ms per {unit}):")
+    for label, seconds in by_stage.most_common():
+        print(f"  {seconds / total * 100:5.1f}%  {seconds / units * 1e6:6.0f} us/{unit}  {label}")
+    print("  the largest items of 'other Python': " + "; ".join(
+        f"{where.rsplit('/', 1)[-1]} {seconds / units * 1e6:.0f} us" for where, seconds in other.most_common(8)))
+    stats.sort_stats("tottime").print_stats(top)
 
 
 def _normalize(sql: str) -> str:
@@ -185,6 +344,29 @@ class SqlTally:
                 out[key] = statistics.median(times) * 1e6
         finally:
             conn.close()
+        return out
+
+    async def postgresql_us(self, url: str) -> dict:
+        """The same on PostgreSQL: each statement (as fedi rewrites it) on a connection of its
+        own, so without waiting for a pooled connection; the network round trip is included."""
+        import asyncpg
+
+        from fedi.storage.postgres.db import translate
+
+        conn = await asyncpg.connect(url)
+        out = {}
+        try:
+            for key, calls in self.seen.items():
+                for sql, params in calls:
+                    await conn.fetch(translate(sql), *params)
+                times = []
+                for sql, params in calls:
+                    start = time.perf_counter()
+                    await conn.fetch(translate(sql), *params)
+                    times.append(time.perf_counter() - start)
+                out[key] = statistics.median(times) * 1e6
+        finally:
+            await conn.close()
         return out
 
 

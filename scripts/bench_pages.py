@@ -39,6 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import bench_backends as bb  # noqa: E402
 import bench_common as bc  # noqa: E402
 import bench_load as bl  # noqa: E402
 import bench_workload as bw  # noqa: E402
@@ -96,45 +97,6 @@ def pages(extra: dict) -> dict[str, str]:
     }
 
 
-class PathRecorder:
-    """Server-side durations per path, collected by a middleware."""
-
-    def __init__(self):
-        self.samples: dict[str, list[float]] = {}
-
-    def middleware(self):
-        from aiohttp import web
-
-        from fedi.appkeys import STATE
-
-        @web.middleware
-        async def timing(request, handler):
-            request.app[STATE].api_requests.clear()  # the run exceeds the rate limit by design
-            start = time.perf_counter()
-            try:
-                return await handler(request)
-            finally:
-                self.samples.setdefault(request.path, []).append(time.perf_counter() - start)
-
-        return timing
-
-    def take(self, path: str) -> list[float]:
-        return self.samples.pop(path.split("?")[0], [])
-
-
-async def start(config, port: int, recorder: PathRecorder) -> bc.Instance:
-    from aiohttp import web
-
-    from fedi.app import create_app
-
-    app = create_app(config, run_workers=False)
-    app.middlewares.insert(0, recorder.middleware())
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
-    return bc.Instance(app=app, web_runner=runner, port=port)
-
-
 async def statements_per_request(inst: bc.Instance, path: str, token: str, rounds: int = 10) -> float:
     import aiohttp
 
@@ -160,10 +122,10 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
     print(f"N={n:,}: built in {build_s:.1f} s ({info['db_mb']:,.0f} MB)", flush=True)
     if args.database_url:
         started = time.perf_counter()
-        path = await bc.postgresql_copy(path, args.database_url, f"fedi_bench_pages_{n}")
+        path = await bb.postgresql_copy(path, args.database_url, f"fedi_bench_pages_{n}")
         print(f"  copied to PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
-    recorder = PathRecorder()
-    inst = await start(bc.make_config(base, path), port, recorder)
+    recorder = bl.PathRecorder()
+    inst = await bl.start_timed(bc.make_config(base, path), port, recorder)
     hello_req = bl.get_request(hello_port, "/")
     rows = []
     try:
@@ -195,7 +157,7 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
     finally:
         await bc.stop_instance(inst)
         if args.database_url:
-            await bc.drop_postgresql(args.database_url, f"fedi_bench_pages_{n}")
+            await bb.drop_postgresql(args.database_url, f"fedi_bench_pages_{n}")
     return rows
 
 

@@ -1,6 +1,6 @@
 """Home timeline: GET /api/v1/timelines/home?limit=20 at 100k and 1M statuses.
 
-For each size N a database is built in a temporary directory. The schema comes
+For each size N a SQLite database is built in a temporary directory. The schema comes
 from fedi's own migrations (the store is opened once, and the reader account is
 created with services.accounts.create_local); everything else is bulk-inserted
 straight into SQLite with executemany in one transaction, with
@@ -17,8 +17,11 @@ PRAGMA synchronous=OFF on the build connection only:
   feeds      the reader's home feed rows, as fan-out writes them: every status by
              a followed author or by the reader (about N/10 rows)
 
-Then the real app (fedi.app.create_app, job workers off) serves each database
-on 127.0.0.1; all sizes are built and served before measuring. A load
+With --database-url, each database is then copied with fedi's own `db copy` into
+a scratch PostgreSQL database (fedi_bench_timeline_N) created on that server and
+dropped at the end (the given database itself is not touched), and served from
+there. Then the real app (fedi.app.create_app, job workers off) serves each
+database on 127.0.0.1; all sizes are built and served before measuring. A load
 generator in a separate process (a minimal keep-alive HTTP/1.1 client, so that
 client CPU is not charged to the server) sends:
 
@@ -27,7 +30,9 @@ client CPU is not charged to the server) sends:
               10th page, i.e. 200 statuses down). The sizes take turns in
               --rounds rounds, so that a change in the machine's state affects
               them alike (on a VM the cost of a hop to an aiosqlite thread moves
-              between about 16 and 90 us, and a page makes about 150 such hops).
+              between about 16 and 90 us, and a page makes about 150 such hops;
+              each round prints that cost, or on PostgreSQL the round trip of a
+              SELECT 1).
               "server" is timed by a middleware placed outermost in the app's
               chain (handler and fedi's middlewares; not HTTP parsing or
               writing); "client" is the full round trip.
@@ -43,8 +48,10 @@ Finally, in-process and without HTTP, the first page is broken down: the feed
 query, loading the statuses (timelines.visible_statuses), rendering the
 entities and json.dumps. Every SQL statement issued on that path is counted and
 timed as the request waits for it (a statement run through Database.aggregate
-or fetchall waits for an aiosqlite reader thread), and timed again on a plain
-connection in the benchmark's thread ("us SQLite": the statement alone).
+or fetchall waits for an aiosqlite reader thread; on PostgreSQL every one waits
+for a pooled connection and the server), and timed again alone ("us alone"): on
+a plain SQLite connection in the benchmark's thread, or on a PostgreSQL
+connection of its own (round trip included).
 With --profile, cProfile prints the top functions of that path at the largest N.
 
 The load average printed with each round includes the benchmark's own
@@ -55,6 +62,7 @@ Target (spec): p50 <= 5 ms server-side, flat from 100k to 1M statuses
 
 Run:  python scripts/bench_timeline.py [--sizes 100000,1000000] [--requests 500]
       [--rounds 10] [--duration 3] [--concurrency 16] [--profile]     (about 90 s)
+      [--database-url postgresql://postgres@127.0.0.1:5432/postgres]   (the copy adds minutes at 1M)
 """
 
 from __future__ import annotations
@@ -76,59 +84,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_backends as bb
 import bench_common as bc
-from bench_load import Client, SqlTally, get_request, pct, start_hello
+from bench_load import Client, PathRecorder, SqlTally, get_request, pct, start_hello, start_timed
 from bench_workload import AUTHORS, FOLLOWED, PAGE, prepare
 
+DATABASE = "fedi_bench_timeline"  # scratch databases on a PostgreSQL server: DATABASE_N
 P50_TARGET_MS = 5.0
 FLAT_LIMIT = 1.2
 HOME = "/api/v1/timelines/home"
-
-
-# --------------------------------------------------------------------------- servers
-
-
-class Recorder:
-    """Server-side durations of home timeline requests, collected by a middleware."""
-
-    def __init__(self):
-        self.samples: list[float] = []
-
-    def take(self) -> list[float]:
-        samples, self.samples = self.samples, []
-        return samples
-
-
-def timing_middleware(recorder: Recorder):
-    from aiohttp import web
-
-    from fedi.appkeys import STATE
-
-    @web.middleware
-    async def timing(request, handler):
-        request.app[STATE].api_requests.clear()  # the run exceeds 300 requests per 5 minutes by design
-        start = time.perf_counter()
-        try:
-            return await handler(request)
-        finally:
-            if request.path == HOME:
-                recorder.samples.append(time.perf_counter() - start)
-
-    return timing
-
-
-async def start_fedi(config, port: int, recorder: Recorder) -> bc.Instance:
-    from aiohttp import web
-
-    from fedi.app import create_app
-
-    app = create_app(config, run_workers=False)
-    app.middlewares.insert(0, timing_middleware(recorder))  # outermost: covers fedi's middlewares
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()
-    return bc.Instance(app=app, web_runner=runner, port=port)
-
 
 
 # --------------------------------------------------------------------------- in-process breakdown
@@ -151,7 +115,7 @@ async def one_path(state, reader, max_id=None) -> tuple[float, float, float, flo
     return t1 - t0, t2 - t1, t3 - t2, t4 - t3
 
 
-async def breakdown(state, reader, rounds: int) -> dict:
+async def breakdown(state, reader, rounds: int, target: str) -> dict:
     parts = [[], [], [], []]
     for _ in range(rounds):
         for i, v in enumerate(await one_path(state, reader)):
@@ -160,7 +124,7 @@ async def breakdown(state, reader, rounds: int) -> dict:
     with SqlTally(state.store.database) as tally:
         for _ in range(tally_rounds):
             await one_path(state, reader)
-    exec_us = tally.sqlite_us(state.store.database.path)
+    exec_us = await tally.postgresql_us(target) if bc.is_postgresql(target) else tally.sqlite_us(target)
     sql = sorted(({"kind": k[0], "sql": k[1], "calls": c / tally_rounds, "ms": t / tally_rounds * 1e3,
                    "exec_us": exec_us.get(k, float("nan"))} for k, (c, t) in tally.stats.items()),
                  key=lambda e: -e["ms"])
@@ -191,8 +155,9 @@ class Site:
 
     n: int
     tmp: str
+    target: str  # the SQLite file or the PostgreSQL database served
     inst: bc.Instance
-    recorder: Recorder
+    recorder: PathRecorder
     reader: object
     home_req: bytes
     deep_req: bytes
@@ -218,8 +183,13 @@ async def setup_site(args, tmp: str, n: int) -> Site:
     print(f"N={n:,}: built in {build_s:.1f} s ({info['db_mb']:,.0f} MB; {info['feed_rows']:,} feed rows, "
           f"{info['follows']:,} follows, {info['favourites']:,} favourites, {info.get('replies', 0):,} replies, "
           f"{info.get('boosts', 0):,} boosts)", flush=True)
-    recorder = Recorder()
-    inst = await start_fedi(bc.make_config(base, path), port, recorder)
+    target = path
+    if args.database_url:
+        started = time.perf_counter()
+        target = await bb.postgresql_copy(path, args.database_url, f"{DATABASE}_{n}")
+        print(f"  copied to PostgreSQL in {time.perf_counter() - started:.1f} s", flush=True)
+    recorder = PathRecorder()
+    inst = await start_timed(bc.make_config(base, target), port, recorder)
     state = inst.state
     reader = await state.store.accounts.get(reader_info["id"])
     token = await create_token(state, reader, "read")
@@ -233,8 +203,8 @@ async def setup_site(args, tmp: str, n: int) -> Site:
                 assert len(body) == PAGE, len(body)
                 url = str(resp.links["next"]["url"])
     deep = url[len(base):]
-    recorder.take()
-    return Site(n=n, tmp=tmp, inst=inst, recorder=recorder, reader=reader,
+    recorder.take(HOME)
+    return Site(n=n, tmp=tmp, target=target, inst=inst, recorder=recorder, reader=reader,
                 home_req=get_request(port, first, token), deep_req=get_request(port, deep, token),
                 deep_path=deep, info=info)
 
@@ -249,10 +219,10 @@ async def stop_site(site: Site) -> None:
 async def latency_round(client: Client, site: Site, count: int) -> None:
     """`count` sequential requests for the first page, then for the deep page."""
     for page, request in (("first", site.home_req), ("deep", site.deep_req)):
-        site.recorder.take()
+        site.recorder.take(HOME)
         times, statuses = await client.call("latency", site.port, request, count)
         site.samples[f"{page}_client"] += times
-        site.samples[f"{page}_server"] += site.recorder.take()
+        site.samples[f"{page}_server"] += site.recorder.take(HOME)
         for status, k in statuses.items():
             site.samples["statuses"].append((page, status, k))
 
@@ -277,7 +247,7 @@ def print_sql(result: dict, top: int) -> None:
     for e in sql[:top]:
         rows.append([e["sql"][:84], e["kind"], e["calls"], e["ms"], e["ms"] / e["calls"] * 1e3,
                      e["exec_us"]])
-    bc.print_table(["statement", "via", "per page", "ms per page", "us each", "us SQLite"], rows)
+    bc.print_table(["statement", "via", "per page", "ms per page", "us each", "us alone"], rows)
     by_kind: dict = defaultdict(lambda: [0.0, 0.0])
     for e in sql:
         by_kind[e["kind"]][0] += e["calls"]
@@ -288,6 +258,7 @@ def print_sql(result: dict, top: int) -> None:
 async def main_async(args) -> int:
     logs = bc.LogCounter()
     print(f"machine: {bc.machine_summary()}")
+    print(f"database: {await bb.backend_summary(args.database_url)}")
     print(f"workload: reader follows {FOLLOWED} of {AUTHORS:,} authors; page of {PAGE}; "
           f"{args.requests} sequential requests per page and size in {args.rounds} interleaved rounds; "
           f"throughput {args.duration:.0f} s at concurrency {args.concurrency}", flush=True)
@@ -297,6 +268,7 @@ async def main_async(args) -> int:
     hello = await start_hello(hello_port)
     hello_req = get_request(hello_port, "/")
     results, sites = [], []
+    what = "PostgreSQL" if args.database_url else "aiosqlite"
     try:
         with tempfile.TemporaryDirectory(prefix="fedi-bench-timeline-") as tmp:
             try:
@@ -310,13 +282,14 @@ async def main_async(args) -> int:
                 hops = []
                 per_round = max(1, args.requests // args.rounds)
                 for rnd in range(args.rounds):
-                    hops.append(await bc.sqlite_round_trip_us())
+                    _, hop = await bb.round_trip_us(args.database_url)
+                    hops.append(hop)
                     line = []
                     for site in sites:
                         before = len(site.samples["first_server"])
                         await latency_round(client, site, per_round)
                         line.append(f"N={site.n:,} {pct(site.samples['first_server'][before:], 50):.2f}")
-                    print(f"  round {rnd + 1} (load average {bc.load_average()}, aiosqlite round trip "
+                    print(f"  round {rnd + 1} (load average {bc.load_average()}, {what} round trip "
                           f"{hops[-1]:.0f} us): first page server p50 ms: {', '.join(line)}", flush=True)
                 hello_times, _ = await client.call("latency", hello_port, hello_req, args.requests)
                 results = [summarize(site, hops) for site in sites]
@@ -327,12 +300,12 @@ async def main_async(args) -> int:
                 for site, r in zip(sites, results):
                     h1, h1_s, st_h1 = await client.call("throughput", hello_port, hello_req,
                                                         args.concurrency, args.duration)
-                    site.recorder.take()
+                    site.recorder.take(HOME)
                     cpu0 = time.process_time()
                     done, done_s, st = await client.call("throughput", site.port, site.home_req,
                                                          args.concurrency, args.duration)
                     cpu = time.process_time() - cpu0
-                    under_load = site.recorder.take()
+                    under_load = site.recorder.take(HOME)
                     h2, h2_s, st_h2 = await client.call("throughput", hello_port, hello_req,
                                                         args.concurrency, args.duration)
                     r.update({"rps": done / done_s, "hello_rps": (h1 / h1_s + h2 / h2_s) / 2,
@@ -346,7 +319,7 @@ async def main_async(args) -> int:
                           f"before / after, ratio {r['ratio']:.4f}", flush=True)
 
                 for site, r in zip(sites, results):
-                    bd = await breakdown(site.inst.state, site.reader, args.breakdown_rounds)
+                    bd = await breakdown(site.inst.state, site.reader, args.breakdown_rounds, site.target)
                     r["breakdown"] = bd
                     print(f"  in-process path N={site.n:,} (median of {args.breakdown_rounds}): feed query "
                           f"{bd['feed_ms']:.3f} ms, load statuses {bd['load_ms']:.2f} ms, render entities "
@@ -356,6 +329,8 @@ async def main_async(args) -> int:
             finally:
                 for site in sites:
                     await stop_site(site)
+                for n in args.sizes if args.database_url else ():
+                    await bb.drop_postgresql(args.database_url, f"{DATABASE}_{n}")
     finally:
         await hello.cleanup()
         client.close()
@@ -370,7 +345,7 @@ async def main_async(args) -> int:
     lo, hi = results[0], results[-1]
     flat, flat_deep = hi["p50"] / lo["p50"], hi["d50"] / lo["d50"]
     print(f"  hello world round trip p50 (client, concurrency 1): {lo['hello_c50']:.2f} ms; "
-          f"aiosqlite round trip (median of the rounds): {lo['hop_us']:.0f} us")
+          f"{what} round trip (median of the rounds): {lo['hop_us']:.0f} us")
     print(f"  flatness p50({hi['n']:,}) / p50({lo['n']:,}): first page {flat:.2f}, deep page {flat_deep:.2f} "
           f"(flat: <= {FLAT_LIMIT})")
     met = all(r["p50"] <= P50_TARGET_MS for r in results)
@@ -403,6 +378,10 @@ def main() -> int:
     parser.add_argument("--sql-top", type=int, default=14)
     parser.add_argument("--profile", action="store_true", help="cProfile the path at the largest N")
     parser.add_argument("--profile-rounds", type=int, default=100)
+    parser.add_argument("--database-url", default="",
+                        help="serve from PostgreSQL: a postgresql:// URL of a database on the server where "
+                             f"the benchmark may create (and drop) a database per size ({DATABASE}_N); the "
+                             "workload is built in SQLite and copied with fedi's own `db copy`")
     args = parser.parse_args()
     return asyncio.run(main_async(args))
 
