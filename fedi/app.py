@@ -233,6 +233,8 @@ def _resources(config: Config, resolver, run_workers: bool, poll_interval: float
                     await task
             await runner.stop()
             await http.close()
+            if isinstance(state.events, RelayedEvents):
+                await state.events.drain()
             await store.close()
 
     return resources

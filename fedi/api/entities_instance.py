@@ -7,7 +7,7 @@ version this server claims (`MASTODON_VERSION`): the same keys, types and null-n
 from __future__ import annotations
 
 from fedi import SOFTWARE_NAME, __version__
-from fedi.services import instance_settings, known_accounts, push, usage
+from fedi.services import instance_settings, push, usage
 from fedi.services.pins import MAX_PINNED
 from fedi.services.statuses import MAX_CHARS
 
@@ -64,7 +64,7 @@ async def instance_v1(state) -> dict:
         "stats": {
             "user_count": await usage.local_accounts(state),
             "status_count": await usage.local_posts(state),
-            "domain_count": len(await known_accounts.peer_domains(state)),
+            "domain_count": await usage.peer_domains(state),
         },
         "thumbnail": None,
         "languages": ["en"],

@@ -15,6 +15,7 @@ Events: "update", "status.update", "delete" (payload {"status_id"}), "notificati
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -123,8 +124,7 @@ class RelayedEvents(EventBus):
         super().__init__()
         self.signals = signals
         self.origin = uuid.uuid4().hex[:12]  # this process, to skip its own messages
-        self._outbox: list[list] = []
-        self._messages: list[str] = []  # sent in order, one at a time
+        self._outbox: list[str] = []  # events waiting to be relayed, as JSON, in order
         self._sender: asyncio.Task | None = None
 
     async def start(self) -> None:
@@ -139,36 +139,43 @@ class RelayedEvents(EventBus):
         self._relay(["c", account_id, reason])
 
     def _relay(self, item: list) -> None:
-        if not self._outbox:
-            asyncio.get_running_loop().call_soon(self._flush)
-        self._outbox.append(item)
-
-    def _flush(self) -> None:
-        items, self._outbox = self._outbox, []
-        batch, size = [], 0
-        for item in items:
-            text = json.dumps(item, separators=(",", ":"))
-            length = len(text.encode())
-            if batch and size + length > MESSAGE_BYTES:
-                self._send(batch)
-                batch, size = [], 0
-            batch.append(text)
-            size += length + 1
-        if batch:
-            self._send(batch)
-
-    def _send(self, batch: list[str]) -> None:
-        self._messages.append('{"o":"%s","e":[%s]}' % (self.origin, ",".join(batch)))
+        self._outbox.append(json.dumps(item, separators=(",", ":")))
         if self._sender is None or self._sender.done():
             self._sender = asyncio.ensure_future(self._send_all())
 
+    def _next_message(self) -> str:
+        """As many waiting events as one message holds (at least one), oldest first."""
+        batch, size = [], 0
+        for text in self._outbox:
+            length = len(text.encode()) + 1
+            if batch and size + length > MESSAGE_BYTES:
+                break
+            batch.append(text)
+            size += length
+        del self._outbox[:len(batch)]
+        return '{"o":"%s","e":[%s]}' % (self.origin, ",".join(batch))
+
     async def _send_all(self) -> None:
-        while self._messages:
-            message = self._messages.pop(0)
+        """Send what waits, one message at a time: events published while a message is on
+        its way gather into the next, so a busy process sends fewer, fuller messages."""
+        await asyncio.sleep(0)  # the events of this turn of the loop travel together
+        failed = 0
+        while self._outbox:
+            message = self._next_message()
             try:
                 await self.signals.notify(self.CHANNEL, message)
             except Exception:  # noqa: BLE001 - live streams of other processes miss these events
-                log.warning("events not relayed to the other processes", exc_info=True)
+                failed += 1
+                if failed == 1:
+                    log.warning("events not relayed to the other processes", exc_info=True)
+        if failed > 1:
+            log.warning("%d messages of events were not relayed to the other processes", failed)
+
+    async def drain(self, timeout: float = 2.0) -> None:
+        """Relay what is still waiting (before the database connection closes)."""
+        if self._sender is not None and not self._sender.done():
+            with contextlib.suppress(asyncio.TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._sender), timeout)
 
     def _received(self, message: str) -> None:
         try:

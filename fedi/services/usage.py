@@ -11,6 +11,7 @@ from fedi.services.state import State
 
 DAY = 86400
 MONTH_DAYS, HALF_YEAR_DAYS = 30, 182
+PEERS_COUNTED_EVERY = 600  # seconds
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,19 @@ async def local_accounts(state: State) -> int:
 
 
 async def local_posts(state: State) -> int:
-    return await state.store.statuses.count_local()
+    """Posts by local accounts, boosts excluded, as their profiles count them (no scan of the
+    posts: NodeInfo and the instance document are asked for by anyone, often)."""
+    return await state.store.accounts.local_posts()
+
+
+async def peer_domains(state: State, now: float | None = None) -> int:
+    """How many other servers this one knows accounts of; counted at most every
+    PEERS_COUNTED_EVERY seconds per process (it reads an index of every known account)."""
+    now = now or time.time()
+    taken = state.figures.get("peer_domains")
+    if taken is None or now - taken[0] > PEERS_COUNTED_EVERY:
+        taken = state.figures["peer_domains"] = (now, await state.store.accounts.count_domains())
+    return taken[1]
 
 
 async def active_users(state: State, days: int, now: float | None = None) -> int:

@@ -88,3 +88,35 @@ async def test_the_most_recent_favouriters(store):  # noqa: F811
     ids = [f.id for f in fans]
     assert await store.favourites.accounts_for(post.id) == ids
     assert await store.favourites.accounts_for(post.id, 2) == ids[1:]
+
+
+async def test_blocks_among_many_accounts_either_way_by_account_or_domain(store):  # noqa: F811
+    import time
+
+    from fedi.ids import new_id
+    from fedi.models import Block
+
+    alice, bob, carol = local_account("alice"), local_account("bob"), local_account("carol")
+    far, near, other = (remote_account("f", "far.test"), remote_account("n", "near.test"),
+                        remote_account("o", "other.test"))
+    for a in (alice, bob, carol, far, near, other):
+        await store.accounts.insert(a)
+    everyone = [a.id for a in (alice, bob, carol, far, near, other)]
+    # nobody blocks anybody
+    assert await store.blocks.among(alice.id, everyone) == set()
+    assert await store.blocks.among(far.id, everyone) == set()
+
+    def block(a, b):
+        return Block(id=new_id(), account_id=a.id, target_id=b.id, uri=f"{a.uri}#blocks/{b.username}",
+                     created_at=time.time())
+
+    await store.blocks.insert(block(alice, bob))  # alice blocks bob
+    await store.blocks.insert(block(carol, alice))  # carol blocks alice
+    await store.domain_blocks.add(alice.id, "far.test")  # alice blocks far.test
+    await store.domain_blocks.add(bob.id, "near.test")  # bob blocks near.test
+    assert await store.blocks.among(alice.id, everyone) == {bob.id, carol.id, far.id}
+    assert await store.blocks.among(bob.id, everyone) == {alice.id, near.id}
+    assert await store.blocks.among(near.id, everyone) == {bob.id}  # its domain is blocked by bob
+    assert await store.blocks.among(other.id, everyone) == set()
+    assert await store.blocks.among(carol.id, [alice.id, bob.id, alice.id]) == {alice.id}
+    assert await store.blocks.among(carol.id, []) == set()

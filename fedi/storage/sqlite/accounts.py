@@ -186,6 +186,16 @@ class SqliteAccounts:
     async def delete(self, account_id: str) -> None:
         await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
 
+    async def local_posts(self) -> int:
+        """Posts by local accounts, boosts excluded (their counters added up: no scan)."""
+        row = await self.db.aggregate(
+            "SELECT coalesce(sum(s.statuses_count), 0) FROM users u JOIN account_stats s ON s.account_id = u.account_id")
+        return int(row[0])
+
+    async def count_domains(self) -> int:
+        row = await self.db.aggregate("SELECT count(DISTINCT domain) FROM accounts WHERE domain IS NOT NULL")
+        return int(row[0])
+
     async def known_domains(self) -> list[str]:
         rows = await self.db.fetchall(
             "SELECT DISTINCT domain FROM accounts WHERE domain IS NOT NULL ORDER BY domain"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from fedi.storage.sqlite.reports import THREAD_MUTED
+from fedi.storage.sqlite.rows import numbered
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted")
 
@@ -23,15 +24,15 @@ class SqlitePages:
         (the same posts, in the same order)."""
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
+        marks, uri_marks = numbered(len(ids)), numbered(len(uris), len(ids) + 1)
         by_uri = dict(zip(uris, ids))
         rows = await self.db.fetchkeyed(
             f"SELECT 0, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) "
             "GROUP BY reblog_of_id "
             f"UNION ALL SELECT 1, status_id, count(*) FROM favourites WHERE status_id IN ({marks}) "
             "GROUP BY status_id "
-            f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({marks}) "
-            "GROUP BY in_reply_to_uri", (*ids, *ids, *uris))
+            f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({uri_marks}) "
+            "GROUP BY in_reply_to_uri", (*ids, *uris))
         found = {i: [0, 0, 0] for i in ids}
         for kind, key, count in rows:
             status_id = by_uri.get(key) if kind == 2 else key
@@ -45,13 +46,13 @@ class SqlitePages:
         found: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
         if not ids:
             return found
-        marks = ",".join("?" for _ in ids)
+        marks = numbered(len(ids), 2)
         rows = await self.db.fetchkeyed(
-            f"SELECT 0, status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks}) "
-            f"UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ? "
-            f"UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks}) "
+            f"SELECT 0, status_id FROM favourites WHERE account_id = ?1 AND status_id IN ({marks}) "
+            f"UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ?1 "
+            f"UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ?1 AND status_id IN ({marks}) "
             f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
-            (account_id, *ids, *ids, account_id, account_id, *ids, account_id, *ids))
+            (account_id, *ids))
         for kind, status_id in rows:
             found[READER_FLAGS[kind]].add(status_id)
         return found

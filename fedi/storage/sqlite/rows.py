@@ -8,6 +8,12 @@ import sqlite3
 
 from fedi.models import Account, Block, Favourite, Follow, Host, Notification, Status, User
 
+
+def numbered(count: int, start: int = 1) -> str:
+    """Numbered placeholders ?start, ?start+1, ...: a statement that names one list several
+    times binds its values once."""
+    return ",".join(f"?{n}" for n in range(start, start + count))
+
 JSON_FIELDS = {"fields", "also_known_as", "attachments", "payload", "body"}
 BOOL_FIELDS = {
     "locked", "discoverable", "bot", "suspended", "admin", "approved", "local",

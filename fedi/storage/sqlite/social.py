@@ -200,19 +200,25 @@ class SqliteBlocks:
 
     async def among(self, viewer_id: str, account_ids) -> set[str]:
         """Those of `account_ids` that block the viewer or that the viewer blocks, by account or
-        by domain (either_way for many accounts at once)."""
+        by domain (either_way for many accounts at once). Each kind of block is looked for
+        among the accounts only when the viewer has any of that kind (one lookup each), as
+        most have none."""
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return set()
-        marks = ",".join("?" for _ in ids)
+        marks = ",".join(f"?{n}" for n in range(2, len(ids) + 2))
         rows = await self.db.fetchkeyed(
-            f"SELECT target_id FROM blocks WHERE account_id = ? AND target_id IN ({marks}) "
-            f"UNION ALL SELECT account_id FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
+            "SELECT target_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1) "
+            f"AND account_id = ?1 AND target_id IN ({marks}) "
+            "UNION ALL SELECT account_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE target_id = ?1) "
+            f"AND target_id = ?1 AND account_id IN ({marks}) "
             "UNION ALL SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
-            f"WHERE bd.account_id = ? AND a.id IN ({marks}) "
+            "WHERE EXISTS (SELECT 1 FROM account_domain_blocks WHERE account_id = ?1) "
+            f"AND bd.account_id = ?1 AND a.id IN ({marks}) "
             "UNION ALL SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
-            f"WHERE v.id = ? AND bd.account_id IN ({marks})",
-            (viewer_id, *ids, viewer_id, *ids, viewer_id, *ids, viewer_id, *ids),
+            "WHERE EXISTS (SELECT 1 FROM account_domain_blocks x JOIN accounts w ON w.domain = x.domain "
+            f"WHERE w.id = ?1) AND v.id = ?1 AND bd.account_id IN ({marks})",
+            (viewer_id, *ids),
         )
         return {r[0] for r in rows}
 

@@ -6,7 +6,7 @@ import json
 import time
 
 from fedi.models import Activity, Page, Status
-from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.rows import insert_sql, numbered, to_record, to_row
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
@@ -71,15 +71,14 @@ class SqliteStatuses:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
+        marks = numbered(len(ids))
         # statuses_versions covers both halves; the planner would rather take the primary key
         # and read every row.
-        sql, params = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})", ids
+        sql = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})"
         if boosted:
             sql += (" UNION ALL SELECT b.id, b.version FROM statuses s INDEXED BY statuses_versions "
                     f"JOIN statuses b INDEXED BY statuses_versions ON b.id = s.reblog_of_id WHERE s.id IN ({marks})")
-            params = ids * 2
-        return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, params)}
+        return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, ids)}
 
     async def get_many_versioned(self, ids) -> dict[str, tuple[int, Status]]:
         """(version, status) for the statuses with these ids that exist (two queries)."""
