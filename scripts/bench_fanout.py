@@ -81,6 +81,7 @@ async def _sink(conn, n_ports: int, n_hang_ports: int) -> None:
     received: Counter = Counter()     # Host header -> requests answered 202
     schemes: Counter = Counter()
     hanging: list = []
+    cpu_at_reset = [time.process_time()]
 
     async def deliver(request: web.Request) -> web.Response:
         await request.read()
@@ -116,12 +117,14 @@ async def _sink(conn, n_ports: int, n_hang_ports: int) -> None:
             break
         if msg[0] == "reset":
             received.clear(), schemes.clear(), hanging.clear()
+            cpu_at_reset[0] = time.process_time()
             conn.send(("ok",))
         elif msg[0] == "stats":
             conn.send({
                 "requests": sum(received.values()), "hosts": len(received),
                 "max_per_host": max(received.values(), default=0),
                 "schemes": dict(schemes), "hanging_connections": len(hanging),
+                "cpu_s": time.process_time() - cpu_at_reset[0],
             })
     for server in hang_servers:
         server.close()
@@ -262,7 +265,8 @@ async def run_scenario(args, sinks: Sinks, name: str, bad: str | None, scheme: s
     print(
         f"  {name:<14} {bb.where(procs)}: live deliveries done in {wall:.2f} s (create() {created * 1000:.0f} ms), "
         f"{cpu.describe()}, commits here {commits:,}; "
-        f"sinks got {stats['requests']:,} POSTs for {stats['hosts']:,} hosts (max {stats['max_per_host']} "
+        f"sinks got {stats['requests']:,} POSTs for {stats['hosts']:,} hosts in {stats['cpu_s']:.2f} s CPU "
+        f"(max {stats['max_per_host']} "
         f"per host, schemes {stats['schemes']}, hanging connections {stats['hanging_connections']}); "
         f"deliver jobs {counts}",
         flush=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict, defaultdict
 
 from fedi.activitypub.rfc9421 import sign_request_rfc9421
@@ -26,6 +27,7 @@ from fedi.services.state import State
 log = logging.getLogger(__name__)
 
 SIGNERS = {CAVAGE: sign_request, RFC9421: sign_request_rfc9421}
+FAILING_READ_EVERY = 30.0  # seconds
 BODIES_KEPT = 32  # activities being fanned out whose bytes a worker keeps at hand
 
 
@@ -40,6 +42,8 @@ class Deliverer:
         self._host_limits: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(cfg.per_host))
         self._healthy: set[str] = set()
         self._unavailable: set[str] | None = None
+        self._failing: set[str] = set()  # hosts with failures on record, read every FAILING_READ_EVERY s
+        self._failing_read_at = float("-inf")
         self._bodies: OrderedDict[str, bytes] = OrderedDict()  # ref -> the activity's JSON
 
     async def _body(self, payload: dict) -> bytes:
@@ -104,15 +108,27 @@ class Deliverer:
         if status < 300:
             if host not in self._healthy:
                 self._healthy.add(host)
-                await hosts.record_success(self.state, host)
+                if await self._has_failed(host):  # else there is nothing to forget
+                    self._failing.discard(host)
+                    await hosts.record_success(self.state, host)
             return
         if status in (408, 429) or status >= 500:
             await self._failed(host)
             raise Retry(f"{host} answered {status}", after=parse_retry_after(response.headers.get("Retry-After")))
         raise Permanent(f"{host} answered {status}: {response.body[:200]!r}")
 
+    async def _has_failed(self, host: str) -> bool:
+        """Whether the host has failures on record (as of a few seconds ago at most: another
+        process may have recorded some since; a later success forgets them)."""
+        now = time.monotonic()
+        if now - self._failing_read_at > FAILING_READ_EVERY:
+            self._failing = {h.domain for h in await hosts.failing(self.state)}
+            self._failing_read_at = now
+        return host in self._failing
+
     async def _failed(self, host: str) -> None:
         self._healthy.discard(host)
+        self._failing.add(host)
         if await hosts.record_failure(self.state, host, self.unavailable_after):
             if self._unavailable is not None:
                 self._unavailable.add(host)

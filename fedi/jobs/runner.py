@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], Awaitable[None]]
 MAX_RETRY_AFTER = 24 * 3600  # a peer's Retry-After cannot park a job longer than this
+DONE_BATCH = 500  # jobs recorded done in one statement at most
 
 
 @dataclass
@@ -44,6 +45,8 @@ class Runner:
         self._running: dict[asyncio.Task, Job] = {}  # task -> the claimed job
         self._stopping = False
         self.chores: list[Callable[[], Awaitable[object]]] = []  # also run by housekeeping
+        self._done: list[tuple[str, int]] = []  # (job id, attempt) done, not yet recorded
+        self._writing_done: asyncio.Future | None = None
 
     async def housekeeping(self, keep_for: float = 7 * 86400, every: float = 3600,
                            done_for: float = 300) -> None:
@@ -158,8 +161,22 @@ class Runner:
             log.exception("job %s on %s failed", job.id, spec.name)
             await self._retry(spec, job, f"{type(exc).__name__}: {exc}", None)
         else:
-            await self._finish(self.store.jobs.complete([job.id], attempt=job.attempts))
+            await self._complete(job)
         self.wake(spec.name)
+
+    async def _complete(self, job: Job) -> None:
+        """Record a job done, together with the others done meanwhile: one statement for
+        those that finished in the same turn, or while the previous batch was being written."""
+        self._done.append((job.id, job.attempts))
+        if self._writing_done is None or self._writing_done.done():
+            self._writing_done = asyncio.ensure_future(self._write_done())
+        await asyncio.shield(self._writing_done)
+
+    async def _write_done(self) -> None:
+        await asyncio.sleep(0)
+        while self._done:
+            batch, self._done = self._done[:DONE_BATCH], self._done[DONE_BATCH:]
+            await self._finish(self.store.jobs.complete_held(batch))
 
     async def _retry(self, spec: QueueSpec, job: Job, reason: str, after: float | None) -> None:
         if job.attempts >= spec.max_attempts:

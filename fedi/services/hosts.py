@@ -19,6 +19,11 @@ async def signature_scheme(state: State, host: str) -> str | None:
     return record.signature_scheme if record else None
 
 
+async def signature_schemes(state: State) -> dict[str, str]:
+    """Every host whose HTTP signature scheme is known: host -> scheme."""
+    return await state.store.hosts.schemes()
+
+
 async def set_scheme(state: State, host: str, scheme: str) -> None:
     await state.store.hosts.set_scheme(host, scheme)
 

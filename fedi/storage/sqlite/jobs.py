@@ -91,6 +91,15 @@ class SqliteJobs:
                 (now, job_id, *params))
         return done
 
+    async def complete_held(self, held: list[tuple[str, int]]) -> None:
+        """Record done the jobs of these (id, attempt) claims that still hold them (one
+        statement for them all)."""
+        now = time.time()
+        await self.db.executemany(
+            "UPDATE jobs SET state = 'done', lease_until = NULL, finished_at = ? "
+            "WHERE id = ? AND state = 'pending' AND attempts = ?",
+            [(now, job_id, attempt) for job_id, attempt in held])
+
     async def release(self, job_ids: list[str], *, attempts: list[int] | None = None) -> None:
         """Hand claimed jobs back without counting the interrupted attempt (with `attempts`,
         only those still held by the claims that returned them)."""
@@ -251,6 +260,10 @@ class SqliteHosts:
             "ON CONFLICT(domain) DO UPDATE SET signature_scheme = excluded.signature_scheme",
             (domain, scheme),
         )
+
+    async def schemes(self) -> dict[str, str]:
+        rows = await self.db.fetchall("SELECT domain, signature_scheme FROM hosts WHERE signature_scheme IS NOT NULL")
+        return {r[0]: r[1] for r in rows}
 
     async def unavailable(self) -> list[str]:
         rows = await self.db.fetchall("SELECT domain FROM hosts WHERE unavailable = 1 ORDER BY domain")
