@@ -13,6 +13,10 @@ from fedi.models import Account, Status
 from fedi.services import polls, remote
 from fedi.services.errors import NotFound, ServiceError, Unavailable
 from fedi.services.state import State
+from fedi.storage.errors import Conflict as Taken
+
+
+ID_ATTEMPTS = 8
 
 
 class NotUsable(ServiceError):
@@ -50,7 +54,7 @@ async def ingest(state: State, doc: dict, author: Account | None) -> tuple[Statu
         conversation=f["conversation"], edited_at=f["updated"], attachments=f["attachments"],
         created_at=now, mention_ids=mentioned, tags=f["tags"],
     )
-    if not await state.store.statuses.insert(status):
+    if not await _insert(state, status):
         existing = await state.store.statuses.by_uri(uri)
         if existing is None:
             raise Unavailable(f"{uri} could not be stored")
@@ -81,3 +85,19 @@ async def by_uri(state: State, uri: str) -> Status:
     if status is None:
         raise NotFound(f"{uri} is not a note")
     return status
+
+
+async def _insert(state: State, status: Status) -> bool:
+    """Store a new remote status (False: its URI is known). Its id comes from its publication
+    time, which many notes may share to the millisecond (a relay's backlog, dates without
+    milliseconds): an id already taken (by this process, once more notes share a millisecond
+    than the id's low bits tell apart, or by another) is replaced by one of a later millisecond."""
+    for attempt in range(ID_ATTEMPTS):
+        try:
+            return await state.store.statuses.insert(status)
+        except Taken:
+            if attempt == ID_ATTEMPTS - 1:
+                raise
+            # a millisecond later each time: that millisecond's ids may all be taken
+            status.id = new_id(at=min(status.published, status.created_at) + (attempt + 1) / 1000)
+    raise AssertionError("unreachable")
