@@ -37,7 +37,12 @@ def _remote_host(a: int) -> str:
 
 def build_database(path: str, base: str, reader: dict, n: int, seed: int = 1) -> dict:
     """Bulk-insert the workload into a migrated database at `path`. Returns counts."""
-    from fedi.ids import new_id
+    from fedi.ids import IdGenerator
+
+    # A generator of its own, with all 16 low bits for its counter: the app of an earlier size
+    # may have installed one with a node number (PostgreSQL), which tells apart only 1,024 ids
+    # made for one millisecond, and all the follows here are made for one.
+    new_id = IdGenerator().new
 
     rnd = random.Random(seed)
     now = time.time()

@@ -107,12 +107,14 @@ async def deliver_locally(tx, body: dict, local_ids: list[str], *, exclude: str 
         await tx.inbox.add(new_id(), ids, body["id"], body)
 
 
-async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list[str]) -> list[str]:
-    """Local accounts whose home timeline gets a status: followers (unless direct),
-    the author if local, and local participants of a direct message."""
+async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list[str], *,
+                       followers: list[str] | None = None) -> list[str]:
+    """Local accounts whose home timeline gets a status: followers (unless direct; `followers`
+    when the caller has read them), the author if local, and local participants of a direct
+    message."""
     readers = [author.id] if author.local else []
     if visibility != "direct":  # local-only too: only local followers have a home feed here
-        readers += await tx.follows.local_followers(author.id)
+        readers += followers if followers is not None else await tx.follows.local_followers(author.id)
     else:
         for account_id in mentioned_ids:
             account = await tx.accounts.get(account_id)
@@ -124,14 +126,16 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
 async def to_home_timelines(state: State, tx, status: Status, author: Account) -> None:
     """Write the status into its readers' home feeds and announce it to live streams; a direct
     one leaves its conversation unread for its readers but the author."""
-    readers = await home_readers(tx, author, status.visibility, status.mention_ids)
+    followers = await tx.follows.local_followers_notified(author.id) if status.visibility != "direct" else []
+    readers = await home_readers(tx, author, status.visibility, status.mention_ids,
+                                 followers=[f for f, _ in followers])
     readers += await tag_readers(tx, status, readers)  # followers of its hashtags
     await tx.feeds.add(status.id, readers)
     if status.visibility == "direct" and not status.reblog_of_id:
         await tx.conversations.arrived(status.id, readers)
         tx.on_commit(lambda: announce_conversation(state, status, readers))
     if status.visibility in ("public", "unlisted", "private", LOCAL) and not status.reblog_of_id:
-        for follower_id in await tx.follows.notified_followers(author.id):
+        for follower_id in [f for f, notified in followers if notified]:
             await notify(state, tx, follower_id, "status", author.id, status.id)
     lists = await tx.lists.containing(author.id, readers) if readers else []
     # A silenced author's posts stay off the public timelines, live ones included.

@@ -101,6 +101,10 @@ async def _copy_all(source: sqlite3.Connection, conn, progress) -> dict[str, int
         there = await conn.fetchval(f'SELECT count(*) FROM "{table}"')
         if there != count:
             raise CopyError(f"table {table}: {count} rows read, {there} in the target")
+    # Statistics for the planner, and the visibility map that lets index-only scans skip the
+    # table (autovacuum would come to it later, while the instance already runs).
+    progress("vacuuming and analyzing")
+    await conn.execute("VACUUM (ANALYZE)")
     return copied
 
 

@@ -142,6 +142,12 @@ class PgTx:
 WriteOp = Callable[[PgTx], Awaitable[Any]]
 
 
+# fedi's reads are keyed lookups of a few rows whose pages are in memory or on SSD; with the
+# default random_page_cost (4, for spinning disks) the planner reads a whole table of
+# counters rather than probe its index 20 times (1.2 ms against 0.4 for a page's accounts).
+SESSION_SETTINGS = {"random_page_cost": "1.1"}
+
+
 class PgDatabase:
     """A pool of asyncpg connections to one PostgreSQL database."""
 
@@ -160,7 +166,8 @@ class PgDatabase:
         from fedi.storage.postgres.signals import PgSignals
 
         self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
-                                              command_timeout=60, reset=_keep_session)
+                                              command_timeout=60, reset=_keep_session,
+                                              server_settings=SESSION_SETTINGS)
         self.signals = PgSignals(self.url, self.pool)
 
     async def close(self) -> None:

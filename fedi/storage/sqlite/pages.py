@@ -47,10 +47,15 @@ class SqlitePages:
         if not ids:
             return found
         marks = numbered(len(ids), 2)
+        # Joined with the page's ids as a table, each flag is one probe of (reader, post) per
+        # post: a plan made once for any reader (PostgreSQL's prepared statements) would
+        # otherwise read all of the reader's favourites.
+        page = "(VALUES " + ",".join(f"(?{n})" for n in range(2, len(ids) + 2)) + ") AS page"
         rows = await self.db.fetchkeyed(
-            f"SELECT 0, status_id FROM favourites WHERE account_id = ?1 AND status_id IN ({marks}) "
-            f"UNION ALL SELECT 1, reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ?1 "
-            f"UNION ALL SELECT 2, status_id FROM bookmarks WHERE account_id = ?1 AND status_id IN ({marks}) "
+            f"SELECT 0, f.status_id FROM {page} JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1 "
+            f"UNION ALL SELECT 1, b.reblog_of_id FROM {page} JOIN statuses b "
+            "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
+            f"UNION ALL SELECT 2, k.status_id FROM {page} JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
             f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
             (account_id, *ids))
         for kind, status_id in rows:

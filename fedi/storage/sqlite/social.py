@@ -89,15 +89,6 @@ class SqliteFollows:
     async def set_notify(self, follow_id: str, notify: bool) -> None:
         await self.db.execute("UPDATE follows SET notify = ? WHERE id = ?", (int(notify), follow_id))
 
-    async def notified_followers(self, account_id: str) -> list[str]:
-        """Local accepted followers who asked to hear of each new post."""
-        rows = await self.db.fetchkeyed(
-            "SELECT f.follower_id FROM follows f JOIN accounts a ON a.id = f.follower_id "
-            "WHERE f.target_id = ? AND f.state = 'accepted' AND f.notify = 1 AND a.domain IS NULL",
-            (account_id,),
-        )
-        return [r[0] for r in rows]
-
     async def set_state(self, follow_id: str, state: str) -> None:
         await self.db.execute("UPDATE follows SET state = ? WHERE id = ?", (state, follow_id))
 
@@ -166,6 +157,15 @@ class SqliteFollows:
             (account_id,),
         )
         return [r[0] for r in rows]
+
+    async def local_followers_notified(self, account_id: str) -> list[tuple[str, bool]]:
+        """(id, wants to hear of each new post) of the local accepted followers."""
+        rows = await self.db.fetchkeyed(
+            "SELECT f.follower_id, f.notify FROM follows f JOIN accounts a ON a.id = f.follower_id "
+            "WHERE f.target_id = ? AND f.state = 'accepted' AND a.domain IS NULL",
+            (account_id,),
+        )
+        return [(r[0], bool(r[1])) for r in rows]
 
     async def local_followers(self, account_id: str) -> list[str]:
         rows = await self.db.fetchkeyed(
