@@ -324,3 +324,20 @@ async def fresh_run(server_url: str, name: str, base_url: str, port: int, procs:
                     run.worker_logs = {f"[worker] {k}": n for k, n in workers.log_counts().items()}
                 await stop_instance(inst)
 
+
+def add_arguments(parser, scratch: str, jobs: str) -> None:
+    """--database-url and --worker-processes, as the inbound and fan-out benchmarks take them
+    (`scratch`: the scratch database's name; `jobs`: what worker processes run)."""
+    parser.add_argument("--database-url", default="",
+                        help="run on PostgreSQL: a postgresql:// URL of a database on the server where the "
+                             f"benchmark may create (and drop) its scratch databases {scratch}*")
+    parser.add_argument("--worker-processes", type=lambda s: [int(x) for x in s.split(",")], default=None,
+                        metavar="N[,N...]",
+                        help=f"{jobs} in N `fedi serve --role worker` processes (PostgreSQL only), for each "
+                             "N listed (e.g. 1,2); default: in the benchmark's process")
+
+
+def check_arguments(parser, args) -> None:
+    if args.worker_processes and (not args.database_url or min(args.worker_processes) < 1):
+        parser.error("--worker-processes needs --database-url and counts of at least 1")
+

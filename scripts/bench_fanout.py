@@ -390,16 +390,9 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--run-timeout", type=float, default=40.0, help="per scenario, seconds")
     parser.add_argument("--only", action="append", help="run only this scenario (repeatable)")
-    parser.add_argument("--database-url", default="",
-                        help="run on PostgreSQL: a postgresql:// URL of a database on the server where the "
-                             f"benchmark may create (and drop) its scratch database {DATABASE!r}")
-    parser.add_argument("--worker-processes", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                        metavar="N[,N...]",
-                        help="deliver in N `fedi serve --role worker` processes (PostgreSQL only), for each "
-                             "N listed (e.g. 1,2); default: in the benchmark's process")
+    bb.add_arguments(parser, DATABASE, "deliver")
     args = parser.parse_args()
-    if args.worker_processes and (not args.database_url or min(args.worker_processes) < 1):
-        parser.error("--worker-processes needs --database-url and counts of at least 1")
+    bb.check_arguments(parser, args)
     return asyncio.run(main_async(args))
 
 

@@ -376,16 +376,9 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=60.0, help="per run, seconds")
     parser.add_argument("--profile", action="store_true",
                         help="profile this process during the first flood and print its time by stage")
-    parser.add_argument("--database-url", default="",
-                        help="run on PostgreSQL: a postgresql:// URL of a database on the server where the "
-                             f"benchmark may create (and drop) its scratch databases {DATABASE}*")
-    parser.add_argument("--worker-processes", type=lambda s: [int(x) for x in s.split(",")], default=None,
-                        metavar="N[,N...]",
-                        help="run the inbox jobs in N `fedi serve --role worker` processes (PostgreSQL only), "
-                             "for each N listed (e.g. 1,2); default: in the benchmark's process")
+    bb.add_arguments(parser, DATABASE, "run the inbox jobs")
     args = parser.parse_args()
-    if args.worker_processes and (not args.database_url or min(args.worker_processes) < 1):
-        parser.error("--worker-processes needs --database-url and counts of at least 1")
+    bb.check_arguments(parser, args)
     args.counts = args.worker_processes or [0]
     args.baseline_notes = min(args.baseline_notes, args.notes)
     return asyncio.run(main_async(args))

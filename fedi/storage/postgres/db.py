@@ -192,59 +192,50 @@ class PgDatabase:
 
     # Writes ------------------------------------------------------------
     async def write(self, op: WriteOp, *, isolation: str = "serializable") -> Any:
-        import asyncpg
+        async def once():
+            async with self.pool.acquire() as conn:
+                async with conn.transaction(isolation=isolation):
+                    tx = PgTx(conn)
+                    return tx, await op(tx)
 
-        if self.pool is None:
-            raise RuntimeError("database is not open")
-        for attempt in range(RETRIES):
+        tx, result = await self._committed(once)
+        for fn in tx.callbacks:
             try:
-                async with self.pool.acquire() as conn:
-                    async with conn.transaction(isolation=isolation):
-                        tx = PgTx(conn)
-                        result = await op(tx)
-            except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
-                if attempt == RETRIES - 1:
-                    raise
-                await asyncio.sleep(min(0.05, 0.002 * 2 ** attempt) * (0.5 + random.random()))
-                continue
-            except asyncpg.IntegrityConstraintViolationError as exc:
-                raise Conflict(str(exc)) from None
-            self.commits += 1
-            for fn in tx.callbacks:
-                try:
-                    fn()
-                except Exception:  # noqa: BLE001 - a listener's failure never undoes a commit
-                    log.exception("after-commit callback failed")
-            return result
-        raise AssertionError("unreachable")
+                fn()
+            except Exception:  # noqa: BLE001 - a listener's failure never undoes a commit
+                log.exception("after-commit callback failed")
+        return result
 
     # A write of one statement is a transaction of its own (autocommit): one round trip
     # instead of three (BEGIN, the statement, COMMIT). executemany runs its rows in one
     # implicit transaction.
 
     async def execute(self, sql: str, params=()) -> int:
-        return _rowcount(await self._single(self.pool.execute, translate(sql), *params))
+        return _rowcount(await self._committed(lambda: self.pool.execute(translate(sql), *params)))
 
     async def executemany(self, sql: str, rows) -> None:
         rows = [tuple(r) for r in rows]
         if rows:
-            await self._single(self.pool.executemany, translate(sql), rows)
+            await self._committed(lambda: self.pool.executemany(translate(sql), rows))
 
     async def write_fetchall(self, sql: str, params=()) -> list:
-        return await self._single(self.pool.fetch, translate(sql), *params)
+        return await self._committed(lambda: self.pool.fetch(translate(sql), *params))
 
-    async def _single(self, run, *args):
+    async def _committed(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
+        """Run a transaction until it commits: again after a serialization failure or a
+        deadlock (up to RETRIES times, with a short random pause); a violated constraint is
+        a Conflict."""
         import asyncpg
 
         if self.pool is None:
             raise RuntimeError("database is not open")
-        for attempt in range(RETRIES):
+        for n in range(RETRIES):
             try:
-                result = await run(*args)
+                result = await attempt()
             except (asyncpg.SerializationError, asyncpg.DeadlockDetectedError):
-                if attempt == RETRIES - 1:
+                if n == RETRIES - 1:
                     raise
-                await asyncio.sleep(min(0.05, 0.002 * 2 ** attempt) * (0.5 + random.random()))
+                await asyncio.sleep(min(0.05, 0.002 * 2 ** n) * (0.5 + random.random()))
                 continue
             except asyncpg.IntegrityConstraintViolationError as exc:
                 raise Conflict(str(exc)) from None
