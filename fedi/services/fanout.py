@@ -123,10 +123,15 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
     return readers
 
 
-async def to_home_timelines(state: State, tx, status: Status, author: Account) -> None:
+async def to_home_timelines(state: State, tx, status: Status, author: Account, *,
+                            followers: list[tuple[str, bool]] | None = None) -> None:
     """Write the status into its readers' home feeds and announce it to live streams; a direct
-    one leaves its conversation unread for its readers but the author."""
-    followers = await tx.follows.local_followers_notified(author.id) if status.visibility != "direct" else []
+    one leaves its conversation unread for its readers but the author. `followers`: the
+    author's local followers and whether each asked to be notified, when the caller has them."""
+    if status.visibility == "direct":
+        followers = []
+    elif followers is None:
+        followers = await tx.follows.local_followers_notified(author.id)
     readers = await home_readers(tx, author, status.visibility, status.mention_ids,
                                  followers=[f for f, _ in followers])
     readers += await tag_readers(tx, status, readers)  # followers of its hashtags

@@ -25,8 +25,10 @@ def embedded(activity: dict) -> dict | None:
     return obj if isinstance(obj, dict) else None
 
 
-async def local_recipients(state: State, doc: dict, actor: Account) -> list[str]:
-    """Local account ids this activity is addressed to, directly or as followers of the actor."""
+async def local_recipients(state: State, doc: dict, actor: Account, *,
+                           followers: list[str] | None = None) -> list[str]:
+    """Local account ids this activity is addressed to, directly or as followers of the actor
+    (`followers`: the actor's local followers, when the caller has read them)."""
     ids: list[str] = []
     followers_included = False
     for uri in recipients(doc):
@@ -38,7 +40,7 @@ async def local_recipients(state: State, doc: dict, actor: Account) -> list[str]
             if account is not None:
                 ids.append(account.id)
     if followers_included:
-        ids.extend(await state.store.follows.local_followers(actor.id))
+        ids.extend(followers if followers is not None else await state.store.follows.local_followers(actor.id))
     return list(dict.fromkeys(ids))
 
 

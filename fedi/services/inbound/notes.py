@@ -49,12 +49,14 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
         raise Ignored(exc.message) from None
     if status is None:
         return
-    recipients = await local_recipients(state, activity if activity.get("to") else obj, actor)
+    followers = await state.store.follows.local_followers_notified(actor.id)  # read once for both
+    recipients = await local_recipients(state, activity if activity.get("to") else obj, actor,
+                                        followers=[f for f, _ in followers])
     notify = status.mention_ids if fresh else []  # a note seen before was already notified
 
     async def write(tx):
         if fresh:
-            await fanout.to_home_timelines(state, tx, status, actor)
+            await fanout.to_home_timelines(state, tx, status, actor, followers=followers)
         await fanout.deliver_locally(tx, activity, recipients + notify)
         for account_id in notify:
             target = await tx.accounts.get(account_id)
