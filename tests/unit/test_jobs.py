@@ -345,3 +345,25 @@ async def test_housekeeping_drops_done_jobs_promptly_but_keeps_replay_keys_and_f
         task.cancel()
     [kept] = await store.database.fetchall("SELECT dedup_key FROM jobs WHERE state = 'done'")
     assert kept[0] == "https://peer.test/activities/2"
+
+
+async def test_a_signature_and_its_job_are_taken_together(store):
+    """Intake: a new signature queues the job; the same signature again queues nothing (a
+    replay); a new signature for a known activity is remembered but queues nothing more."""
+    later = time.time() + 3600
+
+    async def take(fingerprint, key):
+        return await store.jobs.enqueue_signed("inbox", {"k": key}, dedup_key=key, host="peer.test",
+                                               fingerprint=fingerprint, remember_until=later)
+
+    assert await take("aa" * 32, "https://peer.test/a/1") == (True, True)
+    assert await take("aa" * 32, "https://peer.test/a/1") == (False, False)
+    assert await take("aa" * 32, "https://peer.test/a/2") == (False, False)  # a replayed signature
+    assert await take("bb" * 32, "https://peer.test/a/1") == (True, False)  # a retry, signed anew
+    assert await take(None, "https://peer.test/a/3") == (True, True)  # nothing to remember
+    assert await take(None, "https://peer.test/a/3") == (True, False)
+    jobs = await store.database.fetchall("SELECT dedup_key, host FROM jobs ORDER BY dedup_key")
+    assert [tuple(j) for j in jobs] == [("https://peer.test/a/1", "peer.test"), ("https://peer.test/a/3", "peer.test")]
+    # a signature remembered until a time now past may be taken again
+    await store.seen_signatures.claim("cc" * 32, time.time() - 1)
+    assert await take("cc" * 32, "https://peer.test/a/4") == (True, True)

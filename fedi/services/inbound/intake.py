@@ -25,14 +25,10 @@ async def accept(state: State, activity: dict, actor_uri: str, *, dedup_key: str
     (this very signature was accepted before: nothing is done)."""
     host = host_of(actor_uri)
 
-    async def write(tx) -> str:
-        if fingerprint and not await tx.seen_signatures.claim(fingerprint, time.time() + remember_for):
-            return REPLAYED
-        fresh = await tx.jobs.enqueue(INBOX_QUEUE, {"activity": activity, "actor": actor_uri},
-                                      dedup_key=dedup_key, host=host)
-        return QUEUED if fresh else DUPLICATE
-
-    outcome = await state.store.atomic(write)
+    new_signature, fresh = await state.store.jobs.enqueue_signed(
+        INBOX_QUEUE, {"activity": activity, "actor": actor_uri}, dedup_key=dedup_key, host=host,
+        fingerprint=fingerprint or None, remember_until=time.time() + remember_for)
+    outcome = QUEUED if fresh else DUPLICATE if new_signature else REPLAYED
     if outcome == QUEUED:
         state.notify_queue(INBOX_QUEUE)
     return outcome
