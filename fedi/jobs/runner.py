@@ -111,8 +111,11 @@ class Runner:
             t.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._writing_done is not None:  # jobs that ran to the end are recorded done first
+            await asyncio.gather(self._writing_done, return_exceptions=True)
         if interrupted:
-            # A clean stop hands the jobs back at once instead of waiting for their leases.
+            # A clean stop hands the jobs back at once instead of waiting for their leases
+            # (those recorded done just now stay done: only pending jobs are handed back).
             await self._finish(self.store.jobs.release([j.id for j in interrupted],
                                                        attempts=[j.attempts for j in interrupted]))
 

@@ -367,3 +367,31 @@ async def test_a_signature_and_its_job_are_taken_together(store):
     # a signature remembered until a time now past may be taken again
     await store.seen_signatures.claim("cc" * 32, time.time() - 1)
     assert await take("cc" * 32, "https://peer.test/a/4") == (True, True)
+
+
+async def test_a_job_that_finished_as_the_runner_stops_is_recorded_done_not_handed_back(store):
+    finished = asyncio.Event()
+
+    async def handler(job):
+        finished.set()
+
+    await store.jobs.enqueue("q", {})
+    runner = runner_for(store, handler)
+    written = asyncio.Event()
+    complete_held = store.jobs.complete_held
+
+    async def slow_write(held):  # the outcome is still being written when the runner stops
+        await asyncio.sleep(0.2)
+        await complete_held(held)
+        written.set()
+
+    store.jobs.complete_held = slow_write
+    try:
+        await runner.start()
+        await asyncio.wait_for(finished.wait(), 5)
+        await runner.stop()
+    finally:
+        store.jobs.complete_held = complete_held
+    assert written.is_set()
+    job = await the_job(store)
+    assert job["state"] == "done" and job["attempts"] == 1
