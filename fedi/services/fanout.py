@@ -2,9 +2,9 @@
 
 Remote targets are deduplicated by shared inbox, one delivery job per
 (activity, inbox). The activity itself is stored once (`outbound`); its jobs name it by
-`ref`, so a post to 10,000 servers does not copy it 10,000 times. Local recipients get an inbox item (and a notification
-where one is due) in the same transaction that stores the activity, so
-nothing is half-published after a crash. An activity that is, or is about,
+`ref`, so a post to 10,000 servers does not copy it 10,000 times. Local recipients get an
+inbox item (and a notification where one is due) in the same transaction that stores the
+activity, so nothing is half-published after a crash. An activity that is, or is about,
 a local-only post is never queued for another server (`stays_local`).
 """
 
