@@ -19,19 +19,27 @@ def client_main(conn) -> None:
     asyncio.run(_client(conn))
 
 
-async def _client(conn) -> None:
+async def _serve(conn, answer) -> None:
+    """A child process's loop: say ready, then answer each message from the parent with
+    `answer(message)` until it says quit."""
     loop = asyncio.get_running_loop()
     conn.send(("ready",))
     while True:
         msg = await loop.run_in_executor(None, conn.recv)
         if msg[0] == "quit":
             return
+        conn.send(await answer(msg))
+
+
+async def _client(conn) -> None:
+    async def answer(msg):
         if msg[0] == "latency":
             _, port, request, count = msg
-            conn.send(await _latency(port, request, count))
-        elif msg[0] == "throughput":
-            _, port, request, concurrency, duration = msg
-            conn.send(await _throughput(port, request, concurrency, duration))
+            return await _latency(port, request, count)
+        _, port, request, concurrency, duration = msg  # throughput
+        return await _throughput(port, request, concurrency, duration)
+
+    await _serve(conn, answer)
 
 
 async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> int:
@@ -113,13 +121,7 @@ def flood_main(conn, url: str, requests: list[tuple[dict, bytes]], concurrency: 
 
 
 async def _flood_loop(conn, url, requests, concurrency) -> None:
-    loop = asyncio.get_running_loop()
-    conn.send(("ready",))
-    while True:
-        msg = await loop.run_in_executor(None, conn.recv)
-        if msg[0] == "quit":
-            return
-        conn.send(await _flood(url, requests, concurrency))
+    await _serve(conn, lambda _msg: _flood(url, requests, concurrency))
 
 
 async def _flood(url: str, requests: list[tuple[dict, bytes]], concurrency: int):
