@@ -71,23 +71,25 @@ async def _latency(port: int, request: bytes, count: int):
 
 
 async def _throughput(port: int, request: bytes, concurrency: int, duration: float):
+    """Requests answered in `duration` seconds by `concurrency` keep-alive connections:
+    (count, elapsed seconds, {status: count}, each request's round trip in seconds, the time
+    it waited for the server included)."""
     statuses = Counter()
-    done = 0
+    times: list[float] = []
     conns = [await asyncio.open_connection(bc.LOOPBACK, port) for _ in range(concurrency)]
     deadline = time.perf_counter() + duration
 
     async def worker(reader, writer):
-        nonlocal done
-        while time.perf_counter() < deadline:
+        while (sent := time.perf_counter()) < deadline:
             statuses[await _exchange(reader, writer, request)] += 1
-            done += 1
+            times.append(time.perf_counter() - sent)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker(r, w) for r, w in conns))
     elapsed = time.perf_counter() - start
     for _, w in conns:
         w.close()
-    return done, elapsed, dict(statuses)
+    return len(times), elapsed, dict(statuses), times
 
 
 class Client:

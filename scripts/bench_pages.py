@@ -131,7 +131,7 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
     try:
         reader = await inst.state.store.accounts.get(reader_info["id"])
         token = await create_token(inst.state, reader, "read")
-        h1, h1_s, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
+        h1, h1_s, _, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
         for name, page in pages(extra).items():
             statements = await statements_per_request(inst, page, token)
             request = bl.get_request(port, page, token)
@@ -140,16 +140,18 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
             _, statuses = await client.call("latency", port, request, args.requests)
             server = recorder.take(page)
             cpu0 = time.process_time()
-            done, done_s, st = await client.call("throughput", port, request, args.concurrency, args.duration)
+            done, done_s, st, waits = await client.call("throughput", port, request, args.concurrency,
+                                                         args.duration)
             cpu = time.process_time() - cpu0
             recorder.take(page)
             bad = {k: v for k, v in {**statuses, **st}.items() if k != 200}
             rows.append({"n": n, "page": name, "p50": bl.pct(server, 50), "p99": bl.pct(server, 99),
                          "rps": done / done_s, "cpu_ms": cpu / max(1, done) * 1e3,
+                         "load_p99": bl.pct(waits, 99),
                          "statements": statements, "bad": bad})
             print(f"  N={n:,} {name}: p50 {rows[-1]['p50']:.2f} ms, {rows[-1]['rps']:,.0f} req/s, "
                   f"{statements:.0f} statements (load average {bc.load_average()})", flush=True)
-        h2, h2_s, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
+        h2, h2_s, _, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
         hello = (h1 / h1_s + h2 / h2_s) / 2
         for row in rows:
             row["hello"] = hello
@@ -175,12 +177,12 @@ async def main_async(args) -> int:
     finally:
         await hello.cleanup()
         client.close()
-    print(f"\nsummary (server-side p50/p99 in ms; throughput at concurrency {args.concurrency}; "
-          "CPU per request in ms, all threads):")
-    bc.print_table(["N statuses", "page", "p50", "p99", "req/s", "CPU ms", "statements", "hello req/s",
-                    "x hello"],
-                   [[r["n"], r["page"], r["p50"], r["p99"], r["rps"], r["cpu_ms"], r["statements"],
-                     r["hello"], f"{r['ratio']:.4f}"] for r in results])
+    print(f"\nsummary (server-side p50/p99 in ms, sequential; throughput and the clients' p99 at "
+          f"concurrency {args.concurrency}, queueing included; CPU per request in ms, all threads):")
+    bc.print_table(["N statuses", "page", "p50", "p99", "req/s", "p99 loaded", "CPU ms", "statements",
+                    "hello req/s", "x hello"],
+                   [[r["n"], r["page"], r["p50"], r["p99"], r["rps"], r["load_p99"], r["cpu_ms"],
+                     r["statements"], r["hello"], f"{r['ratio']:.4f}"] for r in results])
     if len(args.sizes) > 1:
         lo, hi = args.sizes[0], args.sizes[-1]
         by = {(r["n"], r["page"]): r for r in results}

@@ -39,7 +39,9 @@ client CPU is not charged to the server) sends:
   throughput  requests/s for --duration seconds at --concurrency (16) for the
               home timeline, and for a hello-world aiohttp app served by the
               same process (the baseline, measured before and after; the mean
-              is used); the ratio is home / hello.
+              is used); the ratio is home / hello. The client's p50 and p99 at
+              that concurrency (each request's round trip, the time it waited
+              behind the others included) are printed too.
 
 fedi's client API rate limit (300 requests per 5 minutes per token) is reset
 before every request by the timing middleware; its cost is still measured.
@@ -298,23 +300,25 @@ async def main_async(args) -> int:
 
                 # Throughput: hello world before and after each size.
                 for site, r in zip(sites, results):
-                    h1, h1_s, st_h1 = await client.call("throughput", hello_port, hello_req,
+                    h1, h1_s, st_h1, _ = await client.call("throughput", hello_port, hello_req,
                                                         args.concurrency, args.duration)
                     site.recorder.take(HOME)
                     cpu0 = time.process_time()
-                    done, done_s, st = await client.call("throughput", site.port, site.home_req,
+                    done, done_s, st, waits = await client.call("throughput", site.port, site.home_req,
                                                          args.concurrency, args.duration)
                     cpu = time.process_time() - cpu0
                     under_load = site.recorder.take(HOME)
-                    h2, h2_s, st_h2 = await client.call("throughput", hello_port, hello_req,
+                    h2, h2_s, st_h2, _ = await client.call("throughput", hello_port, hello_req,
                                                         args.concurrency, args.duration)
                     r.update({"rps": done / done_s, "hello_rps": (h1 / h1_s + h2 / h2_s) / 2,
-                              "tp_p50": pct(under_load, 50), "cpu_ms": cpu / max(1, done) * 1e3})
+                              "tp_p50": pct(under_load, 50), "cpu_ms": cpu / max(1, done) * 1e3,
+                              "load_p50": pct(waits, 50), "load_p99": pct(waits, 99)})
                     r["ratio"] = r["rps"] / r["hello_rps"]
                     for status, k in {**st, **st_h1, **st_h2}.items():
                         site.samples["statuses"].append(("throughput", status, k))
                     print(f"  throughput N={site.n:,}: home {r['rps']:,.0f} req/s at concurrency "
-                          f"{args.concurrency} (server p50 under load {r['tp_p50']:.0f} ms, {r['cpu_ms']:.1f} ms "
+                          f"{args.concurrency} (client p50 / p99 {r['load_p50']:.1f} / {r['load_p99']:.1f} ms, server p50 "
+                          f"{r['tp_p50']:.1f} ms, {r['cpu_ms']:.2f} ms "
                           f"CPU per request, all threads), hello world {h1 / h1_s:,.0f} / {h2 / h2_s:,.0f} req/s "
                           f"before / after, ratio {r['ratio']:.4f}", flush=True)
 
@@ -335,12 +339,13 @@ async def main_async(args) -> int:
         await hello.cleanup()
         client.close()
 
-    print("\nsummary (server-side = timed by an outermost middleware; client = full round trip; ms):")
+    print("\nsummary (server-side = timed by an outermost middleware; client = full round trip, at"
+          f" concurrency {args.concurrency} too, queueing included; ms):")
     bc.print_table(
         ["N statuses", "p50", "p95", "p99", "client p50", "deep p50", "deep p95", "deep p99",
-         f"req/s (c{args.concurrency})", "hello req/s", "x hello"],
+         f"req/s (c{args.concurrency})", f"p99 at c{args.concurrency}", "hello req/s", "x hello"],
         [[r["n"], r["p50"], r["p95"], r["p99"], r["c50"], r["d50"], r["d95"], r["d99"], r["rps"],
-          r["hello_rps"], f"{r['ratio']:.4f}"] for r in results],
+          r["load_p99"], r["hello_rps"], f"{r['ratio']:.4f}"] for r in results],
     )
     lo, hi = results[0], results[-1]
     flat, flat_deep = hi["p50"] / lo["p50"], hi["d50"] / lo["d50"]

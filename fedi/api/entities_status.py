@@ -86,6 +86,7 @@ class _Renderer:
         self.cache = cache or AccountCache(state)
         self.originals: dict[str, Status | None] = {}
         self._pins: set[str] | None = None
+        self._filters_apply: bool | None = None  # whether any of the reader's filters applies here
         self.context = context  # the filter context (home, notifications, public, thread, account)
         self.filter_cache: dict = {} if filter_cache is None else filter_cache
         # Per-page counts, polls and reader flags, fetched in a few queries for all posts.
@@ -105,7 +106,9 @@ class _Renderer:
         await self._load_details([st for st in every if not st.reblog_of_id])
 
     async def _load_details(self, posts: list[Status]) -> None:
-        await self.details.add(self.state, posts, self.viewer)
+        counted = self.details.counts
+        if any(st.id not in counted for st in posts):
+            await self.details.add(self.state, posts, self.viewer)
 
     async def original(self, status_id: str) -> Status | None:
         if status_id not in self.originals:
@@ -135,7 +138,7 @@ class _Renderer:
             doc.update(await self._viewer_flags(st))
         return doc
 
-    def _base(self, st: Status, author: dict, *, reblog: dict | None) -> dict:
+    def _base(self, st: Status, author: dict | None, *, reblog: dict | None) -> dict:
         """The fields of a boost wrapper; a post fills in the rest."""
         return {
             "id": st.id,
@@ -165,33 +168,47 @@ class _Renderer:
             "edited_at": None,
         }
 
-    async def _full(self, st: Status, author: dict, source_requested: bool) -> dict:
-        await self._load_details([st])
-        counts = self.details.counts[st.id]
-        doc = self._base(st, author, reblog=None)
-        mentioned = [await self.cache.get(m) for m in (st.mention_ids or [])]
+    def _fixed(self, st: Status) -> dict:
+        """What a post shows that only its own record decides, kept per process with the
+        record (a kept record is replaced, never changed, when the post changes). Shared:
+        each rendering copies it, and nothing may change its parts in place."""
+        kept_entities, kept_records = self.state.status_entities, self.state.status_records
+        kept = kept_entities.get(st.id)
+        if kept is not None and kept[0] is st:
+            return kept[1]
+        doc = self._base(st, None, reblog=None)  # the author is filled in on each rendering
         doc.update({
             "content": st.content,
             "sensitive": bool(st.sensitive),
             "spoiler_text": st.summary or "",
             "media_attachments": [media_attachment(st, a, i) for i, a in enumerate(st.attachments or [])
                                   if isinstance(a, dict)],
-            "mentions": [mention(a) for a in mentioned if a is not None],
             "tags": [status_tag(self.state, t) for t in (st.tags or [])],
-            "reblogs_count": counts[0],
-            "favourites_count": counts[1],
-            "replies_count": counts[2],
             "in_reply_to_id": st.in_reply_to_id,
             "in_reply_to_account_id": st.in_reply_to_account_id,
             "language": st.language,
             "edited_at": iso(st.edited_at),
         })
+        if st.local:
+            doc["application"] = {"name": SOFTWARE_NAME, "website": None}
+        record = kept_records.get(st.id)
+        if record is not None and record[1] is st:  # only records that others will use again
+            kept_entities.put(st.id, st, doc)
+        return doc
+
+    async def _full(self, st: Status, author: dict, source_requested: bool) -> dict:
+        await self._load_details([st])
+        counts = self.details.counts[st.id]
+        doc = dict(self._fixed(st))
+        doc["account"] = author
+        if st.mention_ids:
+            mentioned = [await self.cache.get(m) for m in st.mention_ids]
+            doc["mentions"] = [mention(a) for a in mentioned if a is not None]
+        doc["reblogs_count"], doc["favourites_count"], doc["replies_count"] = counts
         if st.id in self.details.polls:
             doc["poll"] = poll(st, self.details.polls[st.id], self.viewer, self.details.own_votes.get(st.id))
         if source_requested:
             doc["text"] = st.source if st.source is not None else html_to_text(st.content)
-        if st.local:
-            doc["application"] = {"name": SOFTWARE_NAME, "website": None}
         return doc
 
     async def _viewer_flags(self, st: Status) -> dict:
@@ -204,11 +221,18 @@ class _Renderer:
             "muted": st.id in self.details.muted,
             "bookmarked": bookmarked,
             "filtered": filter_results(
-                await filters.matching(self.state, viewer.id, st, self.context, self.filter_cache)),
+                await filters.matching(self.state, viewer.id, st, self.context, self.filter_cache))
+            if await self._filtering() else [],
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:
             flags["pinned"] = st.id in await self.pins()
         return flags
+
+    async def _filtering(self) -> bool:
+        if self._filters_apply is None:
+            self._filters_apply = await filters.any_apply(self.state, self.viewer.id, self.context,
+                                                          self.filter_cache)
+        return self._filters_apply
 
     @staticmethod
     def _flags_of(inner: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from aiohttp import web
 
@@ -31,6 +31,7 @@ def ok(data, status: int = 200, headers: dict | None = None) -> web.Response:
 
 
 API_PARAMS = web.RequestKey("api_params", dict)
+TOKEN_HASH = web.RequestKey("token_hash", tuple)  # (the raw token, its hash)
 
 
 async def params(request: web.Request) -> dict:
@@ -132,6 +133,14 @@ def bearer(request: web.Request) -> str | None:
     return request.query.get("access_token") or None
 
 
+def token_hash(request: web.Request, raw: str) -> str:
+    """The hash the token is stored under, worked out once per request."""
+    found = request.get(TOKEN_HASH)
+    if found is None or found[0] != raw:
+        found = request[TOKEN_HASH] = (raw, hash_token(raw))
+    return found[1]
+
+
 async def authenticate(request: web.Request, scope: str | None = None, *, required: bool = True) -> Auth | None:
     """The caller's token and account; 401 without a valid token, 403 without the scope."""
     raw = bearer(request)
@@ -139,7 +148,7 @@ async def authenticate(request: web.Request, scope: str | None = None, *, requir
         if required:
             raise error(401, "The access token is invalid")
         return None
-    found = await tokens.holder(request.app[STATE], hash_token(raw))
+    found = await tokens.holder(request.app[STATE], token_hash(request, raw))
     if found is None:
         raise error(401, "The access token is invalid")
     if found.disabled:
@@ -164,10 +173,11 @@ def link_header(request: web.Request, ids: list[str]) -> dict:
         return {}
     state = request.app[STATE]
     base = state.urls.base + request.path
-    keep = [(k, v) for k, v in request.query.items() if k not in ("max_id", "min_id", "since_id",
-                                                                   "access_token")]
-    nxt = f"{base}?{urlencode([*keep, ('max_id', ids[-1])])}"
-    prev = f"{base}?{urlencode([*keep, ('min_id', ids[0])])}"
+    kept = urlencode([(k, v) for k, v in request.query.items()
+                      if k not in ("max_id", "min_id", "since_id", "access_token")])
+    base += f"?{kept}&" if kept else "?"
+    nxt = f"{base}max_id={quote_plus(ids[-1])}"
+    prev = f"{base}min_id={quote_plus(ids[0])}"
     return {"Link": f'<{nxt}>; rel="next", <{prev}>; rel="prev"'}
 
 

@@ -251,6 +251,12 @@ def searchable_text(status: Status) -> str:
     return "\n".join(p for p in parts if p)
 
 
+async def any_apply(state, viewer_id: str, context: str, cache: dict | None = None) -> bool:
+    """Whether any of the viewer's filters applies in `context` (most readers have none:
+    a page then skips matching each post)."""
+    return any(context in contexts for _, contexts, _ in await _compiled(state, viewer_id, cache))
+
+
 async def matching(state, viewer_id: str, status: Status, context: str,
                    cache: dict | None = None) -> list[tuple[dict, list[str]]]:
     """(filter, the keywords found) for each of the viewer's filters for `context` that match

@@ -84,13 +84,14 @@ async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
     seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
     out = []
     cache = {} if cache is None else cache
+    filtering = viewer is not None and await filters.any_apply(state, viewer.id, context, cache)
     for status_id in ids:
         status = found.get(status_id)
         if status is None or not seen[status.id]:
             continue
         if status.reblog_of_id and not seen.get(status.reblog_of_id, False):
             continue
-        if viewer is not None and await filters.hidden(state, viewer.id, status, context, cache):
+        if filtering and await filters.hidden(state, viewer.id, status, context, cache):
             continue
         out.append(status)
     return out
@@ -129,14 +130,15 @@ class PageDetails:
         if not posts:
             return
         store, ids = state.store, [st.id for st in posts]
-        self.counts.update(await store.pages.counts(ids, [st.uri for st in posts]))
+        counts, flags = await store.pages.details(ids, [st.uri for st in posts],
+                                                  viewer.id if viewer is not None else None)
+        self.counts.update(counts)
         found = await store.polls.get_many(ids)
         self.polls.update(found)
         if viewer is None:
             return
         if found:
             self.own_votes.update(await store.polls.votes_of(viewer.id, list(found)))
-        flags = await store.pages.reader_flags(viewer.id, ids)
         faved, boosted, marked = flags["favourited"], flags["reblogged"], flags["bookmarked"]
         self.muted |= flags["muted"]
         for i in ids:

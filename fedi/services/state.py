@@ -98,6 +98,8 @@ class State:
     status_records: VersionedRecords = field(default_factory=KeptRecords)  # posts shown on pages
     # Rendered entities of those accounts, kept while the record and its counters are the same.
     account_entities: VersionedRecords = field(default_factory=KeptRecords)
+    # What of those posts' entities their records alone decide, kept with the record.
+    status_entities: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)  # slow counts: name -> (when, value)

@@ -4,6 +4,7 @@ may not). Tokens are known by their hash (`fedi.services.accounts.hash_token`)."
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from fedi.models import Account, Token
@@ -18,16 +19,25 @@ class Holder:
 
 
 async def holder(state: State, token_hash: str) -> Holder | None:
-    """Whom the token stands for; None when it is unknown or revoked."""
-    token = await state.store.tokens.lookup(token_hash)
-    if token is None:
+    """Whom the token stands for; None when it is unknown or revoked. The account comes from
+    the records this process keeps while the database confirms its version (one statement),
+    as a copy of its own: the caller may change it."""
+    found = await state.store.tokens.lookup_versioned(token_hash)
+    if found is None:
         return None
+    token, version = found
     if token.account_id is None:
         return Holder(token, None)
-    account = await state.store.accounts.get(token.account_id)
+    kept = state.account_records.get(token.account_id) if version is not None else None
+    if kept is not None and kept[0] == version:
+        account = kept[1]
+    else:
+        account = await state.store.accounts.get(token.account_id) if version is not None else None
+        if account is not None:
+            state.account_records.put(account.id, version, account)
     if account is None or account.suspended:
         return Holder(token, None, disabled=True)
-    return Holder(token, account)
+    return Holder(token, copy.copy(account))
 
 
 async def usable(state: State, token_hash: str) -> Holder | None:

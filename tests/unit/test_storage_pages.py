@@ -54,15 +54,16 @@ async def test_counts_and_reader_flags_of_a_page(store):  # noqa: F811
             "INSERT INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,0)",
             (f"{who.id}-{what.id}", who.id, what.id, f"{who.uri}#likes/{what.id}"))
     await store.bookmarks.add(bob.id, two.id)
-    ids = [one.id, two.id, three.id]
-    counts = await store.pages.counts(ids, [one.uri, two.uri, three.uri])
+    ids, uris = [one.id, two.id, three.id], [one.uri, two.uri, three.uri]
+    counts, flags = await store.pages.details(ids, uris, bob.id)
     assert counts == {one.id: (2, 2, 1), two.id: (0, 0, 1), three.id: (0, 1, 0)}
-    flags = await store.pages.reader_flags(bob.id, ids)
     assert flags == {"favourited": {one.id, three.id}, "reblogged": {one.id}, "bookmarked": {two.id},
                      "muted": set()}
-    assert await store.pages.counts([], []) == {}
-    assert await store.pages.reader_flags(bob.id, []) == {
-        "favourited": set(), "reblogged": set(), "bookmarked": set(), "muted": set()}
+    none = {"favourited": set(), "reblogged": set(), "bookmarked": set(), "muted": set()}
+    assert await store.pages.details(ids, uris) == (counts, none)  # anonymous: counts alone
+    assert await store.pages.details([], [], bob.id) == ({}, none)
+    await store.conversation_mutes.add(bob.id, two.conversation or two.uri)
+    assert (await store.pages.details(ids, uris, bob.id))[1]["muted"] == {two.id}
 
 
 async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa: F811

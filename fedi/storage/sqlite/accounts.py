@@ -53,13 +53,13 @@ class SqliteAccounts:
             return {}, {}, {}
         marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
-            "SELECT a.id, a.version, s.statuses_count, s.followers_count, s.following_count, s.last_status_at, "
-            f"s.account_id FROM accounts a INDEXED BY accounts_versions LEFT JOIN account_stats s ON s.account_id = a.id WHERE a.id IN ({marks})",
-            ids)
+            "SELECT a.id, a.version, s.statuses_count, s.followers_count, s.following_count, s.last_status_at "
+            "FROM accounts a INDEXED BY accounts_versions LEFT JOIN account_stats s ON s.account_id = a.id "
+            f"WHERE a.id IN ({marks})", ids)
         versions, stats, stale = {}, {}, []
-        for account_id, version, statuses, followers, following, last, has_stats in rows:
+        for account_id, version, statuses, followers, following, last in rows:
             versions[account_id] = version
-            if has_stats is not None:
+            if statuses is not None:  # never NULL in a row of account_stats
                 stats[account_id] = (statuses, followers, following, last)
             if known.get(account_id) != version:
                 stale.append(account_id)
@@ -248,6 +248,14 @@ class SqliteTokens:
             "SELECT * FROM tokens WHERE token_hash = ? AND revoked = 0", (token_hash,)
         )
         return to_record(Token, row)
+
+    async def lookup_versioned(self, token_hash: str) -> tuple[Token, int | None] | None:
+        """The unrevoked token with this hash and the current version of its account (None
+        when it has none or the account is gone)."""
+        row = await self.db.fetchone(
+            "SELECT t.*, a.version AS account_version FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
+            "WHERE t.token_hash = ? AND t.revoked = 0", (token_hash,))
+        return None if row is None else (to_record(Token, row), row["account_version"])
 
     async def revoke(self, token_hash: str) -> None:
         await self.db.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 
 from fedi.storage.sqlite.reports import THREAD_MUTED
-from fedi.storage.sqlite.rows import numbered
+from fedi.storage.sqlite.rows import numbered, numbered_rows
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted")
 
@@ -19,48 +19,47 @@ class SqlitePages:
     def __init__(self, db):
         self.db = db
 
-    async def counts(self, ids: list[str], uris: list[str]) -> dict[str, tuple[int, int, int]]:
-        """status id -> (boosts, favourites, replies) for the posts with these ids and uris
-        (the same posts, in the same order)."""
+    async def details(self, ids: list[str], uris: list[str], reader_id: str | None = None
+                      ) -> tuple[dict[str, tuple[int, int, int]], dict[str, set[str]]]:
+        """For the posts with these ids and uris (the same posts, in the same order): status id
+        -> (boosts, favourites, replies), and with a reader, which of them the reader
+        favourited, boosted, bookmarked, or whose thread the reader muted ({"favourited": ids,
+        "reblogged": ..., "bookmarked": ..., "muted": ...})."""
+        flags: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
         if not ids:
-            return {}
-        marks, uri_marks = numbered(len(ids)), numbered(len(uris), len(ids) + 1)
+            return {}, flags
+        n, first = len(ids), 1 if reader_id is None else 2  # ?1 is the reader, when there is one
+        marks, uri_marks = numbered(n, first), numbered(len(uris), n + first)
+        sql = (f"SELECT 0, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) "
+               "GROUP BY reblog_of_id "
+               f"UNION ALL SELECT 1, status_id, count(*) FROM favourites WHERE status_id IN ({marks}) "
+               "GROUP BY status_id "
+               f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({uri_marks}) "
+               "GROUP BY in_reply_to_uri")
+        if reader_id is not None:
+            # Joined with the page's ids as a table, each flag is one probe of (reader, post)
+            # per post: a plan made once for any reader (PostgreSQL's prepared statements)
+            # would otherwise read all of the reader's favourites.
+            page = f"(VALUES {numbered_rows(n, 2)}) AS page"
+            sql += (f" UNION ALL SELECT 3, f.status_id, 1 FROM {page} "
+                    "JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1 "
+                    f"UNION ALL SELECT 4, b.reblog_of_id, 1 FROM {page} JOIN statuses b "
+                    "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
+                    f"UNION ALL SELECT 5, k.status_id, 1 FROM {page} "
+                    "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
+                    f"UNION ALL SELECT 6, muted.id, 1 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted")
+        params = (*ids, *uris) if reader_id is None else (reader_id, *ids, *uris)
+        rows = await self.db.fetchkeyed(sql, params)
         by_uri = dict(zip(uris, ids))
-        rows = await self.db.fetchkeyed(
-            f"SELECT 0, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) "
-            "GROUP BY reblog_of_id "
-            f"UNION ALL SELECT 1, status_id, count(*) FROM favourites WHERE status_id IN ({marks}) "
-            "GROUP BY status_id "
-            f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({uri_marks}) "
-            "GROUP BY in_reply_to_uri", (*ids, *uris))
-        found = {i: [0, 0, 0] for i in ids}
+        counts = {i: [0, 0, 0] for i in ids}
         for kind, key, count in rows:
+            if kind > 2:
+                flags[READER_FLAGS[kind - 3]].add(key)
+                continue
             status_id = by_uri.get(key) if kind == 2 else key
-            if status_id in found:
-                found[status_id][kind] = count
-        return {i: tuple(c) for i, c in found.items()}
-
-    async def reader_flags(self, account_id: str, ids: list[str]) -> dict[str, set[str]]:
-        """Which of these statuses the reader favourited, boosted, bookmarked, or whose thread
-        the reader muted: {"favourited": ids, "reblogged": ..., "bookmarked": ..., "muted": ...}."""
-        found: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
-        if not ids:
-            return found
-        marks = numbered(len(ids), 2)
-        # Joined with the page's ids as a table, each flag is one probe of (reader, post) per
-        # post: a plan made once for any reader (PostgreSQL's prepared statements) would
-        # otherwise read all of the reader's favourites.
-        page = "(VALUES " + ",".join(f"(?{n})" for n in range(2, len(ids) + 2)) + ") AS page"
-        rows = await self.db.fetchkeyed(
-            f"SELECT 0, f.status_id FROM {page} JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1 "
-            f"UNION ALL SELECT 1, b.reblog_of_id FROM {page} JOIN statuses b "
-            "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
-            f"UNION ALL SELECT 2, k.status_id FROM {page} JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
-            f"UNION ALL SELECT 3, * FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
-            (account_id, *ids))
-        for kind, status_id in rows:
-            found[READER_FLAGS[kind]].add(status_id)
-        return found
+            if status_id in counts:
+                counts[status_id][kind] = count
+        return {i: tuple(c) for i, c in counts.items()}, flags
 
     async def relationships(self, viewer_id: str, ids: list[str]) -> dict[str, dict]:
         """The reader's relationship with each of these accounts, in one statement: {id: {

@@ -7,7 +7,7 @@ import time
 from fedi.models import Block, Favourite, Follow, Page
 from fedi.storage.sqlite.domain_blocks import domain_blocked
 from fedi.storage.sqlite.paging import keyset
-from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.rows import insert_sql, numbered, to_record, to_row
 
 
 class SqliteFollows:
@@ -206,7 +206,7 @@ class SqliteBlocks:
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return set()
-        marks = ",".join(f"?{n}" for n in range(2, len(ids) + 2))
+        marks = numbered(len(ids), 2)
         rows = await self.db.fetchkeyed(
             "SELECT target_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1) "
             f"AND account_id = ?1 AND target_id IN ({marks}) "

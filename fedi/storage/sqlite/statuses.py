@@ -72,13 +72,23 @@ class SqliteStatuses:
         if not ids:
             return {}
         marks = numbered(len(ids))
-        # statuses_versions covers both halves; the planner would rather take the primary key
-        # and read every row.
-        sql = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})"
-        if boosted:
-            sql += (" UNION ALL SELECT b.id, b.version FROM statuses s INDEXED BY statuses_versions "
-                    f"JOIN statuses b INDEXED BY statuses_versions ON b.id = s.reblog_of_id WHERE s.id IN ({marks})")
-        return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, ids)}
+        if not boosted:
+            # statuses_versions covers the query; the planner would rather take the primary
+            # key and read every row.
+            sql = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})"
+            return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, ids)}
+        # One pass over the ids: each status with the post it boosts, if any (statuses_versions
+        # covers both sides).
+        rows = await self.db.fetchkeyed(
+            "SELECT s.id, s.version, b.id, b.version FROM statuses s INDEXED BY statuses_versions "
+            "LEFT JOIN statuses b INDEXED BY statuses_versions "
+            f"ON b.id = s.reblog_of_id WHERE s.id IN ({marks})", ids)
+        found = {}
+        for status_id, version, boosted_id, boosted_version in rows:
+            found[status_id] = version
+            if boosted_id is not None:
+                found[boosted_id] = boosted_version
+        return found
 
     async def get_many_versioned(self, ids) -> dict[str, tuple[int, Status]]:
         """(version, status) for the statuses with these ids that exist (two queries)."""
