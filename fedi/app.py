@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 from pathlib import Path
@@ -91,6 +92,22 @@ def limits(config: Config) -> Limits:
 def server_settings(config: Config) -> dict:
     """Settings of the HTTP server itself (slow-client limits), for run_app or a test server."""
     return limits(config).server_settings()
+
+
+# Allocations (less deallocations) of tracked objects between two young collections. At
+# Python's default of 700, the objects of the requests in flight are promoted at almost every
+# collection and a full collection, which walks every kept record and cache, comes every few
+# hundred requests: pauses of 30-80 ms for every request waiting at the time.
+GC_YOUNG_THRESHOLD = 20_000
+
+
+def tune_collector() -> None:
+    """For a long-running server process, once it has loaded its code: what exists now is
+    kept out of every later collection (gc.freeze), and young collections come less often."""
+    gc.collect()
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, old)
 
 
 def user_agent(config: Config) -> str:

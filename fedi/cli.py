@@ -168,7 +168,7 @@ def cmd_serve(args) -> int:
     cfg = load_config(args)
     from aiohttp import web
 
-    from fedi.app import create_app, server_settings
+    from fedi.app import create_app, server_settings, tune_collector
 
     ssl_context = None
     if cfg.server.tls_cert:
@@ -185,8 +185,10 @@ def cmd_serve(args) -> int:
     print(f"fedi {__version__}: {cfg.instance.kind} instance {cfg.base_url} "
           f"listening on {cfg.server.host}:{cfg.server.port}"
           f"{' (web: jobs are run by worker processes)' if args.role == 'web' else ''}", flush=True)
+    app = create_app(cfg, run_workers=args.role == "all")
+    tune_collector()
     try:
-        web.run_app(create_app(cfg, run_workers=args.role == "all"), host=cfg.server.host, port=cfg.server.port,
+        web.run_app(app, host=cfg.server.host, port=cfg.server.port,
                     ssl_context=ssl_context, print=None, access_log=None, **server_settings(cfg))
     except OSError as exc:
         raise CliError(f"cannot listen on {cfg.server.host}:{cfg.server.port}: {exc.strerror}") from None
@@ -197,11 +199,12 @@ def _serve_worker(cfg, health_port: int) -> int:
     """Run the job queues, answering no HTTP but GET /health on `health_port` when given."""
     from aiohttp import web
 
-    from fedi.app import create_worker_app
+    from fedi.app import create_worker_app, tune_collector
 
     where = f"; health on {cfg.server.host}:{health_port}" if health_port else ""
     print(f"fedi {__version__}: worker for {cfg.base_url}{where}", flush=True)
     app = create_worker_app(cfg)
+    tune_collector()
     if not health_port:
         asyncio.run(_run_headless(app))
         return 0

@@ -167,10 +167,12 @@ def make_config(base_url: str, db_path: str, **sections):
 
 
 async def start_instance(config, port: int, *, resolver=None, run_workers: bool = True) -> Instance:
-    """create_app(config) served by an AppRunner/TCPSite on 127.0.0.1:port."""
-    from fedi.app import create_app
+    """create_app(config) served by an AppRunner/TCPSite on 127.0.0.1:port, the garbage
+    collector tuned as `fedi serve` tunes it."""
+    from fedi.app import create_app, tune_collector
 
     app = create_app(config, resolver=resolver, run_workers=run_workers)
+    tune_collector()
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, LOOPBACK, port, reuse_address=True, backlog=1024)

@@ -208,13 +208,15 @@ class PathRecorder:
 
 async def start_timed(config, port: int, recorder: PathRecorder) -> bc.Instance:
     """The real app (job workers off) on 127.0.0.1:port, timed by the recorder's middleware,
-    placed outermost so that it covers fedi's own middlewares."""
+    placed outermost so that it covers fedi's own middlewares; the garbage collector is
+    tuned as `fedi serve` tunes it."""
     from aiohttp import web
 
-    from fedi.app import create_app
+    from fedi.app import create_app, tune_collector
 
     app = create_app(config, run_workers=False)
     app.middlewares.insert(0, recorder.middleware())
+    tune_collector()  # as `fedi serve` does
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
     await web.TCPSite(runner, bc.LOOPBACK, port, reuse_address=True, backlog=1024).start()

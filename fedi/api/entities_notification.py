@@ -33,10 +33,9 @@ async def notifications(state, items: list[Notification], viewer: Account | None
     """Several notifications; those whose account or status is gone are left out. The
     senders, the statuses and what the reader did with them are loaded for all at once."""
     cache = cache or AccountCache(state)
-    await cache.load(n.from_account_id for n in items)
     wanted = [n.status_id for n in items if n.status_id and _about_a_status(n)]
-    rendered = await entities_status.statuses_by_id(state, wanted, viewer, cache=cache,
-                                                    context="notifications")
+    rendered = await entities_status.statuses_by_id(state, wanted, viewer, cache=cache, context="notifications",
+                                                    also=[n.from_account_id for n in items])
     out = []
     for n in items:
         sender = await cache.entity(n.from_account_id)

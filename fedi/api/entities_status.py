@@ -92,7 +92,9 @@ class _Renderer:
         # Per-page counts, polls and reader flags, fetched in a few queries for all posts.
         self.details = reading.PageDetails()
 
-    async def load(self, items: list[Status]) -> None:
+    async def load(self, items: list[Status], also: list[str] = ()) -> None:
+        """What rendering these statuses needs, in a fixed number of queries; `also`: more
+        accounts to load with their people."""
         for st in items:
             if st.boosted is not None:
                 self.originals.setdefault(st.reblog_of_id, st.boosted)
@@ -101,8 +103,7 @@ class _Renderer:
             self.originals.update(await reading.statuses_by_id(self.state, wanted))
         every = [*items, *(o for o in self.originals.values() if o is not None)]
         await self.cache.load(
-            [st.account_id for st in every] + [m for st in every for m in (st.mention_ids or [])]
-        )
+            [*also, *(st.account_id for st in every), *(m for st in every for m in (st.mention_ids or []))])
         await self._load_details([st for st in every if not st.reblog_of_id])
 
     async def _load_details(self, posts: list[Status]) -> None:
@@ -266,13 +267,16 @@ async def statuses(state, items: list[Status], viewer: Account | None, *,
 
 
 async def statuses_by_id(state, ids: list[str], viewer: Account | None, *,
-                         cache: AccountCache | None = None, context: str = "home") -> dict[str, dict]:
+                         cache: AccountCache | None = None, context: str = "home",
+                         also: list[str] = ()) -> dict[str, dict]:
     """The statuses with these ids rendered for `viewer`, by id, sharing lookups (those gone
-    or that cannot be rendered are missing). No visibility check: for what was checked."""
-    found = {st.id: st for st in (await reading.statuses_by_id(state, list(dict.fromkeys(ids)))).values()
-             if st is not None}
+    or that cannot be rendered are missing). No visibility check: for what was checked.
+    `also`: more accounts the caller will render, loaded with the statuses' people."""
+    ids = list(dict.fromkeys(ids))
+    kept = await reading.page_statuses(state, ids)  # the records this process keeps, if current
+    found = {i: kept[i] for i in ids if i in kept}
     renderer = _Renderer(state, viewer, cache, context=context)
-    await renderer.load(list(found.values()))
+    await renderer.load(list(found.values()), also=also)
     out = {}
     for status_id, st in found.items():
         doc = await renderer.render(st)

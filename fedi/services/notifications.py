@@ -5,6 +5,7 @@ one of the reader's own, dismissing one or all, and the statuses a page of them 
 from __future__ import annotations
 
 from fedi.models import Account, Notification, Status
+from fedi.services import reading
 from fedi.services.errors import NotFound
 from fedi.services.state import State
 
@@ -36,7 +37,8 @@ async def clear(state: State, account: Account) -> None:
 
 
 async def statuses_of(state: State, status_ids) -> list[Status]:
-    """The statuses notifications are about, in the order given, those still there, in one query."""
+    """The statuses notifications are about, in the order given, those still there: the
+    records this process keeps while their versions hold (`reading.page_statuses`)."""
     ids = list(dict.fromkeys(i for i in status_ids if i))
-    found = await state.store.statuses.get_many(ids) if ids else {}
+    found = await reading.page_statuses(state, ids) if ids else {}
     return [found[i] for i in ids if i in found]

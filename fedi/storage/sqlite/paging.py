@@ -23,13 +23,21 @@ def id_window(column: str, max_id: str | None, since_id: str | None, min_id: str
     return where, params, order
 
 
+def keyset_sql(select: str, conditions: list[str], params: list, column: str, *,
+               max_id=None, since_id=None, min_id=None, limit: int = 20) -> tuple[str, tuple, bool]:
+    """`select WHERE conditions AND window ORDER BY column LIMIT`, its parameters, and whether
+    its rows come oldest first (the page right after min_id)."""
+    where, window_params, order = id_window(column, max_id, since_id, min_id)
+    clause = " AND ".join([*conditions, *where]) or "1 = 1"
+    return (f"{select} WHERE {clause} ORDER BY {column} {order} LIMIT ?", (*params, *window_params, limit),
+            order == "ASC")
+
+
 async def keyset(fetch, select: str, conditions: list[str], params: list, column: str, *,
                  max_id=None, since_id=None, min_id=None, limit: int = 20) -> list:
     """Run `select WHERE conditions AND window ORDER BY column LIMIT` and return the rows
     newest first. `fetch(sql, params)` is the executor's fetchall or fetchkeyed."""
-    where, window_params, order = id_window(column, max_id, since_id, min_id)
-    clause = " AND ".join([*conditions, *where]) or "1 = 1"
-    rows = await fetch(f"{select} WHERE {clause} ORDER BY {column} {order} LIMIT ?",
-                       (*params, *window_params, limit))
-    rows = list(rows)
-    return rows[::-1] if order == "ASC" else rows
+    sql, args, ascending = keyset_sql(select, conditions, params, column, max_id=max_id, since_id=since_id,
+                                      min_id=min_id, limit=limit)
+    rows = list(await fetch(sql, args))
+    return rows[::-1] if ascending else rows

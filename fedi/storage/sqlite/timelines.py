@@ -3,7 +3,7 @@ read time (public, local, hashtag, an account's posts)."""
 
 from __future__ import annotations
 
-from fedi.storage.sqlite.paging import id_window, keyset
+from fedi.storage.sqlite.paging import id_window, keyset, keyset_sql
 
 
 class SqliteFeeds:
@@ -67,18 +67,19 @@ class SqliteTimelines:
                      with_local_only: bool = False, max_id=None, since_id=None, min_id=None,
                      limit=20) -> list[str]:
         """Public posts, newest first; `with_local_only` adds the local-only ones (for a
-        signed-in local reader). Each visibility is read along its own index range, and the
-        two pages are merged."""
-        paging = {"only_media": only_media, "tag": tag, "max_id": max_id, "since_id": since_id,
-                  "min_id": min_id, "limit": limit}
-        ids = await self._public("public", local, **paging)
-        if not with_local_only or local is False:
-            return ids
-        merged = sorted({*ids, *await self._public("local", local, **paging)}, reverse=True)
-        ascending = bool(min_id and not since_id)  # the page right after min_id: the oldest ones
-        return merged[-limit:] if ascending else merged[:limit]
+        signed-in local reader). Each visibility is read along its own index range, in one
+        statement, and the two pages are merged."""
+        paging = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
+        sql, params, ascending = self._public("public", local, only_media, tag, paging)
+        if with_local_only and local is not False:
+            local_sql, local_params, _ = self._public("local", local, only_media, tag, paging)
+            sql = f"SELECT * FROM ({sql}) AS shared UNION ALL SELECT * FROM ({local_sql}) AS own"
+            params = (*params, *local_params)
+        ids = sorted({r[0] for r in await self.db.fetchall(sql, params)}, reverse=True)
+        return ids[-limit:] if ascending else ids[:limit]
 
-    async def _public(self, visibility: str, local: bool | None, **paging) -> list[str]:
+    def _public(self, visibility: str, local: bool | None, only_media: bool, tag: str | None,
+                paging: dict) -> tuple[str, tuple, bool]:
         conditions = ["s.visibility = ?", "s.reblog_of_id IS NULL",
                       "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"]
         params: list = [visibility]
@@ -87,10 +88,17 @@ class SqliteTimelines:
             params.append(int(local))
         # Public posts are many: a hashtag's are found along the tag's index. Local-only ones
         # are few: the tag is checked on each of them instead.
-        return await self._ids(conditions, params, tag_first=visibility == "public", **paging)
+        return self._query(conditions, params, only_media=only_media, tag=tag, tag_first=visibility == "public",
+                           **paging)
 
-    async def _ids(self, conditions: list[str], params: list, *, only_media: bool, tag: str | None,
-                   tag_first: bool = False, **paging) -> list[str]:
+    async def _ids(self, conditions: list[str], params: list, **options) -> list[str]:
+        sql, args, ascending = self._query(conditions, params, **options)
+        ids = [r[0] for r in await self.db.fetchall(sql, args)]
+        return ids[::-1] if ascending else ids
+
+    @staticmethod
+    def _query(conditions: list[str], params: list, *, only_media: bool, tag: str | None,
+               tag_first: bool = False, **paging) -> tuple[str, tuple, bool]:
         """With `tag_first`, a hashtag's posts are read along the tag's own index, newest
         first, each checked against its status (rather than every public status checked
         for the tag, which reads thousands of rows for a tag on one post in a thousand)."""
@@ -106,7 +114,7 @@ class SqliteTimelines:
         if tag:
             conditions.append("t.name = ?")
             params.append(tag.lower())
-        return [r[0] for r in await keyset(self.db.fetchall, select, conditions, params, column, **paging)]
+        return keyset_sql(select, conditions, params, column, **paging)
 
     async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
                       only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
