@@ -142,7 +142,7 @@ def build_database(path: str, base: str, reader: dict, n: int, seed: int = 1) ->
                 fav_by = ids[rnd.randrange(AUTHORS)]
                 favourites.append((new_id(at=t), fav_by, fav_status, f"https://likes.test/{k}", t))
             if author in followed_ids or author == rid:
-                feeds.append((rid, sid))
+                feeds.append((rid, sid, author))
                 if reblog is None and rnd.random() < 0.05:
                     favourites.append((new_id(at=t), rid, sid, f"{reader['uri']}#likes/{k}", t))
                 if rnd.random() < 0.02:
@@ -159,7 +159,7 @@ def build_database(path: str, base: str, reader: dict, n: int, seed: int = 1) ->
     conn.executemany("INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at) "
                      "VALUES (?,?,?,?,?)", favourites)
     conn.executemany("INSERT INTO bookmarks (id, account_id, status_id) VALUES (?,?,?)", bookmarks)
-    conn.executemany("INSERT INTO feeds (account_id, status_id) VALUES (?,?)", feeds)
+    conn.executemany("INSERT INTO feeds (account_id, status_id, author_id) VALUES (?,?,?)", feeds)
     conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()

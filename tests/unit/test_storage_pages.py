@@ -4,10 +4,15 @@ below a post (also when peers made its replies into a loop)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from fedi.models import Account, Status
+from fedi.storage.interfaces import open_store
+from fedi.storage.sqlite.db import _split_sql, migration_files
 from fedi.services import threads
 from fedi.services.state import State
 from fedi.urls import Urls
+from tests.harness import sqlite_only
 from tests.unit.test_storage import follow, local_account, remote_account, status, store  # noqa: F401
 
 
@@ -83,6 +88,47 @@ async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa
     assert await store.feeds.page_by_list(owner.id, list_id, min_id=bens[-1]) == bens[:-1]
     # Only `scan` feed entries are looked at: the newest two hold one of ben's posts.
     assert await store.feeds.page_by_list(owner.id, list_id, scan=2) == bens[:1]
+
+
+async def test_a_boost_in_the_feed_belongs_to_its_booster_in_a_list(store):  # noqa: F811
+    owner, ben, dan = await _accounts(store, "owner", "ben", "dan")
+    original = await _post(store, dan)
+    boost = await _post(store, ben, reblog_of_id=original.id)
+    await store.feeds.add(boost.id, [owner.id])
+    await store.database.execute("INSERT INTO lists (id, account_id, title) VALUES (?,?,?)",
+                                 ("list-b", owner.id, "Bens"))
+    await store.database.execute("INSERT INTO list_accounts (list_id, account_id) VALUES (?,?)",
+                                 ("list-b", ben.id))
+    assert await store.feeds.page_by_list(owner.id, "list-b") == [boost.id]
+
+
+@sqlite_only
+async def test_feed_entries_written_before_they_named_their_authors_learn_them(tmp_path):
+    """Migration 0026: entries of an existing feed get their statuses' authors."""
+    path = str(tmp_path / "old.sqlite3")
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)")
+    for version, name, script in migration_files():
+        if version >= 26:
+            break
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
+    conn.commit()
+    conn.close()
+    old = await open_store(path, migrate=False)
+    try:
+        owner, ben = await _accounts(old, "owner", "ben")
+        post = await _post(old, ben)
+        await old.database.execute("INSERT INTO feeds (account_id, status_id) VALUES (?,?)", (owner.id, post.id))
+    finally:
+        await old.close()
+    migrated = await open_store(path)
+    try:
+        row = await migrated.database.fetchone("SELECT author_id FROM feeds WHERE status_id = ?", (post.id,))
+        assert row[0] == ben.id
+    finally:
+        await migrated.close()
 
 
 async def test_a_thread_above_and_below_a_post(store):  # noqa: F811

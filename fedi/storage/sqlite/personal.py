@@ -136,5 +136,6 @@ class SqliteLists:
         return [r[0] for r in rows]
 
     async def members(self, list_id: str) -> list[str]:
-        rows = await self.db.fetchall("SELECT account_id FROM list_accounts WHERE list_id = ?", (list_id,))
+        # Along the primary key's prefix: as many rows as the list has members, no more.
+        rows = await self.db.fetchkeyed("SELECT account_id FROM list_accounts WHERE list_id = ?", (list_id,))
         return [r[0] for r in rows]

@@ -18,7 +18,8 @@ class SqliteFeeds:
         rows = [(a, status_id) for a in dict.fromkeys(account_ids)]
         if rows:
             await self.db.executemany(
-                "INSERT OR IGNORE INTO feeds (account_id, status_id) SELECT ?1, ?2 WHERE NOT EXISTS ("
+                "INSERT OR IGNORE INTO feeds (account_id, status_id, author_id) "
+                "SELECT ?1, ?2, (SELECT account_id FROM statuses WHERE id = ?2) WHERE NOT EXISTS ("
                 "SELECT 1 FROM statuses s LEFT JOIN statuses o ON o.id = s.reblog_of_id "
                 "JOIN accounts a ON a.id IN (s.account_id, o.account_id) "
                 "JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain "
@@ -48,10 +49,9 @@ class SqliteFeeds:
         of the list, in the same order."""
         where, params, order = id_window("status_id", max_id, since_id, min_id)
         rows = await self.db.fetchkeyed(
-            "SELECT f.status_id FROM (SELECT status_id FROM feeds WHERE "
+            "SELECT f.status_id FROM (SELECT status_id, author_id FROM feeds WHERE "
             f"{' AND '.join(['account_id = ?', *where])} ORDER BY status_id {order} LIMIT ?) f "
-            "JOIN statuses s ON s.id = f.status_id "
-            "JOIN list_accounts l ON l.list_id = ? AND l.account_id = s.account_id "
+            "JOIN list_accounts l ON l.list_id = ? AND l.account_id = f.author_id "
             f"ORDER BY f.status_id {order}", (account_id, *params, scan, list_id))
         ids = [r[0] for r in rows]
         return ids[::-1] if order == "ASC" else ids
