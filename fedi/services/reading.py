@@ -43,8 +43,8 @@ async def statuses_by_id(state: State, ids: list[str]) -> dict[str, Status | Non
 
 async def viewable(state: State, ids: list[str], viewer: Account | None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (boosts as they are,
-    no filters)."""
-    found = await state.store.statuses.get_many(ids)
+    no filters); kept records are used while their versions hold (`page_statuses`)."""
+    found = await page_statuses(state, ids)
     statuses = [found[i] for i in ids if i in found]
     return [s for s, ok in zip(statuses, await can_view_many(state.store, statuses, viewer)) if ok]
 
