@@ -312,11 +312,19 @@ async def test_timelines_read_before_an_edit_show_the_edit_after_it(fed):
     await call(ben.account_follow, (await call(alice.me))["id"])
     post = await call(alice.status_post, "first words")
     boost = await call(ben.status_reblog, post["id"])
+    alice_id = (await call(alice.me))["id"]
     for _ in range(2):  # read twice: the second read uses what the first one kept
         home = await call(ben.timeline_home)
         assert home[0]["reblog"]["content"] == "<p>first words</p>"
+        mine = await call(alice.notifications)
+        assert mine[0]["type"] == "reblog" and mine[0]["status"]["content"] == "<p>first words</p>"
+        assert (await call(ben.account_statuses, alice_id))[0]["content"] == "<p>first words</p>"
     await call(alice.status_update, post["id"], "second words")
     await call(alice.account_update_credentials, display_name="Alice Edited")
+    assert (await call(alice.me))["display_name"] == "Alice Edited"  # her token's account, kept too
+    assert (await call(alice.notifications))[0]["status"]["content"] == "<p>second words</p>"
+    shown = (await call(ben.account_statuses, alice_id))[0]
+    assert shown["content"] == "<p>second words</p>" and shown["account"]["display_name"] == "Alice Edited"
     home = await call(ben.timeline_home)
     assert [s["id"] for s in home] == [boost["id"], post["id"]]
     assert home[0]["reblog"]["content"] == "<p>second words</p>" and home[1]["content"] == "<p>second words</p>"
