@@ -27,13 +27,15 @@ async def can_view(store, status: Status, viewer: Account | None) -> bool:
 
 
 async def can_view_many(store, statuses: list[Status], viewer: Account | None) -> list[bool]:
-    """Whether `viewer` may see each status, with at most two queries for them all (blocks
-    either way with the authors; the viewer's follows of the authors of followers-only posts),
-    and none for what needs no lookup."""
+    """Whether `viewer` may see each status, with one query for them all (blocks either way
+    with the authors, and the viewer's follows of the authors of followers-only posts), and
+    none for what needs no lookup."""
     others = [s.account_id for s in statuses if viewer is not None and s.account_id != viewer.id]
-    blocked = await store.blocks.among(viewer.id, others) if others else set()
-    private = [s.account_id for s in statuses if _needs_follow(s, viewer, blocked)]
-    following = await store.follows.followed_among(viewer.id, private) if private else set()
+    if not others:
+        blocked = following = set()
+    else:
+        private = [s.account_id for s in statuses if _needs_follow(s, viewer, set())]
+        blocked, following = await store.pages.audience(viewer.id, others, private)
     return [_allowed(s, viewer, s.account_id in blocked, s.account_id in following) for s in statuses]
 
 

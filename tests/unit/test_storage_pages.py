@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from fedi.models import Account, Status
+from fedi.ids import new_id
+from fedi.models import Account, Block, Status
 from fedi.storage.interfaces import open_store
 from fedi.storage.sqlite.db import _split_sql, migration_files
 from fedi.services import threads
@@ -69,6 +70,25 @@ async def test_counts_and_reader_flags_of_a_page(store):  # noqa: F811
     assert await store.pages.details([], [], bob.id) == ({}, none)
     await store.conversation_mutes.add(bob.id, two.conversation or two.uri)
     assert (await store.pages.details(ids, uris, bob.id))[1]["muted"] == {two.id}
+
+
+async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa: F811
+    reader, blocker, blocked, followed, asked, stranger = await _accounts(
+        store, "reader", "blocker", "blocked", "followed", "asked", "stranger")
+    far = remote_account("far", "far.example")
+    await store.accounts.insert(far)
+    for who, whom in ((blocker, reader), (reader, blocked)):
+        await store.blocks.insert(Block(id=new_id(), account_id=who.id, target_id=whom.id, uri=f"{who.uri}#b"))
+    await store.follows.insert(follow(reader, followed))
+    await store.follows.insert(follow(reader, asked, state="pending"))
+    authors = [blocker.id, blocked.id, followed.id, asked.id, stranger.id, far.id]
+    candidates = [followed.id, asked.id, stranger.id]
+    assert await store.pages.audience(reader.id, authors, candidates) == (
+        {blocker.id, blocked.id}, {followed.id})
+    assert await store.pages.audience(reader.id, authors, []) == ({blocker.id, blocked.id}, set())
+    assert await store.pages.audience(reader.id, [], []) == (set(), set())
+    await store.domain_blocks.add(reader.id, "far.example")
+    assert far.id in (await store.pages.audience(reader.id, authors, candidates))[0]
 
 
 async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa: F811

@@ -11,6 +11,7 @@ import time
 
 from fedi.storage.sqlite.reports import THREAD_MUTED
 from fedi.storage.sqlite.rows import numbered, numbered_rows
+from fedi.storage.sqlite.social import blocks_among
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted")
 
@@ -60,6 +61,26 @@ class SqlitePages:
             if status_id in counts:
                 counts[status_id][kind] = count
         return {i: tuple(c) for i, c in counts.items()}, flags
+
+    async def audience(self, viewer_id: str, authors: list[str], candidates: list[str]
+                       ) -> tuple[set[str], set[str]]:
+        """For a page seen by `viewer_id`: those of `authors` that block the viewer or that the
+        viewer blocks (by account or domain), and those of `candidates` the viewer follows
+        (accepted follows), in one statement."""
+        authors, candidates = list(dict.fromkeys(authors)), list(dict.fromkeys(candidates))
+        if not authors and not candidates:
+            return set(), set()
+        parts, n = [], len(authors)
+        if authors:
+            parts.append(f"SELECT 0, b.* FROM ({blocks_among(numbered(n, 2))}) AS b")
+        if candidates:
+            parts.append(f"SELECT 1, target_id FROM follows WHERE follower_id = ?1 "
+                         f"AND target_id IN ({numbered(len(candidates), n + 2)}) AND state = 'accepted'")
+        blocked, following = set(), set()
+        for kind, account_id in await self.db.fetchkeyed(" UNION ALL ".join(parts),
+                                                         (viewer_id, *authors, *candidates)):
+            (following if kind else blocked).add(account_id)
+        return blocked, following
 
     async def relationships(self, viewer_id: str, ids: list[str]) -> dict[str, dict]:
         """The reader's relationship with each of these accounts, in one statement: {id: {

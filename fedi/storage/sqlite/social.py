@@ -185,6 +185,23 @@ class SqliteFollows:
         return [r[0] for r in rows]
 
 
+def blocks_among(marks: str) -> str:
+    """A statement for the accounts among `marks` that block the account ?1 or that it
+    blocks, by account or by domain. Each kind of block is looked for only when ?1 has any
+    of that kind (one lookup each), as most have none."""
+    return (
+        "SELECT target_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1) "
+        f"AND account_id = ?1 AND target_id IN ({marks}) "
+        "UNION ALL SELECT account_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE target_id = ?1) "
+        f"AND target_id = ?1 AND account_id IN ({marks}) "
+        "UNION ALL SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
+        "WHERE EXISTS (SELECT 1 FROM account_domain_blocks WHERE account_id = ?1) "
+        f"AND bd.account_id = ?1 AND a.id IN ({marks}) "
+        "UNION ALL SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
+        "WHERE EXISTS (SELECT 1 FROM account_domain_blocks x JOIN accounts w ON w.domain = x.domain "
+        f"WHERE w.id = ?1) AND v.id = ?1 AND bd.account_id IN ({marks})")
+
+
 class SqliteBlocks:
     def __init__(self, db):
         self.db = db
@@ -200,26 +217,11 @@ class SqliteBlocks:
 
     async def among(self, viewer_id: str, account_ids) -> set[str]:
         """Those of `account_ids` that block the viewer or that the viewer blocks, by account or
-        by domain (either_way for many accounts at once). Each kind of block is looked for
-        among the accounts only when the viewer has any of that kind (one lookup each), as
-        most have none."""
+        by domain (either_way for many accounts at once; see `blocks_among`)."""
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return set()
-        marks = numbered(len(ids), 2)
-        rows = await self.db.fetchkeyed(
-            "SELECT target_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE account_id = ?1) "
-            f"AND account_id = ?1 AND target_id IN ({marks}) "
-            "UNION ALL SELECT account_id FROM blocks WHERE EXISTS (SELECT 1 FROM blocks WHERE target_id = ?1) "
-            f"AND target_id = ?1 AND account_id IN ({marks}) "
-            "UNION ALL SELECT a.id FROM accounts a JOIN account_domain_blocks bd ON bd.domain = a.domain "
-            "WHERE EXISTS (SELECT 1 FROM account_domain_blocks WHERE account_id = ?1) "
-            f"AND bd.account_id = ?1 AND a.id IN ({marks}) "
-            "UNION ALL SELECT bd.account_id FROM account_domain_blocks bd JOIN accounts v ON v.domain = bd.domain "
-            "WHERE EXISTS (SELECT 1 FROM account_domain_blocks x JOIN accounts w ON w.domain = x.domain "
-            f"WHERE w.id = ?1) AND v.id = ?1 AND bd.account_id IN ({marks})",
-            (viewer_id, *ids),
-        )
+        rows = await self.db.fetchkeyed(blocks_among(numbered(len(ids), 2)), (viewer_id, *ids))
         return {r[0] for r in rows}
 
     async def either_way(self, a: str, b: str) -> bool:
