@@ -101,14 +101,15 @@ HOME = "/api/v1/timelines/home"
 
 
 async def one_path(state, reader, max_id=None) -> tuple[float, float, float, float]:
-    """The home handler's work without HTTP: feed query, load, render, JSON."""
+    """The home handler's work without HTTP: feed query (with the statuses' versions), load,
+    render, JSON (as services.timelines.home and the API's home handler do it)."""
     from fedi.api import entities_status
     from fedi.services.reading import visible_statuses
 
     t0 = time.perf_counter()
-    ids = await state.store.feeds.page(reader.id, max_id=max_id, limit=PAGE)
+    ids, versions = await state.store.feeds.page_versioned(reader.id, max_id=max_id, limit=PAGE)
     t1 = time.perf_counter()
-    items = await visible_statuses(state, ids, reader)
+    items = await visible_statuses(state, ids, reader, versions=versions)
     t2 = time.perf_counter()
     docs = await entities_status.statuses(state, items, reader)
     t3 = time.perf_counter()

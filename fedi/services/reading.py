@@ -49,13 +49,17 @@ async def viewable(state: State, ids: list[str], viewer: Account | None) -> list
     return [s for s, ok in zip(statuses, await can_view_many(state.store, statuses, viewer)) if ok]
 
 
-async def page_statuses(state: State, ids: list[str]) -> dict[str, Status]:
+async def page_statuses(state: State, ids: list[str], versions: dict[str, int] | None = None
+                        ) -> dict[str, Status]:
     """The statuses with these ids that exist, and the posts the boosts among them boost
     (linked as `boosted`), by id. Records this process keeps are used while the database
     confirms their version; only the others are read whole. Kept records are shared by the
-    requests that use them: callers only read them (the `boosted` link is set on every use)."""
+    requests that use them: callers only read them (the `boosted` link is set on every use).
+    `versions`: those of the statuses and of the posts they boost, when the caller read them
+    with the ids."""
     kept = state.status_records
-    versions = await state.store.statuses.versions(ids, boosted=True)
+    if versions is None:
+        versions = await state.store.statuses.versions(ids, boosted=True)
     found: dict[str, Status] = {}
     stale = []
     for status_id, version in versions.items():
@@ -74,12 +78,14 @@ async def page_statuses(state: State, ids: list[str]) -> dict[str, Status]:
 
 
 async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
-                           context: str = "home", *, cache: dict | None = None) -> list[Status]:
+                           context: str = "home", *, cache: dict | None = None,
+                           versions: dict[str, int] | None = None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (for a boost, the post
     too), minus those the reader's filters hide in this context. The reader's filters are
-    read once into `cache`, when given, so that rendering the page reads them from there."""
+    read once into `cache`, when given, so that rendering the page reads them from there.
+    `versions`: as `page_statuses` takes them."""
     store = state.store
-    found = await page_statuses(state, ids)  # boosts come with their posts
+    found = await page_statuses(state, ids, versions)  # boosts come with their posts
     everything = list(found.values())
     seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
     out = []

@@ -17,8 +17,8 @@ LIST_SCAN = 400  # home feed entries looked at for one page of a list
 async def home(state: State, reader: Account, *, cache: dict | None = None,
                **paging) -> tuple[list[Status], list[str]]:
     """`cache`: the reader's filters, kept for rendering the same page (reading.visible_statuses)."""
-    ids = await state.store.feeds.page(reader.id, **paging)
-    return await reading.visible_statuses(state, ids, reader, cache=cache), ids
+    ids, versions = await state.store.feeds.page_versioned(reader.id, **paging)
+    return await reading.visible_statuses(state, ids, reader, cache=cache, versions=versions), ids
 
 
 async def public(state: State, reader: Account | None, *, local: bool | None = None, only_media: bool = False,

@@ -91,6 +91,20 @@ async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa
     assert far.id in (await store.pages.audience(reader.id, authors, candidates))[0]
 
 
+async def test_a_home_page_with_the_versions_of_its_statuses(store):  # noqa: F811
+    owner, ben = await _accounts(store, "owner", "ben")
+    one, two = await _post(store, ben), await _post(store, ben)
+    boost = await _post(store, ben, reblog_of_id=one.id)
+    for st in (one, two, boost):
+        await store.feeds.add(st.id, [owner.id])
+    ids, versions = await store.feeds.page_versioned(owner.id)
+    assert ids == await store.feeds.page(owner.id) == [boost.id, two.id, one.id]
+    assert versions == await store.statuses.versions(ids, boosted=True)
+    assert (await store.feeds.page_versioned(owner.id, max_id=boost.id, limit=1))[0] == [two.id]
+    assert (await store.feeds.page_versioned(owner.id, min_id=one.id, limit=1))[0] == [two.id]
+    assert await store.feeds.page_versioned(ben.id) == ([], {})
+
+
 async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa: F811
     owner, ben, dan = await _accounts(store, "owner", "ben", "dan")
     made = [await _post(store, author) for author in (ben, dan, dan, ben, dan, ben)]
