@@ -66,6 +66,7 @@ async def copy_sqlite_to_postgresql(sqlite_path: str, url: str,
 
     source = sqlite3.connect(f"file:{sqlite_path}?mode=ro", uri=True)
     try:
+        _check_schema(source)
         target = PgDatabase(url, max_size=2)
         try:
             await target.open()
@@ -79,6 +80,21 @@ async def copy_sqlite_to_postgresql(sqlite_path: str, url: str,
             await target.close()
     finally:
         source.close()
+
+
+def _check_schema(source: sqlite3.Connection) -> None:
+    """The source must hold this version's schema: the target gets it whole, and a table the
+    source has in an older shape could not be copied column for column."""
+    from fedi.storage.sqlite.db import migration_files
+
+    latest = max(version for version, _, _ in migration_files())
+    try:
+        have = source.execute("SELECT max(version) FROM schema_migrations").fetchone()[0] or 0
+    except sqlite3.DatabaseError:
+        raise CopyError("the SQLite database holds no fedi schema") from None
+    if have < latest:
+        raise CopyError(f"the SQLite database is at schema version {have}, this fedi's is {latest}: "
+                        "run `fedi migrate` first (with fedi stopped), then copy")
 
 
 async def _copy_all(source: sqlite3.Connection, conn, progress) -> dict[str, int]:

@@ -3,6 +3,7 @@ into an empty database, refuses one that holds data, and the instance started on
 keeps federating under the same keys, tokens and URLs."""
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -10,6 +11,7 @@ from fedi import cli
 from fedi.activitypub.vocab import PUBLIC
 from fedi.storage.copy import copy_sqlite_to_postgresql
 from fedi.storage.interfaces import open_store
+from fedi.storage.sqlite.db import migration_files as sqlite_migrations
 from tests import pg
 from tests.harness import backend, needs_postgresql
 
@@ -96,6 +98,14 @@ async def test_the_copy_command_refuses_a_target_that_holds_data(tmp_path, capsy
             await store.close()
     finally:
         await pg.drop_database(url)
+
+    # A database left at an older schema (fedi upgraded, not migrated): one line naming the fix.
+    latest = max(version for version, _, _ in sqlite_migrations())
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM schema_migrations WHERE version = ?", (latest,))
+    assert await _cli(["--config", str(config), "db", "copy", "--to", url]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"schema version {latest - 1}" in err and "fedi migrate" in err and "\n" not in err, err
 
     # Not a PostgreSQL URL, or no SQLite database where the config says: one line, non-zero.
     assert await _cli(["--config", str(config), "db", "copy", "--to", "mysql://x/y"]) == 2
