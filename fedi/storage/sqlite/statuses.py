@@ -11,6 +11,24 @@ from fedi.storage.sqlite.rows import insert_sql, numbered, to_record, to_row
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
 
+# Each status's version with the post it boosts, if any, in one pass over the statuses: select
+# `<status id>, WITH_BOOSTED_VERSIONS` from a query over `statuses s INDEXED BY statuses_versions`
+# followed by BOOSTED_VERSIONS_JOIN (statuses_versions covers both sides; the planner would
+# rather read whole rows), and read the rows with `boosted_versions`.
+WITH_BOOSTED_VERSIONS = "s.version, b.id, b.version"
+BOOSTED_VERSIONS_JOIN = "LEFT JOIN statuses b INDEXED BY statuses_versions ON b.id = s.reblog_of_id"
+
+
+def boosted_versions(rows) -> dict[str, int]:
+    """status id -> version, for rows (status id, version, boosted id, boosted version)."""
+    found = {}
+    for status_id, version, boosted_id, boosted_version in rows:
+        found[status_id] = version
+        if boosted_id is not None:
+            found[boosted_id] = boosted_version
+    return found
+
+
 class SqliteStatuses:
     def __init__(self, db):
         self.db = db
@@ -77,18 +95,10 @@ class SqliteStatuses:
             # key and read every row.
             sql = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})"
             return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, ids)}
-        # One pass over the ids: each status with the post it boosts, if any (statuses_versions
-        # covers both sides).
         rows = await self.db.fetchkeyed(
-            "SELECT s.id, s.version, b.id, b.version FROM statuses s INDEXED BY statuses_versions "
-            "LEFT JOIN statuses b INDEXED BY statuses_versions "
-            f"ON b.id = s.reblog_of_id WHERE s.id IN ({marks})", ids)
-        found = {}
-        for status_id, version, boosted_id, boosted_version in rows:
-            found[status_id] = version
-            if boosted_id is not None:
-                found[boosted_id] = boosted_version
-        return found
+            f"SELECT s.id, {WITH_BOOSTED_VERSIONS} FROM statuses s INDEXED BY statuses_versions "
+            f"{BOOSTED_VERSIONS_JOIN} WHERE s.id IN ({marks})", ids)
+        return boosted_versions(rows)
 
     async def get_many_versioned(self, ids) -> dict[str, tuple[int, Status]]:
         """(version, status) for the statuses with these ids that exist (two queries)."""

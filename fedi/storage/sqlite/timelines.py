@@ -4,6 +4,7 @@ read time (public, local, hashtag, an account's posts)."""
 from __future__ import annotations
 
 from fedi.storage.sqlite.paging import id_window, keyset, keyset_sql
+from fedi.storage.sqlite.statuses import BOOSTED_VERSIONS_JOIN, WITH_BOOSTED_VERSIONS, boosted_versions
 
 
 class SqliteFeeds:
@@ -48,20 +49,14 @@ class SqliteFeeds:
         """`page`, with the current version of each of its statuses and of the posts its
         boosts boost (as Statuses.versions(..., boosted=True)), in the same statement."""
         sql, params, ascending = keyset_sql(
-            "SELECT f.status_id, s.version, b.id, b.version FROM feeds f "
-            "JOIN statuses s INDEXED BY statuses_versions ON s.id = f.status_id "
-            "LEFT JOIN statuses b INDEXED BY statuses_versions ON b.id = s.reblog_of_id",
+            f"SELECT f.status_id, {WITH_BOOSTED_VERSIONS} FROM feeds f "
+            f"JOIN statuses s INDEXED BY statuses_versions ON s.id = f.status_id {BOOSTED_VERSIONS_JOIN}",
             ["f.account_id = ?"], [account_id], "f.status_id", max_id=max_id, since_id=since_id,
             min_id=min_id, limit=limit)
         rows = await self.db.fetchkeyed(sql, params)
         if ascending:
             rows = rows[::-1]
-        versions = {}
-        for status_id, version, boosted_id, boosted_version in rows:
-            versions[status_id] = version
-            if boosted_id is not None:
-                versions[boosted_id] = boosted_version
-        return [r[0] for r in rows], versions
+        return [r[0] for r in rows], boosted_versions(rows)
 
     async def page_by_list(self, account_id: str, list_id: str, *, max_id=None, since_id=None, min_id=None,
                            scan: int = 400) -> list[str]:
