@@ -11,7 +11,6 @@ from fedi.api.entities import ALL_VISIBILITIES, AccountCache, acct, iso
 from fedi.api.entities_filter import filter_results
 from fedi.models import Account, Status
 from fedi.services import filters, polls, reading
-from fedi.services import pins as pins_svc
 
 PINNABLE = ("public", "unlisted", "private", "local")
 # The visibilities a Status reports; anything else shows as followers-only.
@@ -85,7 +84,6 @@ class _Renderer:
         self.viewer = viewer
         self.cache = cache or AccountCache(state)
         self.originals: dict[str, Status | None] = {}
-        self._pins: set[str] | None = None
         self._filters_apply: bool | None = None  # whether any of the reader's filters applies here
         self.context = context  # the filter context (home, notifications, public, thread, account)
         self.filter_cache: dict = {} if filter_cache is None else filter_cache
@@ -115,11 +113,6 @@ class _Renderer:
         if status_id not in self.originals:
             self.originals.update(await reading.statuses_by_id(self.state, [status_id]))
         return self.originals[status_id]
-
-    async def pins(self) -> set[str]:
-        if self._pins is None:
-            self._pins = await pins_svc.pinned_ids(self.state, self.viewer.id)
-        return self._pins
 
     async def render(self, st: Status, *, source_requested: bool = False) -> dict | None:
         author = await self.cache.entity(st.account_id)
@@ -226,7 +219,7 @@ class _Renderer:
             if await self._filtering() else [],
         }
         if st.account_id == viewer.id and st.visibility in PINNABLE:
-            flags["pinned"] = st.id in await self.pins()
+            flags["pinned"] = st.id in self.details.pinned
         return flags
 
     async def _filtering(self) -> bool:

@@ -86,8 +86,3 @@ async def featured(state: State, account: Account) -> list[dict]:
         if status is not None and status.visibility in FEATURED:
             notes.append(await statuses.note_doc(state, status, account))
     return notes
-
-
-async def pinned_ids(state: State, account_id: str) -> set[str]:
-    """The ids of the posts the account has pinned."""
-    return set(await state.store.pins.list(account_id))

@@ -127,6 +127,7 @@ class PageDetails:
     counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # boosts, favourites, replies
     flags: dict[str, tuple[bool, bool, bool]] = field(default_factory=dict)  # favourited, boosted, bookmarked
     muted: set[str] = field(default_factory=set)  # posts whose thread the reader muted
+    pinned: set[str] = field(default_factory=set)  # the reader's own posts it pinned
     polls: dict[str, dict] = field(default_factory=dict)
     own_votes: dict[str, list[int]] = field(default_factory=dict)
 
@@ -147,5 +148,6 @@ class PageDetails:
             self.own_votes.update(await store.polls.votes_of(viewer.id, list(found)))
         faved, boosted, marked = flags["favourited"], flags["reblogged"], flags["bookmarked"]
         self.muted |= flags["muted"]
+        self.pinned |= flags["pinned"]
         for i in ids:
             self.flags[i] = (i in faved, i in boosted, i in marked)

@@ -2,7 +2,7 @@
 
 Each method is one statement whatever the length of the page, so that a page costs a
 fixed number of round trips to the database: the counts shown on every post, and one
-reader's relation to each (favourited, boosted, bookmarked, thread muted).
+reader's relation to each (favourited, boosted, bookmarked, thread muted, pinned).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fedi.storage.sqlite.reports import THREAD_MUTED
 from fedi.storage.sqlite.rows import numbered, numbered_rows
 from fedi.storage.sqlite.social import blocks_among
 
-READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted")
+READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
 
 
 class SqlitePages:
@@ -24,8 +24,8 @@ class SqlitePages:
                       ) -> tuple[dict[str, tuple[int, int, int]], dict[str, set[str]]]:
         """For the posts with these ids and uris (the same posts, in the same order): status id
         -> (boosts, favourites, replies), and with a reader, which of them the reader
-        favourited, boosted, bookmarked, or whose thread the reader muted ({"favourited": ids,
-        "reblogged": ..., "bookmarked": ..., "muted": ...})."""
+        favourited, boosted, bookmarked, pinned (its own posts), or whose thread the reader muted
+        ({"favourited": ids, "reblogged": ..., "bookmarked": ..., "muted": ..., "pinned": ...})."""
         flags: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
         if not ids:
             return {}, flags
@@ -48,7 +48,9 @@ class SqlitePages:
                     "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
                     f"UNION ALL SELECT 5, k.status_id, 1 FROM {page} "
                     "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
-                    f"UNION ALL SELECT 6, muted.id, 1 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted")
+                    f"UNION ALL SELECT 6, muted.id, 1 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted "
+                    f"UNION ALL SELECT 7, p.status_id, 1 FROM {page} "
+                    "JOIN pins p ON p.account_id = ?1 AND p.status_id = page.column1")
         params = (*ids, *uris) if reader_id is None else (reader_id, *ids, *uris)
         rows = await self.db.fetchkeyed(sql, params)
         by_uri = dict(zip(uris, ids))

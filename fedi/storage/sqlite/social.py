@@ -315,7 +315,7 @@ class SqlitePins:
         await self.db.execute("DELETE FROM pins WHERE account_id = ? AND status_id = ?", (account_id, status_id))
 
     async def list(self, account_id: str) -> list[str]:
-        rows = await self.db.fetchall(
+        rows = await self.db.fetchkeyed(
             "SELECT status_id FROM pins WHERE account_id = ? ORDER BY created_at DESC", (account_id,)
         )
         return [r[0] for r in rows]
