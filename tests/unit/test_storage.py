@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 
 import pytest
@@ -106,6 +107,30 @@ async def test_write_after_close_is_refused(tmp_path):
     await s.close()
     with pytest.raises(RuntimeError):
         await s.jobs.enqueue("q", {})
+
+
+@sqlite_only
+async def test_a_short_scan_runs_at_once_and_a_long_one_in_a_reader_thread(store):
+    """A read that may scan is tried on the loop thread within a time budget; one that
+    overruns it is run again in a reader thread (same rows), and its SQL goes to a thread
+    directly from then on."""
+    db = store.database
+    yielded = []
+    asyncio.get_running_loop().call_soon(yielded.append, True)
+    rows = await db.fetchall("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50) "
+                             "SELECT sum(x) FROM c")
+    assert rows[0][0] == 1275 and not yielded  # no hop: the loop did not turn
+    assert db.inline.overruns == 0
+    long = ("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+            "SELECT sum(x) FROM c")
+    started = time.perf_counter()
+    assert (await db.fetchall(long))[0][0] == 3000000 * 3000001 // 2
+    assert db.inline.overruns == 1 and long in db.inline.slow
+    assert (await db.fetchall(long))[0][0] == 3000000 * 3000001 // 2
+    assert db.inline.overruns == 1  # remembered: straight to a thread
+    assert time.perf_counter() - started > 2 * db.inline.budget
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await db.fetchall("SELECT * FROM no_such_table")  # errors of the statement itself stand
 
 
 # Group commit ----------------------------------------------------------------

@@ -11,8 +11,9 @@ The writer runs its statements directly on the event loop thread: short
 indexed writes take microseconds, and in WAL mode with synchronous=NORMAL a
 commit does not wait for the disk, so a hop to a worker thread per statement
 would cost far more than the statement. WAL checkpoints (which do wait for the
-disk) run in a background thread instead of at commit. Reads, which may scan,
-go through aiosqlite connections in their own threads.
+disk) run in a background thread instead of at commit. Reads by key run on the
+loop thread too; reads that may scan are tried there within a time budget and go
+through aiosqlite connections in their own threads when they overrun it (`inline`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, Awaitable, Callable
 import aiosqlite
 
 from fedi.storage.errors import Conflict
+from fedi.storage.sqlite.inline import InlineReads
 from fedi.storage.migrations import migration_files as _migration_files
 
 log = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ class Database:
         self._writer: sqlite3.Connection | None = None
         self._point: sqlite3.Connection | None = None
         self._point_open = False  # a read transaction on _point until the loop's next turn
+        self.inline = InlineReads()  # reads that may scan, tried on the loop thread first
         self._readers: list[aiosqlite.Connection] = []
         self._next_reader = itertools.cycle(range(readers))
         self._queue: asyncio.Queue = asyncio.Queue()
@@ -195,7 +198,12 @@ class Database:
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params=()) -> list[sqlite3.Row]:
-        return list(await self._reader().execute_fetchall(sql, params))
+        """Rows of a query that may scan: at once if it fits the loop's budget, else in a
+        reader thread."""
+        rows = self.inline.run(self._point_reader(), sql, params)
+        if rows is None:
+            rows = list(await self._reader().execute_fetchall(sql, params))
+        return rows
 
     # Writes ------------------------------------------------------------
     async def write(self, op: WriteOp) -> Any:
