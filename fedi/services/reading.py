@@ -137,8 +137,7 @@ class PageDetails:
         if not posts:
             return
         store, ids = state.store, [st.id for st in posts]
-        counts, flags = await store.pages.details(ids, [st.uri for st in posts],
-                                                  viewer.id if viewer is not None else None)
+        counts, flags = await store.pages.details(ids, viewer.id if viewer is not None else None)
         self.counts.update(counts)
         found = await store.polls.get_many(ids)
         self.polls.update(found)

@@ -61,17 +61,17 @@ async def test_counts_and_reader_flags_of_a_page(store):  # noqa: F811
             (f"{who.id}-{what.id}", who.id, what.id, f"{who.uri}#likes/{what.id}"))
     await store.bookmarks.add(bob.id, two.id)
     await store.pins.add(alice.id, three.id)  # alice's pin: not bob's
-    ids, uris = [one.id, two.id, three.id], [one.uri, two.uri, three.uri]
-    counts, flags = await store.pages.details(ids, uris, bob.id)
+    ids = [one.id, two.id, three.id]
+    counts, flags = await store.pages.details(ids, bob.id)
     assert counts == {one.id: (2, 2, 1), two.id: (0, 0, 1), three.id: (0, 1, 0)}
     assert flags == {"favourited": {one.id, three.id}, "reblogged": {one.id}, "bookmarked": {two.id},
                      "muted": set(), "pinned": set()}
     none = {"favourited": set(), "reblogged": set(), "bookmarked": set(), "muted": set(), "pinned": set()}
-    assert await store.pages.details(ids, uris) == (counts, none)  # anonymous: counts alone
-    assert await store.pages.details([], [], bob.id) == ({}, none)
+    assert await store.pages.details(ids) == (counts, none)  # anonymous: counts alone
+    assert await store.pages.details([], bob.id) == ({}, none)
     await store.conversation_mutes.add(bob.id, two.conversation or two.uri)
-    assert (await store.pages.details(ids, uris, bob.id))[1]["muted"] == {two.id}
-    assert (await store.pages.details(ids, uris, alice.id))[1]["pinned"] == {three.id}
+    assert (await store.pages.details(ids, bob.id))[1]["muted"] == {two.id}
+    assert (await store.pages.details(ids, alice.id))[1]["pinned"] == {three.id}
 
 
 async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa: F811

@@ -20,49 +20,40 @@ class SqlitePages:
     def __init__(self, db):
         self.db = db
 
-    async def details(self, ids: list[str], uris: list[str], reader_id: str | None = None
+    async def details(self, ids: list[str], reader_id: str | None = None
                       ) -> tuple[dict[str, tuple[int, int, int]], dict[str, set[str]]]:
-        """For the posts with these ids and uris (the same posts, in the same order): status id
-        -> (boosts, favourites, replies), and with a reader, which of them the reader
-        favourited, boosted, bookmarked, pinned (its own posts), or whose thread the reader muted
+        """For the posts with these ids: status id -> (boosts, favourites, replies), as
+        status_counts keeps them, and with a reader, which of them the reader favourited,
+        boosted, bookmarked, pinned (its own posts), or whose thread the reader muted
         ({"favourited": ids, "reblogged": ..., "bookmarked": ..., "muted": ..., "pinned": ...})."""
         flags: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
         if not ids:
             return {}, flags
         n, first = len(ids), 1 if reader_id is None else 2  # ?1 is the reader, when there is one
-        marks, uri_marks = numbered(n, first), numbered(len(uris), n + first)
-        sql = (f"SELECT 0, reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) "
-               "GROUP BY reblog_of_id "
-               f"UNION ALL SELECT 1, status_id, count(*) FROM favourites WHERE status_id IN ({marks}) "
-               "GROUP BY status_id "
-               f"UNION ALL SELECT 2, in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({uri_marks}) "
-               "GROUP BY in_reply_to_uri")
+        marks = numbered(n, first)
+        sql = f"SELECT 0, status_id, reblogs, favourites, replies FROM status_counts WHERE status_id IN ({marks})"
         if reader_id is not None:
             # Joined with the page's ids as a table, each flag is one probe of (reader, post)
             # per post: a plan made once for any reader (PostgreSQL's prepared statements)
             # would otherwise read all of the reader's favourites.
             page = f"(VALUES {numbered_rows(n, 2)}) AS page"
-            sql += (f" UNION ALL SELECT 3, f.status_id, 1 FROM {page} "
+            sql += (f" UNION ALL SELECT 3, f.status_id, 0, 0, 0 FROM {page} "
                     "JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1 "
-                    f"UNION ALL SELECT 4, b.reblog_of_id, 1 FROM {page} JOIN statuses b "
+                    f"UNION ALL SELECT 4, b.reblog_of_id, 0, 0, 0 FROM {page} JOIN statuses b "
                     "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
-                    f"UNION ALL SELECT 5, k.status_id, 1 FROM {page} "
+                    f"UNION ALL SELECT 5, k.status_id, 0, 0, 0 FROM {page} "
                     "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
-                    f"UNION ALL SELECT 6, muted.id, 1 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted "
-                    f"UNION ALL SELECT 7, p.status_id, 1 FROM {page} "
+                    f"UNION ALL SELECT 6, muted.id, 0, 0, 0 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted "
+                    f"UNION ALL SELECT 7, p.status_id, 0, 0, 0 FROM {page} "
                     "JOIN pins p ON p.account_id = ?1 AND p.status_id = page.column1")
-        params = (*ids, *uris) if reader_id is None else (reader_id, *ids, *uris)
-        rows = await self.db.fetchkeyed(sql, params)
-        by_uri = dict(zip(uris, ids))
-        counts = {i: [0, 0, 0] for i in ids}
-        for kind, key, count in rows:
-            if kind > 2:
-                flags[READER_FLAGS[kind - 3]].add(key)
-                continue
-            status_id = by_uri.get(key) if kind == 2 else key
-            if status_id in counts:
-                counts[status_id][kind] = count
-        return {i: tuple(c) for i, c in counts.items()}, flags
+        rows = await self.db.fetchkeyed(sql, ids if reader_id is None else (reader_id, *ids))
+        counts = dict.fromkeys(ids, (0, 0, 0))
+        for kind, status_id, reblogs, favourites, replies in rows:
+            if kind:
+                flags[READER_FLAGS[kind - 3]].add(status_id)
+            else:
+                counts[status_id] = (reblogs, favourites, replies)
+        return counts, flags
 
     async def audience(self, viewer_id: str, authors: list[str], candidates: list[str]
                        ) -> tuple[set[str], set[str]]:

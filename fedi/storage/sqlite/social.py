@@ -274,12 +274,6 @@ class SqliteFavourites:
                             [account_id], "id", max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         return [(r[0], r[1]) for r in rows]
 
-    async def counts(self, ids: list[str]) -> dict[str, int]:
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(
-            f"SELECT status_id, count(*) FROM favourites WHERE status_id IN ({marks}) GROUP BY status_id", ids)
-        return {r[0]: r[1] for r in rows}
-
     async def of(self, account_id: str, ids: list[str]) -> set[str]:
         """Which of these statuses the account has favourited."""
         marks = ",".join("?" for _ in ids)

@@ -157,19 +157,6 @@ class SqliteStatuses:
         )
         return await self._hydrate(row)
 
-    async def reblog_counts(self, ids: list[str]) -> dict[str, int]:
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(
-            f"SELECT reblog_of_id, count(*) FROM statuses WHERE reblog_of_id IN ({marks}) GROUP BY reblog_of_id", ids)
-        return {r[0]: r[1] for r in rows}
-
-    async def replies_counts(self, uris: list[str]) -> dict[str, int]:
-        marks = ",".join("?" for _ in uris)
-        rows = await self.db.fetchkeyed(
-            f"SELECT in_reply_to_uri, count(*) FROM statuses WHERE in_reply_to_uri IN ({marks}) "
-            "GROUP BY in_reply_to_uri", uris)
-        return {r[0]: r[1] for r in rows}
-
     async def reblogged(self, account_id: str, ids: list[str]) -> set[str]:
         """Which of these statuses the account has boosted."""
         marks = ",".join("?" for _ in ids)
