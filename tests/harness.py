@@ -40,6 +40,25 @@ needs_postgresql = pytest.mark.skipif("__import__('tests.pg').pg.server_url() is
                                       reason="no PostgreSQL server")
 
 
+def sqlite_before(path: str, version: int) -> None:
+    """A SQLite database at `path` with the migrations older than `version` applied, as an
+    instance made before that migration left it (for tests of what the migration does)."""
+    import sqlite3
+
+    from fedi.storage.sqlite.db import _split_sql, migration_files
+
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)")
+    for number, name, script in migration_files():
+        if number >= version:
+            break
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (number, name))
+    conn.commit()
+    conn.close()
+
+
 @contextlib.asynccontextmanager
 async def scratch_store(tmp_path, name: str = "fedi", migrate: bool = True):
     """A store of its own on the backend the tests run on, removed afterwards."""

@@ -4,14 +4,12 @@ the migration that brings the table."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 from fedi.ids import new_id
 from fedi.models import Favourite
 from fedi.storage.interfaces import open_store
-from fedi.storage.sqlite.db import _split_sql, migration_files
-from tests.harness import sqlite_only
+from tests.harness import sqlite_before, sqlite_only
 from tests.unit.test_storage import remote_account, status, store  # noqa: F401
 from tests.unit.test_storage_pages import _accounts, _post, _reply
 
@@ -88,16 +86,7 @@ async def test_counts_follow_every_write(store):  # noqa: F811
 async def test_the_migration_counts_what_an_existing_database_holds(tmp_path):
     """Migration 0027: the posts of a database made before it get their counts."""
     path = str(tmp_path / "old.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)")
-    for version, name, script in migration_files():
-        if version >= 27:
-            break
-        for statement in _split_sql(script):
-            conn.execute(statement)
-        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
-    conn.commit()
-    conn.close()
+    sqlite_before(path, 27)
     old = await open_store(path, migrate=False)
     try:
         alice, bob = await _accounts(old, "alice", "bob")

@@ -4,16 +4,14 @@ below a post (also when peers made its replies into a loop)."""
 
 from __future__ import annotations
 
-import sqlite3
 
 from fedi.ids import new_id
 from fedi.models import Account, Block, Status
 from fedi.storage.interfaces import open_store
-from fedi.storage.sqlite.db import _split_sql, migration_files
 from fedi.services import threads
 from fedi.services.state import State
 from fedi.urls import Urls
-from tests.harness import sqlite_only
+from tests.harness import sqlite_before, sqlite_only
 from tests.unit.test_storage import follow, local_account, remote_account, status, store  # noqa: F401
 
 
@@ -142,16 +140,7 @@ async def test_a_boost_in_the_feed_belongs_to_its_booster_in_a_list(store):  # n
 async def test_feed_entries_written_before_they_named_their_authors_learn_them(tmp_path):
     """Migration 0026: entries of an existing feed get their statuses' authors."""
     path = str(tmp_path / "old.sqlite3")
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)")
-    for version, name, script in migration_files():
-        if version >= 26:
-            break
-        for statement in _split_sql(script):
-            conn.execute(statement)
-        conn.execute("INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, name))
-    conn.commit()
-    conn.close()
+    sqlite_before(path, 26)
     old = await open_store(path, migrate=False)
     try:
         owner, ben = await _accounts(old, "owner", "ben")
