@@ -218,6 +218,17 @@ async def test_dismiss_a_group(fed):
     await call(api.dismiss_grouped_notification, mention["group_key"])
     assert await call(api.notifications) == []
 
+    # A group with no status (follows): its notifications go, those of other groups stay.
+    for fan in (ben, cara):
+        await follows.follow(inst.state, fan, alice)
+    await statuses.create(inst.state, cara, "@alice and now?")
+    follow_group = next(g for g in (await call(api.grouped_notifications))["notification_groups"]
+                        if g["type"] == "follow")
+    assert follow_group["notifications_count"] == 2
+    assert len((await call(api.grouped_notification, follow_group["group_key"]))["accounts"]) == 2
+    await call(api.dismiss_grouped_notification, follow_group["group_key"])
+    assert [n["type"] for n in await call(api.notifications)] == ["mention"]
+
 
 async def test_unread_counts_follow_the_marker(fed):
     inst = await fed.start("personal.test")

@@ -11,6 +11,12 @@ from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import to_record, to_row
 
 
+def _post_is(status_id: str | None) -> tuple[str, list]:
+    """The condition on a group's status: `status_id = ?` or `IS NULL` rather than `IS ?`,
+    which PostgreSQL's index cannot serve."""
+    return ("status_id IS NULL", []) if status_id is None else ("status_id = ?", [status_id])
+
+
 class SqliteNotifications:
     def __init__(self, db):
         self.db = db
@@ -85,17 +91,19 @@ class SqliteNotifications:
     async def in_group(self, account_id: str, type_: str, status_id: str | None, lo_id: str, hi_id: str, *,
                        max_id=None, since_id=None, min_id=None, limit=40) -> list[Notification]:
         """One group's notifications, newest first, paged like `page`."""
-        where = ["account_id = ?", "type = ?", "status_id IS ?", "id >= ?", "id < ?"]
+        post, post_params = _post_is(status_id)
+        where = ["account_id = ?", "type = ?", post, "id >= ?", "id < ?"]
         rows = await keyset(self.db.fetchall, "SELECT * FROM notifications", where,
-                            [account_id, type_, status_id, lo_id, hi_id], "id",
+                            [account_id, type_, *post_params, lo_id, hi_id], "id",
                             max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         return [to_record(Notification, r) for r in rows]
 
     async def delete_group(self, account_id: str, type_: str, status_id: str | None, lo_id: str,
                            hi_id: str) -> int:
+        post, post_params = _post_is(status_id)
         return await self.db.execute(
-            "DELETE FROM notifications WHERE account_id = ? AND type = ? AND status_id IS ? "
-            "AND id >= ? AND id < ?", (account_id, type_, status_id, lo_id, hi_id))
+            f"DELETE FROM notifications WHERE account_id = ? AND type = ? AND {post} AND id >= ? AND id < ?",
+            (account_id, type_, *post_params, lo_id, hi_id))
 
     async def group_summaries(self, account_id: str, groups: list[tuple[str, str | None, str, str]], *,
                               lowest: str | None = None, highest: str | None = None,
@@ -117,10 +125,9 @@ class SqliteNotifications:
         page_min = "min(CASE WHEN id >= ? THEN id END)" if lowest else "min(id)"
         parts, params = [], []
         for i, (type_, status_id, lo, hi) in enumerate(groups):
-            # `status_id = ?` or `IS NULL` rather than `IS ?`, which PostgreSQL's index cannot serve.
-            post = "status_id IS NULL" if status_id is None else "status_id = ?"
+            post, post_params = _post_is(status_id)
             where = f"account_id = ? AND type = ? AND {post} AND id >= ? AND id < ?{extra}"
-            group = [account_id, type_, *([] if status_id is None else [status_id]), lo, hi, *extra_params]
+            group = [account_id, type_, *post_params, lo, hi, *extra_params]
             # (group, 0, count, oldest id on the page) and (group, 1, -, id, sender, time) rows.
             parts.append(f"SELECT {i}, 0, count(*), {page_min}, NULL, NULL FROM notifications WHERE {where}")
             params += [*([lowest] if lowest else []), *group]
