@@ -145,7 +145,12 @@ WriteOp = Callable[[PgTx], Awaitable[Any]]
 # fedi's reads are keyed lookups of a few rows whose pages are in memory or on SSD; with the
 # default random_page_cost (4, for spinning disks) the planner reads a whole table of
 # counters rather than probe its index 20 times (1.2 ms against 0.4 for a page's accounts).
-SESSION_SETTINGS = {"random_page_cost": "1.1"}
+# asyncpg prepares every statement; by default PostgreSQL plans a prepared statement anew for
+# each execution whenever its one plan for any parameters looks costlier (always, with a
+# LIMIT $n), and planning a page's statements took more of its CPU than running them. Each
+# statement is planned once per connection instead: they are keyed lookups and index ranges
+# whose best plan does not depend on the values.
+SESSION_SETTINGS = {"random_page_cost": "1.1", "plan_cache_mode": "force_generic_plan"}
 
 
 class PgDatabase:
