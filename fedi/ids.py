@@ -10,6 +10,11 @@ spends all 16 low bits on its own sequence, which suits one process. Several pro
 writing to one database each take a generator with their own `node` number: the low bits
 then hold the node (6 bits) and a sequence (10 bits, 1,024 ids per millisecond), so two
 processes can never make the same id.
+
+Ids for a given time (`at`, a remote post's date) take the next free number of that
+millisecond; once a millisecond has given out all of them (a backlog of posts dated to the
+second), the next ones come from the following milliseconds, so that one process never
+hands out the same id twice and never has an insert refused for it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import time
 
 NODE_BITS = 6
 MAX_NODES = 1 << NODE_BITS
+AT_REMEMBERED = 4096  # milliseconds whose `at` ids are tracked (the oldest are forgotten)
 
 
 class IdGenerator:
@@ -32,7 +38,7 @@ class IdGenerator:
         self._lock = threading.Lock()
         self.last_ms = 0
         self.seq = 0
-        self._counter = int.from_bytes(os.urandom(2), "big") & self._mask
+        self._at: dict[int, list[int]] = {}  # millisecond -> [next number, numbers left]
 
     def _low(self, seq: int) -> int:
         return seq if self.node is None else (self.node << self.seq_bits) | seq
@@ -40,8 +46,8 @@ class IdGenerator:
     def new(self, at: float | None = None) -> str:
         """A new id; with `at`, an id that sorts at that time (e.g. a remote post's date).
 
-        Ids made for the same `at` millisecond differ in a counter, so 65,536 of them (1,024
-        with a node number) can share one millisecond before two could collide.
+        Ids made for the same `at` millisecond take its numbers in turn (from a random
+        start): 65,536 of them (1,024 with a node number), then the next millisecond's.
         """
         ms = int((time.time() if at is None else at) * 1000)
         with self._lock:
@@ -56,9 +62,21 @@ class IdGenerator:
                 self.last_ms = ms
                 seq = self.seq
             else:
-                self._counter = (self._counter + 1) & self._mask
-                seq = self._counter
+                ms, seq = self._take_at(ms)
         return str((ms << 16) | self._low(seq))
+
+    def _take_at(self, ms: int) -> tuple[int, int]:
+        while True:
+            slot = self._at.get(ms)
+            if slot is None:
+                if len(self._at) >= AT_REMEMBERED:
+                    del self._at[next(iter(self._at))]
+                slot = self._at[ms] = [int.from_bytes(os.urandom(2), "big") & self._mask, self._mask + 1]
+            if slot[1]:
+                seq = slot[0]
+                slot[0], slot[1] = (seq + 1) & self._mask, slot[1] - 1
+                return ms, seq
+            ms += 1
 
 
 _generator = IdGenerator()

@@ -81,6 +81,24 @@ def test_processes_with_their_own_node_never_make_the_same_id(frozen_clock):
         ids.IdGenerator(node=ids.MAX_NODES)
 
 
+def test_a_backlog_dated_to_one_millisecond_gets_ids_that_never_repeat():
+    """Ids for one `at` millisecond take its numbers in turn, then the next millisecond's:
+    a process holding a node number (1,024 numbers per millisecond) never repeats an id."""
+    gen = ids.IdGenerator(node=5)
+    at = 1_700_000_000.0
+    made = [gen.new(at=at) for _ in range(3_000)]
+    assert len(set(made)) == 3_000
+    per_ms = {}
+    for x in made:
+        per_ms[id_time(x)] = per_ms.get(id_time(x), 0) + 1
+        assert (int(x) >> 10) & (ids.MAX_NODES - 1) == 5  # the node's bits stay the node's
+    assert list(per_ms.values()) == [1024, 1024, 952]
+    assert sorted(per_ms) == [at, at + 0.001, at + 0.002]
+    # Other times in between do not disturb a millisecond's turn.
+    other = [gen.new(at=at + 10) for _ in range(5)] + [gen.new(at=at) for _ in range(5)]
+    assert len(set(made + other)) == 3_010
+
+
 def test_id_time_round_trips():
     now = time.time()
     assert abs(id_time(new_id()) - now) < 1.0
