@@ -48,6 +48,27 @@ async def test_migrations_apply_once_even_when_processes_start_together():
 
 
 @needs_postgresql
+async def test_a_page_statement_is_planned_once_per_connection():
+    """fedi's sessions plan each prepared statement once (a LIMIT $n would otherwise have
+    PostgreSQL plan it anew for every execution) and price random reads as on SSD."""
+    url = await pg.fresh_database()
+    try:
+        store = await open_store(url)
+        try:
+            db = store.database
+            assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_generic_plan"
+            assert (await db.fetchone("SHOW random_page_cost"))[0] == "1.1"
+            for limit in (20, 40, 5, 20, 80, 20, 3):  # past the five custom plans of "auto"
+                rows = await db.fetchkeyed("SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+                                           ("nobody", limit))
+                assert rows == []
+        finally:
+            await store.close()
+    finally:
+        await pg.drop_database(url)
+
+
+@needs_postgresql
 async def test_workers_on_several_processes_never_hold_the_same_job():
     url = await pg.fresh_database()
     stores = []
