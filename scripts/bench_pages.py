@@ -22,7 +22,7 @@ Pages: home, public (local), public (federated), list, notifications, grouped
 notifications (v2), an account's statuses, a hashtag.
 
 Run:  python scripts/bench_pages.py [--sizes 100000,1000000] [--requests 200] [--database-url URL]
-      [--duration 3] [--concurrency 16]                                 (about 3 minutes)
+      [--duration 3] [--concurrency 16] [--pages list,grouped]          (about 3 minutes)
 """
 
 from __future__ import annotations
@@ -133,6 +133,8 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
         token = await create_token(inst.state, reader, "read")
         h1, h1_s, _, _ = await client.call("throughput", hello_port, hello_req, args.concurrency, args.duration)
         for name, page in pages(extra).items():
+            if args.pages and not any(want in name for want in args.pages):
+                continue
             statements = await statements_per_request(inst, page, token)
             request = bl.get_request(port, page, token)
             await client.call("latency", port, request, args.warmup)
@@ -203,6 +205,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--duration", type=float, default=3.0, help="seconds per throughput measurement")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--pages", type=lambda s: [x.strip() for x in s.split(",") if x.strip()], default=[],
+                        help="only the pages whose names contain one of these comma-separated words")
     parser.add_argument("--database-url", default="",
                         help="serve from PostgreSQL: a postgresql:// URL of a database on the server where "
                              "the benchmark may create (and drop) a database per size; the workload is "

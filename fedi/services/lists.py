@@ -82,9 +82,3 @@ async def containing(state: State, account: Account, target_id: str) -> list[dic
         return []
     ids = set(await state.store.lists.containing(target.id, [account.id]))
     return [row for row in await state.store.lists.of(account.id) if row["id"] in ids]
-
-
-async def with_member_ids(state: State, account: Account, list_id: str) -> tuple[dict, set[str]]:
-    """One of the reader's lists and the ids of its members (for its timeline)."""
-    row = await own(state, account, list_id)
-    return row, set(await state.store.lists.members(row["id"]))

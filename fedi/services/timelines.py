@@ -11,7 +11,8 @@ from fedi.services import lists, reading
 from fedi.services.state import State
 from fedi.services.visibility import sees_local_only, visible_to
 
-LIST_SCAN = 400  # home feed entries looked at for one page of a list
+LIST_SCAN = 400  # home feed entries looked at for one step of a list's page
+LIST_STEPS = 3  # steps for one page, while the list's rules leave it short
 
 
 async def home(state: State, reader: Account, *, cache: dict | None = None,
@@ -47,33 +48,44 @@ async def account_ids(state: State, reader: Account | None, target: Account, *, 
                                          limit=limit or 20, **paging)
 
 
-def _in_list(st: Status, owner: Account, members: set[str], replies_policy: str) -> bool:
-    """A member's post or boost; replies as the list's replies_policy says (as Mastodon:
-    replies to the list's owner always, to members with `list`, to anyone with `followed`)."""
-    if st.account_id not in members:
-        return False
-    to = st.in_reply_to_account_id
-    if st.reblog_of_id or to is None or to in (st.account_id, owner.id):
+def _kept(status: Status, owner: Account, members: set[str] | None, replies_policy: str) -> bool | None:
+    """Whether a member's post or boost stays in the list, as Mastodon decides it: replies to
+    the list's owner always, to members with `list`, to anyone with `followed`. None when
+    that takes the list's members (`members` not read yet)."""
+    to = status.in_reply_to_account_id
+    if status.reblog_of_id or to is None or to in (status.account_id, owner.id) or replies_policy == "followed":
         return True
-    return replies_policy == "followed" or (replies_policy == "list" and to in members)
+    if replies_policy != "list":
+        return False
+    return None if members is None else to in members
 
 
 async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, since_id=None, min_id=None,
                   limit: int = 20, cache: dict | None = None) -> list[Status]:
     """A page of one of the owner's lists: the owner's home feed (members are followed) kept to
-    the list's members, looking at up to LIST_SCAN feed entries."""
-    row, members = await lists.with_member_ids(state, owner, list_id)
-    ids = await state.store.feeds.page_by_list(owner.id, row["id"], max_id=max_id, since_id=since_id,
-                                               min_id=min_id, scan=LIST_SCAN)
+    the list's members' entries, looking at up to LIST_SCAN feed entries per step."""
+    row = await lists.own(state, owner, list_id)
     ascending = bool(min_id and not since_id)
-    ids = ids[::-1] if ascending else ids
-    # The entries are the members' already: most of them make the page. A few more than a
-    # page first, then larger steps while replies the list leaves out keep it short.
-    picked, start, chunk = [], 0, limit + max(limit // 4, 2)
-    while start < len(ids) and len(picked) < limit:
-        for status in await reading.visible_statuses(state, ids[start:start + chunk], owner, cache=cache):
-            if _in_list(status, owner, members, row["replies_policy"]):
+    window = {"max_id": max_id, "since_id": since_id, "min_id": min_id}
+    members: set[str] | None = None
+    # Most members' entries make the page: a few more than a page first, then larger steps
+    # while replies the list leaves out keep it short.
+    picked: list[Status] = []
+    chunk = limit + max(limit // 4, 2)
+    for _ in range(LIST_STEPS):
+        ids, versions = await state.store.feeds.page_by_list(owner.id, row["id"], limit=chunk, scan=LIST_SCAN,
+                                                             **window)
+        ids = ids[::-1] if ascending else ids  # in paging order
+        for status in await reading.visible_statuses(state, ids, owner, cache=cache, versions=versions):
+            kept = _kept(status, owner, members, row["replies_policy"])
+            if kept is None:
+                members = set(await state.store.lists.members(row["id"]))
+                kept = _kept(status, owner, members, row["replies_policy"])
+            if kept:
                 picked.append(status)
-        start, chunk = start + chunk, max(2 * limit, 40)
+        if len(picked) >= limit or len(ids) < chunk:
+            break
+        window[("min_id" if ascending else "max_id")] = ids[-1]
+        chunk = max(2 * limit, 40)
     picked = picked[:limit]
     return picked[::-1] if ascending else picked

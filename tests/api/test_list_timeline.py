@@ -27,6 +27,8 @@ async def test_list_timeline_members_replies_policy_and_paging(fed):
                                                in_reply_to=made["dan1"])
     made["ben_to_carol"] = await statuses.create(inst.state, ben, "@carol a reply to a member",
                                                  in_reply_to=made["carol1"])
+    made["ben_to_carol2"] = await statuses.create(inst.state, ben, "@carol a second reply to a member",
+                                                  in_reply_to=made["carol1"])
     made["ben_to_alice"] = await statuses.create(inst.state, ben, "@alice a reply to the owner",
                                                  in_reply_to=made["alice1"])
     made["carol_boost"] = await statuses.reblog(inst.state, carol, made["dan1"])
@@ -36,7 +38,7 @@ async def test_list_timeline_members_replies_policy_and_paging(fed):
     made["ben2"] = await statuses.create(inst.state, ben, "ben's second")
 
     by_id = {st.id: name for name, st in made.items()}
-    expected = ["ben2", "carol2", "carol_boost", "ben_to_alice", "ben_to_carol", "carol1", "ben1"]
+    expected = ["ben2", "carol2", "carol_boost", "ben_to_alice", "ben_to_carol2", "ben_to_carol", "carol1", "ben1"]
     page = await call(api.timeline_list, lst["id"], limit=40)
     assert [by_id.get(s["id"], s["id"]) for s in page] == expected
     assert page[2]["reblog"]["id"] == made["dan1"].id
@@ -59,6 +61,9 @@ async def test_list_timeline_members_replies_policy_and_paging(fed):
     page = await call(api.timeline_list, lst["id"], limit=40)
     names = [by_id.get(s["id"]) for s in page]
     assert "ben_to_alice" in names and "ben_to_carol" not in names and "ben_to_dan" not in names
+    # A page whose first entries the policy leaves out looks further.
+    page = await call(api.timeline_list, lst["id"], limit=1, max_id=made["ben_to_alice"].id)
+    assert [by_id[s["id"]] for s in page] == ["carol1"]
 
     # Someone else's list is not found.
     other = await inst.token("dan")

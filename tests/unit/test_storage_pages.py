@@ -116,12 +116,23 @@ async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa
     await store.database.execute("INSERT INTO list_accounts (list_id, account_id) VALUES (?,?)",
                                  (list_id, ben.id))
     bens = [st.id for st in made if st.account_id == ben.id][::-1]
-    assert await store.feeds.page_by_list(owner.id, list_id) == bens
-    assert await store.feeds.page_by_list(owner.id, list_id, max_id=bens[0]) == bens[1:]
-    assert await store.feeds.page_by_list(owner.id, list_id, since_id=bens[-1]) == bens[:-1]
-    assert await store.feeds.page_by_list(owner.id, list_id, min_id=bens[-1]) == bens[:-1]
-    # Only `scan` feed entries are looked at: the newest two hold one of ben's posts.
-    assert await store.feeds.page_by_list(owner.id, list_id, scan=2) == bens[:1]
+
+    async def page(**kw):
+        return (await store.feeds.page_by_list(owner.id, list_id, **kw))[0]
+
+    ids, versions = await store.feeds.page_by_list(owner.id, list_id)
+    assert ids == bens and versions == await store.statuses.versions(bens, boosted=True)
+    assert await page(max_id=bens[0]) == bens[1:]
+    assert await page(since_id=bens[-1]) == bens[:-1]
+    assert await page(min_id=bens[-1]) == bens[:-1]
+    assert await page(min_id=bens[-1], limit=1) == bens[1:2]  # the page right after min_id
+    assert await page(limit=2) == bens[:2]
+    # Only `scan` feed entries are looked at: the newest two hold one of ben's posts, and
+    # the oldest two (after min_id) one too.
+    assert await page(scan=2) == bens[:1]
+    oldest = [st.id for st in made][0]
+    assert await page(min_id=oldest, scan=2) == []  # dan's two posts come first
+    assert await page(min_id=oldest, scan=3) == [bens[1]]
 
 
 async def test_a_boost_in_the_feed_belongs_to_its_booster_in_a_list(store):  # noqa: F811
@@ -133,7 +144,7 @@ async def test_a_boost_in_the_feed_belongs_to_its_booster_in_a_list(store):  # n
                                  ("list-b", owner.id, "Bens"))
     await store.database.execute("INSERT INTO list_accounts (list_id, account_id) VALUES (?,?)",
                                  ("list-b", ben.id))
-    assert await store.feeds.page_by_list(owner.id, "list-b") == [boost.id]
+    assert (await store.feeds.page_by_list(owner.id, "list-b"))[0] == [boost.id]
 
 
 @sqlite_only

@@ -59,17 +59,26 @@ class SqliteFeeds:
         return [r[0] for r in rows], boosted_versions(rows)
 
     async def page_by_list(self, account_id: str, list_id: str, *, max_id=None, since_id=None, min_id=None,
-                           scan: int = 400) -> list[str]:
-        """Of the next `scan` entries of the reader's feed (paged as `page`), those by members
-        of the list, in the same order."""
-        where, params, order = id_window("status_id", max_id, since_id, min_id)
+                           limit: int = 20, scan: int = 400) -> tuple[list[str], dict[str, int]]:
+        """Up to `limit` entries by members of the list among the next `scan` entries of the
+        reader's feed (paged as `page`), newest first, with versions as `page_versioned`
+        gives them, in one statement. The feed is walked only until the page is full."""
+        where, params, order = id_window("f.status_id", max_id, since_id, min_id)
+        bound_where, bound_params, _ = id_window("status_id", max_id, since_id, min_id)
+        # The scan's far end: the scan-th entry in paging order (none when the feed is shorter).
+        bound = ("SELECT status_id FROM feeds WHERE "
+                 f"{' AND '.join(['account_id = ?', *bound_where])} ORDER BY status_id {order} LIMIT 1 OFFSET ?")
         rows = await self.db.fetchkeyed(
-            "SELECT f.status_id FROM (SELECT status_id, author_id FROM feeds WHERE "
-            f"{' AND '.join(['account_id = ?', *where])} ORDER BY status_id {order} LIMIT ?) f "
-            "JOIN list_accounts l ON l.list_id = ? AND l.account_id = f.author_id "
-            f"ORDER BY f.status_id {order}", (account_id, *params, scan, list_id))
-        ids = [r[0] for r in rows]
-        return ids[::-1] if order == "ASC" else ids
+            f"SELECT f.status_id, {WITH_BOOSTED_VERSIONS} FROM feeds f "
+            f"JOIN statuses s INDEXED BY statuses_versions ON s.id = f.status_id {BOOSTED_VERSIONS_JOIN} "
+            f"WHERE {' AND '.join(['f.account_id = ?', *where])} "
+            "AND f.author_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?) "
+            f"AND f.status_id {'>=' if order == 'DESC' else '<='} coalesce(({bound}), f.status_id) "
+            f"ORDER BY f.status_id {order} LIMIT ?",
+            (account_id, *params, list_id, account_id, *bound_params, max(scan, 1) - 1, limit))
+        if order == "ASC":
+            rows = rows[::-1]
+        return [r[0] for r in rows], boosted_versions(rows)
 
 
 class SqliteTimelines:
