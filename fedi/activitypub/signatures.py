@@ -256,9 +256,12 @@ class CavageSignature:
     expires: str | None = None
 
 
+# A quoted value is read as runs of plain characters between escapes (not one character per
+# alternation step), which matters for a signature value of several hundred characters.
 _PARAM = re.compile(
-    r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(?:,|$)'
+    r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s,"]+))\s*(?:,|$)'
 )
+_ESCAPED = re.compile(r"\\(.)")
 _NUMERIC = re.compile(r"\d{1,15}(\.\d{1,9})?")
 
 
@@ -277,7 +280,10 @@ def parse_signature_header(value: str) -> CavageSignature:
             raise SignatureError("malformed Signature header")
         name = match.group(1).lower()
         quoted, bare = match.group(2), match.group(3)
-        val = re.sub(r"\\(.)", r"\1", quoted) if quoted is not None else bare
+        if quoted is None:
+            val = bare
+        else:
+            val = _ESCAPED.sub(r"\1", quoted) if "\\" in quoted else quoted
         if name in params:
             raise SignatureError("malformed Signature header")
         params[name] = val

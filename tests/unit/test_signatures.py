@@ -420,3 +420,19 @@ async def test_expired_hs2019_signature_rejected():
     headers["Signature"] = _manual_signature(headers, covered, "hs2019", _rsa_sign, extra=f"expires={expires},")
     with pytest.raises(SignatureError, match="expired"):
         await verify(headers)
+
+
+def test_signature_header_parameters_quoted_escaped_bare_and_malformed():
+    from fedi.activitypub.signatures import parse_signature_header
+
+    sig = base64.b64encode(bytes(range(256))).decode()
+    parsed = parse_signature_header(
+        f'Signature keyId="https://remote.test/u/a\\"b#key" , algorithm=rsa-sha256,'
+        f'headers="(request-target) host date",signature="{sig}"')
+    assert parsed.key_id == 'https://remote.test/u/a"b#key'
+    assert parsed.algorithm == "rsa-sha256" and parsed.signature == base64.b64decode(sig)
+    assert parsed.headers == ("(request-target)", "host", "date")
+    for bad in (f'keyId="k",signature="{sig}', 'keyId="k" signature="x"', f'keyId="k",keyId="j",signature="{sig}"',
+                'keyId="k\\",signature="x"'):
+        with pytest.raises(SignatureError):
+            parse_signature_header(bad)
