@@ -124,14 +124,15 @@ async def home_readers(tx, author: Account, visibility: str, mentioned_ids: list
 
 
 async def to_home_timelines(state: State, tx, status: Status, author: Account, *,
-                            followers: list[tuple[str, bool]] | None = None) -> None:
+                            audience: tuple[list[tuple[str, bool]], bool] | None = None) -> None:
     """Write the status into its readers' home feeds and announce it to live streams; a direct
-    one leaves its conversation unread for its readers but the author. `followers`: the
-    author's local followers and whether each asked to be notified, when the caller has them."""
-    if status.visibility == "direct":
-        followers = []
-    elif followers is None:
-        followers = await tx.follows.local_followers_notified(author.id)
+    one leaves its conversation unread for its readers but the author. `audience`: the
+    author's local followers (and whether each asked to be notified) and whether the author
+    is silenced, when the caller has read them (`follows.home_audience`)."""
+    if status.visibility == "direct":  # no follower sees it, and it is never streamed publicly
+        followers, silenced = [], False
+    else:
+        followers, silenced = audience if audience is not None else await tx.follows.home_audience(author.id)
     readers = await home_readers(tx, author, status.visibility, status.mention_ids,
                                  followers=[f for f, _ in followers])
     readers += await tag_readers(tx, status, readers)  # followers of its hashtags
@@ -144,7 +145,7 @@ async def to_home_timelines(state: State, tx, status: Status, author: Account, *
             await notify(state, tx, follower_id, "status", author.id, status.id)
     lists = await tx.lists.containing(author.id, readers) if readers else []
     # A silenced author's posts stay off the public timelines, live ones included.
-    public = status.visibility in PUBLIC_STREAMED and not await tx.moderation.silenced([author.id])
+    public = status.visibility in PUBLIC_STREAMED and not silenced
     tx.on_commit(lambda: announce_status(state, status, readers, "update", lists, public=public))
 
 

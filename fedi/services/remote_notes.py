@@ -4,6 +4,8 @@ status by its URI, fetched from its server when it is not known yet."""
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fedi.activitypub.audience import visibility_of
 from fedi.activitypub.parse import first_type, host_of, id_of, note_fields, same_origin
@@ -17,15 +19,22 @@ from fedi.storage.errors import Conflict as Taken
 
 
 ID_ATTEMPTS = 8
+# What a caller writes because of a note, in the transaction that stores it: (tx, the
+# status, whether it was stored now).
+Then = Callable[[Any, Status, bool], Awaitable[None]]
 
 
 class NotUsable(ServiceError):
     """A document that cannot be kept as a note (e.g. attributed to an actor elsewhere)."""
 
 
-async def ingest(state: State, doc: dict, author: Account | None) -> tuple[Status | None, bool]:
+async def ingest(state: State, doc: dict, author: Account | None, *,
+                 then: Then | None = None) -> tuple[Status | None, bool]:
     """(status, True if it was stored now) for a note whose origin was checked by the caller;
-    (None, False) for a document that is no note at all."""
+    (None, False) for a document that is no note at all. The status, its mentions, tags and
+    poll are stored in one transaction, and `then(tx, status, fresh)` runs in it (in a
+    transaction of its own when the note was known already): what the caller writes because
+    of the note (its fan-out) is never half done, and a retried job finds it done or undone."""
     uri = id_of(doc)
     if not uri or first_type(doc) not in NOTE_TYPES:
         return None, False
@@ -54,13 +63,13 @@ async def ingest(state: State, doc: dict, author: Account | None) -> tuple[Statu
         conversation=f["conversation"], edited_at=f["updated"], attachments=f["attachments"],
         created_at=now, mention_ids=mentioned, tags=f["tags"],
     )
-    if not await _insert(state, status):
+    if not await _insert(state, status, f["poll"], then):
         existing = await state.store.statuses.by_uri(uri)
         if existing is None:
             raise Unavailable(f"{uri} could not be stored")
+        if then is not None:
+            await state.store.atomic(lambda tx: then(tx, existing, False))
         return existing, False
-    if f["poll"] is not None:
-        await polls.store(state.store, status.id, f["poll"])
     return status, True
 
 
@@ -87,14 +96,24 @@ async def by_uri(state: State, uri: str) -> Status:
     return status
 
 
-async def _insert(state: State, status: Status) -> bool:
-    """Store a new remote status (False: its URI is known). Its id comes from its publication
-    time, which many notes may share to the millisecond (a relay's backlog, dates without
-    milliseconds): an id already taken (by this process, once more notes share a millisecond
-    than the id's low bits tell apart, or by another) is replaced by one of a later millisecond."""
+async def _insert(state: State, status: Status, poll: dict | None, then: Then | None) -> bool:
+    """Store a new remote status with its poll, and run `then` (False: its URI is known,
+    nothing is written). Its id comes from its publication time, which many notes may share
+    to the millisecond (a relay's backlog, dates without milliseconds): an id already taken
+    (by this process, once more notes share a millisecond than the id's low bits tell apart,
+    or by another) is replaced by one of a later millisecond."""
+    async def write(tx) -> bool:
+        if not await tx.statuses.insert(status):
+            return False
+        if poll is not None:
+            await polls.store(tx, status.id, poll)
+        if then is not None:
+            await then(tx, status, True)
+        return True
+
     for attempt in range(ID_ATTEMPTS):
         try:
-            return await state.store.statuses.insert(status)
+            return await state.store.atomic(write)
         except Taken:
             if attempt == ID_ATTEMPTS - 1:
                 raise

@@ -70,3 +70,42 @@ async def test_replayed_delivery_is_processed_once(fed, pair):
     rows = await personal.state.store.database.fetchall("SELECT count(*) FROM jobs WHERE queue = 'inbox' AND "
                                                         "dedup_key = ?", (location,))
     assert rows[0][0] == 1
+
+
+async def test_a_note_whose_fan_out_fails_is_stored_with_it_on_the_retry(fed, pair, monkeypatch):
+    """The note, its mentions and its place in the followers' feeds are one transaction: a
+    job that fails part way leaves nothing behind, and its retry does all of it."""
+    from fedi.services import fanout
+
+    personal, pro, tokens = pair
+    status, body, _ = await pro.post_outbox("bob", tokens["bob"], {"type": "Follow", "object": personal.actor("alice")})
+    assert status == 201, body
+    await fed.settle()
+    real, failures = fanout.to_home_timelines, []
+
+    async def failing(state, *args, **kwargs):
+        if state is pro.state and broken:
+            failures.append(1)
+            raise RuntimeError("the process died here")
+        return await real(state, *args, **kwargs)
+
+    broken = True
+    monkeypatch.setattr(fanout, "to_home_timelines", failing)
+    status, body, location = await personal.post_outbox("alice", tokens["alice"], {
+        "type": "Note", "content": "fanned out or not at all", "to": [PUBLIC],
+        "cc": [personal.actor("alice") + "/followers"]})
+    assert status == 201, body
+    note_uri = location.removesuffix("/activity")
+    await fed.settle()
+    assert failures
+    assert await pro.state.store.statuses.by_uri(note_uri) is None  # nothing half-stored
+    [job] = await pro.state.store.database.fetchall(
+        "SELECT state, attempts FROM jobs WHERE queue = 'inbox' AND dedup_key = ?", (location,))
+    assert (job["state"], job["attempts"]) == ("pending", 1)
+
+    broken = False
+    await _time_passes(pro)
+    await fed.settle()
+    stored = await pro.state.store.statuses.by_uri(note_uri)
+    bob = await pro.state.store.accounts.by_handle("bob", None)
+    assert stored is not None and stored.id in await pro.state.store.feeds.page(bob.id)

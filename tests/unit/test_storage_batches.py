@@ -120,3 +120,21 @@ async def test_blocks_among_many_accounts_either_way_by_account_or_domain(store)
     assert await store.blocks.among(other.id, everyone) == set()
     assert await store.blocks.among(carol.id, [alice.id, bob.id, alice.id]) == {alice.id}
     assert await store.blocks.among(carol.id, []) == set()
+
+
+async def test_home_audience_is_local_accepted_followers_and_whether_the_author_is_silenced(store):  # noqa: F811
+    author, carol, dave, erin = (local_account(n) for n in ("author", "carol", "dave", "erin"))
+    remote = remote_account("rita", "r.test")
+    for a in (author, carol, dave, erin, remote):
+        await store.accounts.insert(a)
+    loud = follow(carol, author)
+    loud.notify = True
+    for f in (loud, follow(dave, author), follow(erin, author, "pending"), follow(remote, author)):
+        await store.follows.insert(f)
+    followers, silenced = await store.follows.home_audience(author.id)
+    assert sorted(followers) == sorted([(carol.id, True), (dave.id, False)]) and silenced is False
+    assert await store.moderation.set_silenced(author.id, True)
+    followers_now, silenced = await store.follows.home_audience(author.id)
+    assert sorted(followers_now) == sorted(followers) and silenced is True
+    assert await store.follows.home_audience(erin.id) == ([], False)  # no followers
+    assert await store.follows.home_audience("no-such-account") == ([], False)

@@ -43,27 +43,26 @@ async def on_create(state: State, activity: dict, actor: Account) -> None:
         raise Ignored(f"Create of {first_type(obj) or 'unknown'} is not stored")
     if id_of(obj.get("attributedTo")) != actor.uri and not same_origin(id_of(obj), actor.uri):
         raise Ignored("Create by an actor that is not the author's host")
-    try:
-        status, fresh = await remote_notes.ingest(state, obj, actor)
-    except remote_notes.NotUsable as exc:
-        raise Ignored(exc.message) from None
-    if status is None:
-        return
-    followers = await state.store.follows.local_followers_notified(actor.id)  # read once for both
+    audience = await state.store.follows.home_audience(actor.id)  # read once for both
     recipients = await local_recipients(state, activity if activity.get("to") else obj, actor,
-                                        followers=[f for f, _ in followers])
-    notify = status.mention_ids if fresh else []  # a note seen before was already notified
+                                        followers=[f for f, _ in audience[0]])
 
-    async def write(tx):
+    async def deliver(tx, status: Status, fresh: bool) -> None:
+        """In the transaction that stores the note: feeds, inboxes and mentions (a note
+        seen before was already in the feeds and notified)."""
         if fresh:
-            await fanout.to_home_timelines(state, tx, status, actor, followers=followers)
+            await fanout.to_home_timelines(state, tx, status, actor, audience=audience)
+        notify = status.mention_ids if fresh else []
         await fanout.deliver_locally(tx, activity, recipients + notify)
         for account_id in notify:
             target = await tx.accounts.get(account_id)
             if target is not None and target.local:
                 await fanout.notify(state, tx, account_id, "mention", status.account_id, status.id)
 
-    await state.store.atomic(write)
+    try:
+        await remote_notes.ingest(state, obj, actor, then=deliver)
+    except remote_notes.NotUsable as exc:
+        raise Ignored(exc.message) from None
 
 
 async def on_update_note(state: State, activity: dict, actor: Account) -> None:

@@ -158,14 +158,17 @@ class SqliteFollows:
         )
         return [r[0] for r in rows]
 
-    async def local_followers_notified(self, account_id: str) -> list[tuple[str, bool]]:
-        """(id, wants to hear of each new post) of the local accepted followers."""
+    async def home_audience(self, account_id: str) -> tuple[list[tuple[str, bool]], bool]:
+        """What fan-out needs of an author, in one statement: its local accepted followers
+        (id, wants to hear of each new post), and whether it is silenced."""
         rows = await self.db.fetchkeyed(
             "SELECT f.follower_id, f.notify FROM follows f JOIN accounts a ON a.id = f.follower_id "
-            "WHERE f.target_id = ? AND f.state = 'accepted' AND a.domain IS NULL",
+            "WHERE f.target_id = ?1 AND f.state = 'accepted' AND a.domain IS NULL "
+            "UNION ALL SELECT NULL, silenced FROM accounts WHERE id = ?1",
             (account_id,),
         )
-        return [(r[0], bool(r[1])) for r in rows]
+        followers = [(r[0], bool(r[1])) for r in rows if r[0] is not None]
+        return followers, any(r[0] is None and r[1] for r in rows)
 
     async def local_followers(self, account_id: str) -> list[str]:
         rows = await self.db.fetchkeyed(
