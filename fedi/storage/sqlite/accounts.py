@@ -6,6 +6,7 @@ import json
 import time
 
 from fedi.models import Account, App, AuthCode, Token, User
+from fedi.storage.sqlite.text import escape, like
 from fedi.storage.sqlite.rows import ACCOUNT_COLUMNS, JSON_FIELDS, insert_sql, to_record, to_row
 
 
@@ -108,13 +109,13 @@ class SqliteAccounts:
 
     async def search(self, query: str, limit: int = 20, *, local_only: bool = False) -> list[Account]:
         """Accounts whose username or display name starts with the query (case-insensitive)."""
-        q = query.strip().lstrip("@").replace("%", "").replace("_", "\\_")
-        user, _, domain = q.partition("@")
-        params: list = [f"{user}%", f"{user}%"]
-        where = "(username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') AND suspended = 0"
+        user, _, domain = query.strip().lstrip("@").partition("@")
+        prefix = escape(user) + "%"
+        params: list = [prefix, prefix]
+        where = f"({like('username', prefix)} OR {like('display_name', prefix)}) AND suspended = 0"
         if domain:
-            where += " AND domain LIKE ? ESCAPE '\\'"
-            params.append(f"{domain}%")
+            where += f" AND {like('domain', escape(domain) + '%')}"
+            params.append(escape(domain) + "%")
         if local_only:
             where += " AND domain IS NULL"
         rows = await self.db.fetchall(

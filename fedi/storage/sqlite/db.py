@@ -31,6 +31,7 @@ import aiosqlite
 from fedi.storage.errors import Conflict
 from fedi.storage.sqlite.inline import InlineReads
 from fedi.storage.migrations import migration_files as _migration_files
+from fedi.storage.sqlite import text
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class Database:
     async def _connect_reader(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
         conn.row_factory = sqlite3.Row
+        for name, arity, fn in text.FUNCTIONS:
+            await conn.create_function(name, arity, fn, deterministic=True)
         for pragma in (*PRAGMAS, "PRAGMA busy_timeout=5000"):
             await conn.execute(pragma)
         return conn
@@ -116,6 +119,7 @@ class Database:
     def _connect_writer(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        text.register(conn)
         for pragma in (*PRAGMAS, "PRAGMA busy_timeout=0", "PRAGMA wal_autocheckpoint=0"):
             conn.execute(pragma)
         return conn
@@ -123,6 +127,7 @@ class Database:
     def _connect_point_reader(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
+        text.register(conn)
         for pragma in (*PRAGMAS, "PRAGMA busy_timeout=100", "PRAGMA query_only=ON"):
             conn.execute(pragma)
         return conn

@@ -7,6 +7,7 @@ import time
 
 from fedi.models import Account
 from fedi.storage.sqlite.rows import to_record
+from fedi.storage.sqlite.text import escape, like
 
 # Sorting and filtering of the admin's account list.
 ACCOUNT_FILTERS = {
@@ -18,8 +19,8 @@ ACCOUNT_FILTERS = {
 }
 
 
-def _like(value: str) -> str:
-    return "%" + value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+def _anywhere(value: str) -> str:
+    return "%" + escape(value) + "%"
 
 
 def _entry(row) -> dict:
@@ -77,13 +78,15 @@ class SqliteModeration:
         if query:
             user, _, domain = query.partition("@")
             if domain:
-                where.append("((a.username LIKE ? ESCAPE '\\' AND coalesce(a.domain, '') LIKE ? ESCAPE '\\') "
-                             "OR u.email LIKE ? ESCAPE '\\')")
-                params += [_like(user), _like(domain), _like(query)]
+                user_p, domain_p, query_p = _anywhere(user), _anywhere(domain), _anywhere(query)
+                on_domain = like("coalesce(a.domain, '')", domain_p)
+                where.append(f"(({like('a.username', user_p)} AND {on_domain}) OR {like('u.email', query_p)})")
+                params += [user_p, domain_p, query_p]
             else:
-                where.append("(a.username LIKE ? ESCAPE '\\' OR a.display_name LIKE ? ESCAPE '\\' "
-                             "OR a.domain LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')")
-                params += [_like(query)] * 4
+                query_p = _anywhere(query)
+                where.append("(" + " OR ".join(like(c, query_p) for c in
+                                               ("a.username", "a.display_name", "a.domain", "u.email")) + ")")
+                params += [query_p] * 4
         clause = " AND ".join(where) or "1 = 1"
         rows = await self.db.fetchall(
             "SELECT a.*, u.email, u.admin, u.approved, u.reason FROM accounts a "

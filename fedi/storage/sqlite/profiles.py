@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fedi.models import Education, Experience, ProfessionalProfile
+from fedi.storage.sqlite.text import escape
 
 
 class SqliteProfessionalProfiles:
@@ -71,7 +72,10 @@ class SqliteProfessionalProfiles:
 
     async def with_skill(self, skill: str, limit: int = 40) -> list[str]:
         """Ids of accounts listing this skill (any case), most recently updated first."""
+        # lower() on SQLite folds ASCII letters only: other names are matched as PostgreSQL
+        # matches them, without the index.
+        same = ("lower(s.name) = lower(?)", skill) if skill.isascii() else ("fold_like(s.name, ?)", escape(skill))
         rows = await self.db.fetchall(
             "SELECT s.account_id FROM profile_skills s JOIN professional_profiles p USING (account_id) "
-            "WHERE lower(s.name) = lower(?) ORDER BY p.updated_at DESC LIMIT ?", (skill, limit))
+            f"WHERE {same[0]} ORDER BY p.updated_at DESC LIMIT ?", (same[1], limit))
         return [r[0] for r in rows]
