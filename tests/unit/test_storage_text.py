@@ -16,6 +16,11 @@ def test_fold_like_is_ilike_with_a_backslash_escape():
     assert fold_like("100%", escape("100%")) and not fold_like("1000", escape("100%"))
     assert fold_like("back\\slash", escape("back\\slash")) and fold_like("two\nlines", "two_lines")
     assert fold_like(None, "x") is None and fold_like("x", None) is None
+    # Every shape of pattern: exact, prefix, anywhere, and the general case.
+    assert fold_like("ÉLIXIR", "élixir") and not fold_like("élixirs", "élixir")
+    assert fold_like("Ökonom", "%KONOM") and fold_like("Ökonom", "%ONO%") and not fold_like("Ökonom", "%x%")
+    assert fold_like("Ökonom", "ö_o%m") and fold_like("Ökonom", "%k%n%") and not fold_like("Ökonom", "ö_k%")
+    assert fold_like("", "") and fold_like("", "%") and not fold_like("", "_")
     assert like("name", "abc%") == "name LIKE ? ESCAPE '\\'" and like("name", "é%") == "fold_like(name, ?)"
 
 

@@ -26,25 +26,52 @@ def like(column: str, pattern: str) -> str:
     return f"{column} LIKE ? ESCAPE '\\'" if pattern.isascii() else f"fold_like({column}, ?)"
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern:
-    out, i = [], 0
+def _parts(pattern: str) -> list[str | None]:
+    """The pattern as literal runs and wildcards (None for %, "" for _)."""
+    parts: list[str | None] = []
+    literal, i = [], 0
     while i < len(pattern):
         char = pattern[i]
         if char == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
+            literal.append(pattern[i + 1])
             i += 2
             continue
-        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        if char in "%_":
+            if literal:
+                parts.append("".join(literal))
+                literal = []
+            parts.append(None if char == "%" else "")
+        else:
+            literal.append(char)
         i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+    if literal:
+        parts.append("".join(literal))
+    return parts
+
+
+@lru_cache(maxsize=256)
+def _matcher(pattern: str):
+    """A function telling whether a lowercased value matches the pattern. The shapes that
+    searches use (a prefix, a word anywhere, an exact name) are string tests, several times
+    cheaper than a regular expression on every row a search scans."""
+    parts = [p.lower() if p else p for p in _parts(pattern)]
+    if all(isinstance(p, str) and p for p in parts):
+        exact = "".join(parts)
+        return lambda value: value == exact
+    if len(parts) == 2 and parts[0] and parts[1] is None:
+        return lambda value, prefix=parts[0]: value.startswith(prefix)
+    if len(parts) == 3 and parts[0] is None and parts[1] and parts[2] is None:
+        return lambda value, word=parts[1]: word in value
+    regex = "".join(".*" if p is None else "." if p == "" else re.escape(p) for p in parts)
+    return re.compile(regex, re.DOTALL).fullmatch
 
 
 def fold_like(value, pattern):
-    """SQL `value ILIKE pattern ESCAPE '\\'`: NULL if either is NULL."""
+    """SQL `value ILIKE pattern ESCAPE '\\'`, both sides lowercased as PostgreSQL does: NULL
+    if either is NULL."""
     if value is None or pattern is None:
         return None
-    return _compiled(str(pattern)).fullmatch(str(value)) is not None
+    return bool(_matcher(str(pattern))(str(value).lower()))
 
 
 FUNCTIONS = (("fold_like", 2, fold_like),)
