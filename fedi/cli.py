@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from fedi import __version__, config as config_mod
 from fedi.config import ConfigError
+from fedi.storage.errors import SchemaTooNew
 
 DEFAULT_CONFIG = "fedi.toml"
 
@@ -262,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, CliError) as exc:
+    except (ConfigError, CliError, SchemaTooNew) as exc:
         print(f"fedi: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -255,6 +255,17 @@ def test_migrate_after_init_has_nothing_to_do(instance):
     assert run(instance, "migrate", ok=True).stdout.strip() == "database is up to date"
 
 
+def test_a_database_upgraded_by_a_newer_fedi_is_refused_in_one_line(instance):
+    """An older fedi would write rows without what the newer schema expects of them."""
+    conn = sqlite3.connect(_db(instance))
+    with conn:
+        conn.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_later.sql', 0)")
+    conn.close()
+    for command in (("migrate",), ("serve",), ("account", "list")):
+        line = fails(instance, *command)
+        assert "newer than this fedi's" in line and "9999" in line and "\n" not in line, line
+
+
 # FEDI_CONFIG --------------------------------------------------------------------------------
 
 

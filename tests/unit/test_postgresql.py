@@ -48,6 +48,28 @@ async def test_migrations_apply_once_even_when_processes_start_together():
 
 
 @needs_postgresql
+async def test_a_database_migrated_by_a_newer_fedi_is_refused():
+    from fedi.storage.errors import SchemaTooNew
+
+    url = await pg.fresh_database()
+    try:
+        store = await open_store(url)
+        try:
+            await store.database.execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                         "VALUES (9999, '9999_later.sql', 0)")
+        finally:
+            await store.close()
+        try:
+            await open_store(url)
+        except SchemaTooNew as exc:
+            assert exc.database == 9999 and exc.known == max(v for v, _, _ in migration_files())
+        else:
+            raise AssertionError("a newer schema was accepted")
+    finally:
+        await pg.drop_database(url)
+
+
+@needs_postgresql
 async def test_a_page_statement_is_planned_once_per_connection():
     """fedi's sessions plan each prepared statement once (a LIMIT $n would otherwise have
     PostgreSQL plan it anew for every execution) and price random reads as on SSD."""

@@ -23,7 +23,7 @@ import re
 import time
 from typing import Any, Awaitable, Callable
 
-from fedi.storage.errors import Conflict
+from fedi.storage.errors import Conflict, SchemaTooNew
 from fedi.storage.migrations import migration_files as _migration_files
 
 log = logging.getLogger(__name__)
@@ -259,8 +259,12 @@ class PgDatabase:
                 await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                                    "(version BIGINT PRIMARY KEY, name TEXT, applied_at DOUBLE PRECISION)")
                 newest = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+                files = migration_files()
+                known = max(version for version, _, _ in files)
+                if newest > known:
+                    raise SchemaTooNew(newest, known)
                 applied = []
-                for version, name, script in migration_files():
+                for version, name, script in files:
                     if version <= newest:
                         continue
                     await conn.execute(script)

@@ -28,7 +28,7 @@ from typing import Any, Awaitable, Callable
 
 import aiosqlite
 
-from fedi.storage.errors import Conflict
+from fedi.storage.errors import Conflict, SchemaTooNew
 from fedi.storage.sqlite.inline import InlineReads
 from fedi.storage.migrations import migration_files as _migration_files
 from fedi.storage.sqlite import text
@@ -376,8 +376,12 @@ async def _apply_migrations(tx: Tx) -> list[str]:
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at REAL)"
     )
     done = {row[0] for row in await tx.fetchall("SELECT version FROM schema_migrations")}
+    files = migration_files()
+    known = max(version for version, _, _ in files)
+    if done and max(done) > known:
+        raise SchemaTooNew(max(done), known)
     applied = []
-    for version, name, script in migration_files():
+    for version, name, script in files:
         if version in done:
             continue
         for statement in _split_sql(script):

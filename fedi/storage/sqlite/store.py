@@ -103,8 +103,12 @@ class SqliteStore:
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
         db = Database(path)
         await db.open()
-        if migrate:
-            await db.migrate()
+        try:
+            if migrate:
+                await db.migrate()
+        except BaseException:
+            await db.close()
+            raise
         return cls(db, db)
 
     @classmethod
