@@ -48,41 +48,24 @@ async def account_ids(state: State, reader: Account | None, target: Account, *, 
                                          limit=limit or 20, **paging)
 
 
-def _kept(status: Status, owner: Account, members: set[str] | None, replies_policy: str) -> bool | None:
-    """Whether a member's post or boost stays in the list, as Mastodon decides it: replies to
-    the list's owner always, to members with `list`, to anyone with `followed`. None when
-    that takes the list's members (`members` not read yet)."""
-    to = status.in_reply_to_account_id
-    if status.reblog_of_id or to is None or to in (status.account_id, owner.id) or replies_policy == "followed":
-        return True
-    if replies_policy != "list":
-        return False
-    return None if members is None else to in members
-
-
 async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, since_id=None, min_id=None,
                   limit: int = 20, cache: dict | None = None) -> list[Status]:
     """A page of one of the owner's lists: the owner's home feed (members are followed) kept to
-    the list's members' entries, looking at up to LIST_SCAN feed entries per step."""
-    row = await lists.own(state, owner, list_id)
+    the list's members' entries and the replies its replies_policy lets in, looking at up to
+    LIST_SCAN feed entries per step (NotFound for anyone else's list)."""
     ascending = bool(min_id and not since_id)
     window = {"max_id": max_id, "since_id": since_id, "min_id": min_id}
-    members: set[str] | None = None
-    # Most members' entries make the page: a few more than a page first, then larger steps
-    # while replies the list leaves out keep it short.
+    # Most entries make the page: a few more than a page first (for posts the reader may not
+    # see), then larger steps.
     picked: list[Status] = []
     chunk = limit + max(limit // 4, 2)
-    for _ in range(LIST_STEPS):
-        ids, versions = await state.store.feeds.page_by_list(owner.id, row["id"], limit=chunk, scan=LIST_SCAN,
+    for step in range(LIST_STEPS):
+        ids, versions = await state.store.feeds.page_by_list(owner.id, list_id, limit=chunk, scan=LIST_SCAN,
                                                              **window)
+        if step == 0 and not ids:
+            await lists.own(state, owner, list_id)  # an empty page, or someone else's list
         ids = ids[::-1] if ascending else ids  # in paging order
-        for status in await reading.visible_statuses(state, ids, owner, cache=cache, versions=versions):
-            kept = _kept(status, owner, members, row["replies_policy"])
-            if kept is None:
-                members = set(await state.store.lists.members(row["id"]))
-                kept = _kept(status, owner, members, row["replies_policy"])
-            if kept:
-                picked.append(status)
+        picked += await reading.visible_statuses(state, ids, owner, cache=cache, versions=versions)
         if len(picked) >= limit or len(ids) < chunk:
             break
         window[("min_id" if ascending else "max_id")] = ids[-1]

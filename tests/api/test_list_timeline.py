@@ -61,9 +61,18 @@ async def test_list_timeline_members_replies_policy_and_paging(fed):
     page = await call(api.timeline_list, lst["id"], limit=40)
     names = [by_id.get(s["id"]) for s in page]
     assert "ben_to_alice" in names and "ben_to_carol" not in names and "ben_to_dan" not in names
-    # A page whose first entries the policy leaves out looks further.
+    # A page whose first entries the policy leaves out still fills.
     page = await call(api.timeline_list, lst["id"], limit=1, max_id=made["ben_to_alice"].id)
     assert [by_id[s["id"]] for s in page] == ["carol1"]
+    # ... and one whose first entries the reader may not see (boosts of an account it has
+    # blocked since) looks further, in larger steps.
+    erin = await inst.user("erin")
+    erins = [await statuses.create(inst.state, erin, f"erin's {k}") for k in range(4)]
+    for post in erins:
+        await statuses.reblog(inst.state, ben, post)
+    await follows.block(inst.state, alice, erin)
+    page = await call(api.timeline_list, lst["id"], limit=1)
+    assert [by_id[s["id"]] for s in page] == ["ben2"]
 
     # Someone else's list is not found.
     other = await inst.token("dan")

@@ -135,6 +135,34 @@ async def test_a_list_reads_only_its_members_entries_of_the_feed(store):  # noqa
     assert await page(min_id=oldest, scan=3) == [bens[1]]
 
 
+async def test_a_list_keeps_replies_as_its_policy_says_and_only_for_its_owner(store):  # noqa: F811
+    owner, ben, carol, dan = await _accounts(store, "owner", "ben", "carol", "dan")
+    mine, carols, dans, bens = [await _post(store, a) for a in (owner, carol, dan, ben)]
+    replies = {}
+    for name, parent in (("to_owner", mine), ("to_member", carols), ("to_other", dans), ("to_self", bens)):
+        replies[name] = _reply(ben, parent)
+        await store.statuses.insert(replies[name])
+    for st in (bens, *replies.values()):
+        await store.feeds.add(st.id, [owner.id])
+    await store.database.execute("INSERT INTO lists (id, account_id, title) VALUES (?,?,?)",
+                                 ("list-r", owner.id, "Replies"))
+    for member in (ben, carol):
+        await store.database.execute("INSERT INTO list_accounts (list_id, account_id) VALUES (?,?)",
+                                     ("list-r", member.id))
+
+    async def names(policy: str) -> set[str]:
+        await store.database.execute("UPDATE lists SET replies_policy = ? WHERE id = ?", (policy, "list-r"))
+        ids, _ = await store.feeds.page_by_list(owner.id, "list-r")
+        by_id = {st.id: name for name, st in replies.items()} | {bens.id: "post"}
+        return {by_id[i] for i in ids}
+
+    assert await names("list") == {"post", "to_owner", "to_member", "to_self"}
+    assert await names("followed") == {"post", "to_owner", "to_member", "to_self", "to_other"}
+    assert await names("none") == {"post", "to_owner", "to_self"}
+    assert await store.feeds.page_by_list(ben.id, "list-r") == ([], {})  # not ben's list
+    assert await store.feeds.page_by_list(owner.id, "no-such-list") == ([], {})
+
+
 async def test_a_boost_in_the_feed_belongs_to_its_booster_in_a_list(store):  # noqa: F811
     owner, ben, dan = await _accounts(store, "owner", "ben", "dan")
     original = await _post(store, dan)

@@ -60,22 +60,30 @@ class SqliteFeeds:
 
     async def page_by_list(self, account_id: str, list_id: str, *, max_id=None, since_id=None, min_id=None,
                            limit: int = 20, scan: int = 400) -> tuple[list[str], dict[str, int]]:
-        """Up to `limit` entries by members of the list among the next `scan` entries of the
-        reader's feed (paged as `page`), newest first, with versions as `page_versioned`
-        gives them, in one statement. The feed is walked only until the page is full."""
+        """Up to `limit` entries of one of the reader's lists among the next `scan` entries of
+        the reader's feed (paged as `page`), newest first, with versions as `page_versioned`
+        gives them, in one statement that walks the feed only until the page is full. An
+        entry is a member's post or boost; a reply only as the list's replies_policy says, as
+        Mastodon has it: to the list's owner or the author always, to members with "list",
+        to anyone with "followed". Nothing for a list the reader does not own."""
         where, params, order = id_window("f.status_id", max_id, since_id, min_id)
         bound_where, bound_params, _ = id_window("status_id", max_id, since_id, min_id)
         # The scan's far end: the scan-th entry in paging order (none when the feed is shorter).
         bound = ("SELECT status_id FROM feeds WHERE "
-                 f"{' AND '.join(['account_id = ?', *bound_where])} ORDER BY status_id {order} LIMIT 1 OFFSET ?")
+                 f"{' AND '.join(['account_id = ?1', *bound_where])} ORDER BY status_id {order} LIMIT 1 OFFSET ?")
+        members = "SELECT account_id FROM list_accounts WHERE list_id = l.id"
         rows = await self.db.fetchkeyed(
-            f"SELECT f.status_id, {WITH_BOOSTED_VERSIONS} FROM feeds f "
+            f"SELECT f.status_id, {WITH_BOOSTED_VERSIONS} FROM lists l "
+            "JOIN feeds f ON f.account_id = ?1 "
             f"JOIN statuses s INDEXED BY statuses_versions ON s.id = f.status_id {BOOSTED_VERSIONS_JOIN} "
-            f"WHERE {' AND '.join(['f.account_id = ?', *where])} "
-            "AND f.author_id IN (SELECT account_id FROM list_accounts WHERE list_id = ?) "
+            f"WHERE {' AND '.join(['l.id = ?2', 'l.account_id = ?1', *where])} "
+            f"AND f.author_id IN ({members}) "
             f"AND f.status_id {'>=' if order == 'DESC' else '<='} coalesce(({bound}), f.status_id) "
+            "AND (s.reblog_of_id IS NOT NULL OR s.in_reply_to_account_id IS NULL "
+            "OR s.in_reply_to_account_id IN (s.account_id, l.account_id) OR l.replies_policy = 'followed' "
+            f"OR (l.replies_policy = 'list' AND s.in_reply_to_account_id IN ({members}))) "
             f"ORDER BY f.status_id {order} LIMIT ?",
-            (account_id, *params, list_id, account_id, *bound_params, max(scan, 1) - 1, limit))
+            (account_id, list_id, *params, *bound_params, max(scan, 1) - 1, limit))
         if order == "ASC":
             rows = rows[::-1]
         return [r[0] for r in rows], boosted_versions(rows)
