@@ -71,7 +71,7 @@ class SqliteFeeds:
         # The scan's far end: the scan-th entry in paging order (none when the feed is shorter).
         bound = ("SELECT status_id FROM feeds WHERE "
                  f"{' AND '.join(['account_id = ?1', *bound_where])} ORDER BY status_id {order} LIMIT 1 OFFSET ?")
-        members = "SELECT account_id FROM list_accounts WHERE list_id = l.id"
+        members = "SELECT account_id FROM list_accounts WHERE list_id = ?2"  # ?2, not l.id: read once
         rows = await self.db.fetchkeyed(
             f"SELECT f.status_id, {WITH_BOOSTED_VERSIONS} FROM lists l "
             "JOIN feeds f ON f.account_id = ?1 "
