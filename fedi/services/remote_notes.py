@@ -111,9 +111,11 @@ async def _insert(state: State, status: Status, poll: dict | None, then: Then | 
             await then(tx, status, True)
         return True
 
+    # A note with nothing else to write is one statement, a transaction of its own.
+    alone = then is None and poll is None and not status.mention_ids and not status.tags
     for attempt in range(ID_ATTEMPTS):
         try:
-            return await state.store.atomic(write)
+            return await (state.store.statuses.insert(status) if alone else state.store.atomic(write))
         except Taken:
             if attempt == ID_ATTEMPTS - 1:
                 raise
