@@ -103,13 +103,7 @@ class SqliteStore:
     async def open(cls, path: str, migrate: bool = True) -> "SqliteStore":
         db = Database(path)
         await db.open()
-        try:
-            if migrate:
-                await db.migrate()
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, db)
+        return cls(*await _migrated(db, migrate))
 
     @classmethod
     async def open_postgresql(cls, url: str, migrate: bool = True, pool_size: int = 10) -> "SqliteStore":
@@ -118,13 +112,7 @@ class SqliteStore:
 
         db = PgDatabase(url, max_size=pool_size)
         await db.open()
-        try:
-            if migrate:
-                await db.migrate()
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db, db)
+        return cls(*await _migrated(db, migrate))
 
     @property
     def signals(self):
@@ -155,6 +143,18 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+
+async def _migrated(db, migrate: bool):
+    """(db, db) for the store, once migrated when asked; the database is closed if that fails
+    (a schema newer than this fedi's, a broken migration)."""
+    try:
+        if migrate:
+            await db.migrate()
+    except BaseException:
+        await db.close()
+        raise
+    return db, db
 
 
 def in_transaction(store: SqliteStore) -> bool:
