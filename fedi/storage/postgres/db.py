@@ -170,8 +170,13 @@ class PgDatabase:
 
         from fedi.storage.postgres.signals import PgSignals
 
+        # max_inactive_connection_lifetime=0: asyncpg would otherwise arm a timer on every
+        # release of a connection and cancel it on the next acquire, twice per statement, and
+        # the cancelled timers pile up in the event loop's heap for their 300 s. Idle
+        # connections stay open instead (at most pool_size per process).
         self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
                                               command_timeout=60, reset=_keep_session,
+                                              max_inactive_connection_lifetime=0,
                                               server_settings=SESSION_SETTINGS)
         self.signals = PgSignals(self.url, self.pool)
 
