@@ -74,8 +74,11 @@ async def copy_sqlite_to_postgresql(sqlite_path: str, url: str,
             raise CopyError(f"cannot connect to {_safe(url)}: {exc}") from None
         try:
             await target.migrate()
-            async with target.pool.acquire() as conn:
+            conn = await target.maintenance_connection()  # no time limit: a large table takes minutes
+            try:
                 return await _copy_all(source, conn, progress)
+            finally:
+                await conn.close()
         finally:
             await target.close()
     finally:

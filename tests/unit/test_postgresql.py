@@ -48,6 +48,34 @@ async def test_migrations_apply_once_even_when_processes_start_together():
 
 
 @needs_postgresql
+async def test_maintenance_runs_without_the_pooled_statements_time_limit(monkeypatch):
+    """Migrations and `db copy` run on a connection of their own: on a large database they
+    take longer than a pooled statement may."""
+    import fedi.storage.postgres.db as pgdb
+
+    monkeypatch.setattr(pgdb, "COMMAND_TIMEOUT", 0.2)
+    url = await pg.fresh_database()
+    try:
+        store = await open_store(url)
+        try:
+            try:
+                await store.database.fetchone("SELECT pg_sleep(0.5)")
+            except asyncio.TimeoutError:
+                pass
+            else:
+                raise AssertionError("a pooled statement outlived its time limit")
+            conn = await store.database.maintenance_connection()
+            try:
+                assert await conn.fetchval("SELECT 1 FROM pg_sleep(0.5)") == 1
+            finally:
+                await conn.close()
+        finally:
+            await store.close()
+    finally:
+        await pg.drop_database(url)
+
+
+@needs_postgresql
 async def test_a_database_migrated_by_a_newer_fedi_is_refused():
     from fedi.storage.errors import SchemaTooNew
 

@@ -151,6 +151,10 @@ WriteOp = Callable[[PgTx], Awaitable[Any]]
 # statement is planned once per connection instead: they are keyed lookups and index ranges
 # whose best plan does not depend on the values.
 SESSION_SETTINGS = {"random_page_cost": "1.1", "plan_cache_mode": "force_generic_plan"}
+# How long a pooled statement may take before the client gives up on it. Maintenance
+# (migrations, `db copy`, VACUUM) runs on a connection of its own without this limit: on a
+# large database it can take minutes.
+COMMAND_TIMEOUT = 60.0
 
 
 class PgDatabase:
@@ -175,7 +179,7 @@ class PgDatabase:
         # the cancelled timers pile up in the event loop's heap for their 300 s. Idle
         # connections stay open instead (at most pool_size per process).
         self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
-                                              command_timeout=60, reset=_keep_session,
+                                              command_timeout=COMMAND_TIMEOUT, reset=_keep_session,
                                               max_inactive_connection_lifetime=0,
                                               server_settings=SESSION_SETTINGS)
         self.signals = PgSignals(self.url, self.pool)
@@ -254,29 +258,43 @@ class PgDatabase:
         raise AssertionError("unreachable")
 
     # Migrations --------------------------------------------------------
+    async def maintenance_connection(self):
+        """A connection of its own, outside the pool, whose statements have no time limit (as
+        the pool's have): for migrations and copies, which on a large database take minutes.
+        The caller closes it."""
+        import asyncpg
+
+        return await asyncpg.connect(self.url, server_settings=SESSION_SETTINGS)
+
     async def migrate(self) -> list[str]:
         """Apply the numbered migrations newer than the newest applied. The first file is the
         whole schema as of that SQLite migration; later ones match SQLite's, number by number."""
-        async with self.pool.acquire() as conn:
-            async with conn.transaction():
-                # One migrator at a time, whatever the number of processes starting.
-                await conn.execute("SELECT pg_advisory_xact_lock(7414390221)")
-                await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                                   "(version BIGINT PRIMARY KEY, name TEXT, applied_at DOUBLE PRECISION)")
-                newest = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
-                files = migration_files()
-                known = max(version for version, _, _ in files)
-                if newest > known:
-                    raise SchemaTooNew(newest, known)
-                applied = []
-                for version, name, script in files:
-                    if version <= newest:
-                        continue
-                    await conn.execute(script)
-                    await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) "
-                                       "VALUES ($1, $2, $3)", version, name, time.time())
-                    applied.append(name)
-                return applied
+        conn = await self.maintenance_connection()
+        try:
+            return await self._migrate_on(conn)
+        finally:
+            await conn.close()
+
+    async def _migrate_on(self, conn) -> list[str]:
+        async with conn.transaction():
+            # One migrator at a time, whatever the number of processes starting.
+            await conn.execute("SELECT pg_advisory_xact_lock(7414390221)")
+            await conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                               "(version BIGINT PRIMARY KEY, name TEXT, applied_at DOUBLE PRECISION)")
+            newest = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_migrations")
+            files = migration_files()
+            known = max(version for version, _, _ in files)
+            if newest > known:
+                raise SchemaTooNew(newest, known)
+            applied = []
+            for version, name, script in files:
+                if version <= newest:
+                    continue
+                await conn.execute(script)
+                await conn.execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                   "VALUES ($1, $2, $3)", version, name, time.time())
+                applied.append(name)
+            return applied
 
 
 def migration_files() -> list[tuple[int, str, str]]:
