@@ -51,15 +51,16 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     statuses = await entities_status.statuses(state, found, viewer, context="notifications", cache=cache)
     shown = {doc["id"] for doc in statuses}
     kept, full, partial = [], {}, {}
+    loaded = cache.records  # every sender was asked for above: those missing are gone
     for g in groups:
         if g.type in STATUS_NOTIFICATIONS and g.status_id not in shown:
             continue
-        g.sample_account_ids = [a for a in g.sample_account_ids if await cache.get(a) is not None]
+        g.sample_account_ids = [a for a in g.sample_account_ids if a in loaded]
         if not g.sample_account_ids:
             continue
         kept.append(g)
         for i, account_id in enumerate(g.sample_account_ids):
-            if expand == "full" or i == 0:
+            if (expand == "full" or i == 0) and account_id not in full:
                 full[account_id] = await cache.entity(account_id)
     if expand == "partial_avatars":
         for g in kept:
