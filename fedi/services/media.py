@@ -1,75 +1,39 @@
 """Media uploads: sniff, re-encode without metadata, thumbnail, blurhash; attach to statuses.
 
 Only images (JPEG, PNG, GIF, WebP; animations kept) are accepted. The client's content type and
-file name are never trusted: Pillow decides what the file is, and every stored file is
-a fresh encoding made here, so EXIF, XMP and comments (GPS positions, camera serials)
-never reach the disk. The CPU-heavy work runs in worker threads, a few uploads at a time.
+file name are never trusted: the image work (`fedi.services.media_images`) decides what the
+file is and stores only fresh encodings without metadata. It runs in worker threads, a few
+uploads at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from pathlib import Path
-
-import blurhash
-from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fedi.ids import new_id
 from fedi.models import Account, MediaAttachment
 from fedi.services.errors import NotFound, ServiceError
-from fedi.services import queues
+from fedi.services import media_images as images, queues
 from fedi.services.state import State
 
 log = logging.getLogger(__name__)
 Media = MediaAttachment  # the record's short name here
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
-MAX_PIXELS = 16_777_216  # per frame, like Mastodon's image_matrix_limit
-MAX_ANIMATION_PIXELS = 2 * MAX_PIXELS  # summed over the frames of an animation
 MAX_DESCRIPTION = 1500
 MAX_ATTACHMENTS = 4
 PROCESSING_SLOTS = 2  # uploads decoded at once (each may hold ~100 MB of pixels)
-THUMB_SIZE = 640
-BLURHASH_SIZE = 32  # the blurhash is computed on a copy at most this big
-BLURHASH_COMPONENTS = (4, 3)
-# Pillow format -> (content type, extension). Only these plugins are ever tried.
-FORMATS = {
-    "JPEG": ("image/jpeg", "jpg"),
-    "PNG": ("image/png", "png"),
-    "GIF": ("image/gif", "gif"),
-    "WEBP": ("image/webp", "webp"),
-}
 NAME_BYTES = 24  # -> 32 URL-safe characters
 NAME_PATTERN = r"[A-Za-z0-9_-]{32}\.(?:jpg|png|gif|webp)"
 NAME_RE = re.compile(NAME_PATTERN)
 UNATTACHED_FOR = 24 * 3600  # uploads never posted are deleted after a day, as Mastodon does
 CLEANUP_BATCH = 200
-# What survives re-encoding from the decoder's info: nothing personal (the ICC colour
-# profile is passed on explicitly).
-KEEP_INFO = ("transparency", "duration", "loop", "background")
-NO_METADATA = {"exif": b"", "xmp": b"", "comment": b""}
-
-
-@dataclass
-class _Encoded:
-    original: bytes
-    content_type: str
-    ext: str
-    width: int
-    height: int
-    thumb: bytes
-    thumb_type: str
-    thumb_ext: str
-    thumb_width: int
-    thumb_height: int
-    blurhash: str
 
 
 # --------------------------------------------------------------------------- parameters
@@ -105,88 +69,6 @@ def clean_description(value) -> str | None:
     if len(value) > MAX_DESCRIPTION:
         raise ServiceError(f"Description is too long (maximum is {MAX_DESCRIPTION} characters)")
     return value or None
-
-
-# --------------------------------------------------------------------------- image work (thread)
-
-def _has_alpha(img: Image.Image) -> bool:
-    return img.mode in ("RGBA", "LA", "PA") or (
-        img.mode == "P" and "transparency" in img.info)
-
-
-def _strip(img: Image.Image) -> Image.Image:
-    img.info = {k: img.info[k] for k in KEEP_INFO if k in img.info}
-    return img
-
-
-def _save(img: Image.Image, fmt: str, icc: bytes | None, **options) -> bytes:
-    """Encode with no EXIF, XMP or comment (given explicitly, so nothing is carried over)."""
-    if fmt in ("JPEG", "WEBP"):
-        options.setdefault("quality", 90)
-    if icc and fmt != "GIF":
-        options["icc_profile"] = icc
-    buf = io.BytesIO()
-    img.save(buf, format=fmt, **NO_METADATA, **options)
-    return buf.getvalue()
-
-
-def _blurhash(img: Image.Image) -> str:
-    small = img.convert("RGB")
-    small.thumbnail((BLURHASH_SIZE, BLURHASH_SIZE), Image.Resampling.BILINEAR)
-    raw, width = small.tobytes(), small.width
-    rows = [[raw[(y * width + x) * 3:(y * width + x) * 3 + 3] for x in range(width)]
-            for y in range(small.height)]
-    return blurhash.encode(rows, *BLURHASH_COMPONENTS)
-
-
-def _process(data: bytes) -> _Encoded:
-    """Sniff, check and re-encode an upload (runs in a worker thread)."""
-    unsupported = "File type is not supported (JPEG, PNG, GIF or WebP images only)"
-    try:
-        img = Image.open(io.BytesIO(data), formats=list(FORMATS))
-    except Image.DecompressionBombError:
-        raise ServiceError(f"Image is too large (at most {MAX_PIXELS} pixels)") from None
-    except (UnidentifiedImageError, OSError, ValueError):
-        raise ServiceError(unsupported) from None
-    with img:
-        if img.format not in FORMATS:
-            raise ServiceError(unsupported)
-        if img.width < 1 or img.height < 1 or img.width * img.height > MAX_PIXELS:
-            raise ServiceError(f"Image is too large (at most {MAX_PIXELS} pixels)")
-        frames = getattr(img, "n_frames", 1)
-        if frames * img.width * img.height > MAX_ANIMATION_PIXELS:
-            raise ServiceError("Animation is too large")
-        try:
-            return _encode(img, img.format, frames)
-        except (OSError, ValueError, SyntaxError, EOFError, Image.DecompressionBombError):
-            raise ServiceError("The image could not be processed (damaged or unsupported)") from None
-
-
-def _encode(img: Image.Image, fmt: str, frames: int) -> _Encoded:
-    content_type, ext = FORMATS[fmt]
-    # An RGB colour profile stays with the pixels; a grey or CMYK one would not fit the RGB
-    # copies made here, so those images go without.
-    icc = img.info.get("icc_profile") if img.mode in ("RGB", "RGBA", "P", "PA") else None
-    if frames > 1:
-        # Animated GIF/WebP: re-encoded frame by frame, straight from the decoder.
-        original = _save(img, fmt, icc, save_all=True, loop=img.info.get("loop", 0))
-        img.seek(0)
-        out = img.copy()
-    else:
-        out = ImageOps.exif_transpose(img)  # a copy, turned upright
-        if fmt == "JPEG" and out.mode not in ("RGB", "L"):
-            out = out.convert("RGB")
-        original = _save(_strip(out), fmt, icc)
-    still = out.convert("RGBA" if _has_alpha(out) else "RGB")
-    thumb = still.copy()
-    thumb.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
-    thumb_fmt = "PNG" if fmt == "GIF" else fmt  # a still in the original's own kind
-    thumb_type, thumb_ext = FORMATS[thumb_fmt]
-    return _Encoded(
-        original=original, content_type=content_type, ext=ext, width=out.width, height=out.height,
-        thumb=_save(_strip(thumb), thumb_fmt, icc), thumb_type=thumb_type, thumb_ext=thumb_ext,
-        thumb_width=thumb.width, thumb_height=thumb.height, blurhash=_blurhash(still),
-    )
 
 
 def _new_name(ext: str) -> str:
@@ -238,7 +120,7 @@ async def upload(state: State, account: Account, data: bytes, content_type: str,
     if state.media_slots is None:
         state.media_slots = asyncio.Semaphore(PROCESSING_SLOTS)
     async with state.media_slots:
-        enc = await asyncio.to_thread(_process, data)
+        enc = await asyncio.to_thread(images.process, data)
     name, thumb_name = _new_name(enc.ext), _new_name(enc.thumb_ext)
     directory = media_dir(state)
     await asyncio.to_thread(_write, directory, {name: enc.original, thumb_name: enc.thumb})
