@@ -334,3 +334,10 @@ async def test_client_api_requests_are_counted_across_processes():
         for s in stores:
             await s.close()
         await pg.drop_database(url)
+
+
+def test_a_locale_that_folds_only_ascii_is_told_apart():
+    from fedi.storage.postgres.db import _utf8_locale
+
+    assert _utf8_locale("C.UTF-8") and _utf8_locale("en_US.utf8") and _utf8_locale("de_DE.UTF-8")
+    assert not _utf8_locale("C") and not _utf8_locale("POSIX") and not _utf8_locale(None)

@@ -271,9 +271,14 @@ class PgDatabase:
         whole schema as of that SQLite migration; later ones match SQLite's, number by number."""
         conn = await self.maintenance_connection()
         try:
-            return await self._migrate_on(conn)
+            applied = await self._migrate_on(conn)
+            ctype = await conn.fetchval("SELECT datctype FROM pg_database WHERE datname = current_database()")
         finally:
             await conn.close()
+        if not _utf8_locale(ctype):
+            log.warning("the database's locale (LC_CTYPE %s) is not a UTF-8 one: searches will ignore the case "
+                        "of ASCII letters only (docs/scaling.md)", ctype)
+        return applied
 
     async def _migrate_on(self, conn) -> list[str]:
         async with conn.transaction():
@@ -295,6 +300,11 @@ class PgDatabase:
                                    "VALUES ($1, $2, $3)", version, name, time.time())
                 applied.append(name)
             return applied
+
+
+def _utf8_locale(ctype: str | None) -> bool:
+    """Whether PostgreSQL's ILIKE and lower() fold every letter under this LC_CTYPE."""
+    return "utf8" in (ctype or "").lower().replace("-", "")
 
 
 def migration_files() -> list[tuple[int, str, str]]:
