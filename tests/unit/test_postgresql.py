@@ -2,6 +2,7 @@
 (several processes: here several pools) may do at once on one database."""
 
 import asyncio
+import contextlib
 import time
 
 from fedi.models import Follow
@@ -10,6 +11,20 @@ from fedi.storage.postgres.db import migration_files, translate
 from tests import pg
 from tests.harness import needs_postgresql
 from tests.unit.test_storage import local_account
+
+
+@contextlib.asynccontextmanager
+async def _fresh_store():
+    """(url, store) on a fresh database, closed and dropped afterwards."""
+    url = await pg.fresh_database()
+    try:
+        store = await open_store(url)
+        try:
+            yield url, store
+        finally:
+            await store.close()
+    finally:
+        await pg.drop_database(url)
 
 
 def test_sqlite_flavoured_sql_is_rewritten_for_postgresql():
@@ -54,68 +69,47 @@ async def test_maintenance_runs_without_the_pooled_statements_time_limit(monkeyp
     import fedi.storage.postgres.db as pgdb
 
     monkeypatch.setattr(pgdb, "COMMAND_TIMEOUT", 0.2)
-    url = await pg.fresh_database()
-    try:
-        store = await open_store(url)
+    async with _fresh_store() as (_, store):
         try:
-            try:
-                await store.database.fetchone("SELECT pg_sleep(0.5)")
-            except asyncio.TimeoutError:
-                pass
-            else:
-                raise AssertionError("a pooled statement outlived its time limit")
-            conn = await store.database.maintenance_connection()
-            try:
-                assert await conn.fetchval("SELECT 1 FROM pg_sleep(0.5)") == 1
-            finally:
-                await conn.close()
+            await store.database.fetchone("SELECT pg_sleep(0.5)")
+        except asyncio.TimeoutError:
+            pass
+        else:
+            raise AssertionError("a pooled statement outlived its time limit")
+        conn = await store.database.maintenance_connection()
+        try:
+            assert await conn.fetchval("SELECT 1 FROM pg_sleep(0.5)") == 1
         finally:
-            await store.close()
-    finally:
-        await pg.drop_database(url)
+            await conn.close()
 
 
 @needs_postgresql
 async def test_a_database_migrated_by_a_newer_fedi_is_refused():
     from fedi.storage.errors import SchemaTooNew
 
-    url = await pg.fresh_database()
-    try:
-        store = await open_store(url)
-        try:
-            await store.database.execute("INSERT INTO schema_migrations (version, name, applied_at) "
-                                         "VALUES (9999, '9999_later.sql', 0)")
-        finally:
-            await store.close()
+    async with _fresh_store() as (url, store):
+        await store.database.execute("INSERT INTO schema_migrations (version, name, applied_at) "
+                                     "VALUES (9999, '9999_later.sql', 0)")
         try:
             await open_store(url)
         except SchemaTooNew as exc:
             assert exc.database == 9999 and exc.known == max(v for v, _, _ in migration_files())
         else:
             raise AssertionError("a newer schema was accepted")
-    finally:
-        await pg.drop_database(url)
 
 
 @needs_postgresql
 async def test_a_page_statement_is_planned_once_per_connection():
     """fedi's sessions plan each prepared statement once (a LIMIT $n would otherwise have
     PostgreSQL plan it anew for every execution) and price random reads as on SSD."""
-    url = await pg.fresh_database()
-    try:
-        store = await open_store(url)
-        try:
-            db = store.database
-            assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_generic_plan"
-            assert (await db.fetchone("SHOW random_page_cost"))[0] == "1.1"
-            for limit in (20, 40, 5, 20, 80, 20, 3):  # past the five custom plans of "auto"
-                rows = await db.fetchkeyed("SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT ?",
-                                           ("nobody", limit))
-                assert rows == []
-        finally:
-            await store.close()
-    finally:
-        await pg.drop_database(url)
+    async with _fresh_store() as (_, store):
+        db = store.database
+        assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_generic_plan"
+        assert (await db.fetchone("SHOW random_page_cost"))[0] == "1.1"
+        for limit in (20, 40, 5, 20, 80, 20, 3):  # past the five custom plans of "auto"
+            rows = await db.fetchkeyed("SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT ?",
+                                       ("nobody", limit))
+            assert rows == []
 
 
 @needs_postgresql
