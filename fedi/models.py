@@ -348,3 +348,17 @@ class InstanceSettings:
     def numbered_rules(self) -> list[tuple[str, str]]:
         """(id, text) of each rule: ids are their positions, from "1"."""
         return [(str(n), text) for n, text in enumerate(self.rules, 1)]
+
+
+@dataclass
+class PageFacts:
+    """What a page of posts shows besides the posts and their records, read in one statement:
+    counts, the reader's relation to each post, which posts carry a poll (and the reader's
+    votes in them), and the version and counters of the accounts the page shows."""
+
+    counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # boosts, favourites, replies
+    flags: dict[str, set[str]] = field(default_factory=dict)  # favourited, reblogged, ... -> post ids
+    with_poll: set[str] = field(default_factory=set)
+    votes: dict[str, list[int]] = field(default_factory=dict)  # the reader's choices by post
+    versions: dict[str, int] = field(default_factory=dict)  # account id -> version, for those that exist
+    stats: dict[str, tuple] = field(default_factory=dict)  # account id -> (statuses, followers, following, last)

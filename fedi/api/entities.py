@@ -168,17 +168,31 @@ class AccountCache:
         self.records: dict[str, Account] = {}
         self.stats: dict[str, tuple] = {}
         self.rendered: dict[str, dict] = {}
+        self.absent: set[str] = set()  # asked for, and gone
+
+    def missing(self, ids) -> list[str]:
+        """Those of `ids` not asked for yet."""
+        return [i for i in dict.fromkeys(ids) if i and i not in self.records and i not in self.absent]
 
     async def load(self, ids) -> None:
         """Accounts and their counters, for all of `ids` at once."""
-        missing = [i for i in dict.fromkeys(ids) if i and i not in self.records]
+        missing = self.missing(ids)
         if missing:
             records, stats = await accounts_svc.many(self.state, missing)
-            self.records.update(records)
-            self.stats.update(stats)
+            self._took(missing, records, stats)
+
+    async def adopt(self, ids: list[str], versions: dict[str, int], stats: dict[str, tuple]) -> None:
+        """Accounts asked for with a page's details: their current versions and counters were
+        read there (those missing are gone); their records are this process's or read now."""
+        self._took(ids, await accounts_svc.at_versions(self.state, versions), stats)
+
+    def _took(self, asked: list[str], records: dict[str, Account], stats: dict[str, tuple]) -> None:
+        self.records.update(records)
+        self.stats.update(stats)
+        self.absent.update(i for i in asked if i not in records)
 
     async def get(self, account_id: str | None) -> Account | None:
-        if account_id and account_id not in self.records:
+        if account_id and account_id not in self.records and account_id not in self.absent:
             await self.load([account_id])
         return self.records.get(account_id) if account_id else None
 

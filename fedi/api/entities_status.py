@@ -100,9 +100,12 @@ class _Renderer:
         if wanted:
             self.originals.update(await reading.statuses_by_id(self.state, wanted))
         every = [*items, *(o for o in self.originals.values() if o is not None)]
-        await self.cache.load(
+        people = self.cache.missing(
             [*also, *(st.account_id for st in every), *(m for st in every for m in (st.mention_ids or []))])
-        await self._load_details([st for st in every if not st.reblog_of_id])
+        posts = [st for st in every if not st.reblog_of_id and st.id not in self.details.counts]
+        if posts or people:  # the posts' details and the people's versions in one statement
+            versions, stats = await self.details.add(self.state, posts, self.viewer, people)
+            await self.cache.adopt(people, versions, stats)
 
     async def _load_details(self, posts: list[Status]) -> None:
         counted = self.details.counts
@@ -245,12 +248,13 @@ async def status(state, st: Status, viewer: Account | None, *, source_requested:
 
 async def statuses(state, items: list[Status], viewer: Account | None, *,
                    context: str = "home", cache: AccountCache | None = None,
-                   filter_cache: dict | None = None) -> list[dict]:
+                   filter_cache: dict | None = None, also: list[str] = ()) -> list[dict]:
     """Several statuses in order, sharing lookups (and `cache`'s accounts, when given, and the
     reader's filters in `filter_cache`, as reading the page kept them); those that cannot be
-    rendered are left out."""
+    rendered are left out. `also`: more accounts the caller will render, loaded with the
+    statuses' people."""
     renderer = _Renderer(state, viewer, cache, context=context, filter_cache=filter_cache)
-    await renderer.load(items)
+    await renderer.load(items, also=also)
     out = []
     for st in items:
         doc = await renderer.render(st)

@@ -45,10 +45,9 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     whose status or accounts can no longer be shown are left out."""
     wanted = dict.fromkeys(g.status_id for g in groups if g.type in STATUS_NOTIFICATIONS and g.status_id)
     found = await notifications_svc.statuses_of(state, wanted)
-    cache = entities.AccountCache(state)  # the senders and the statuses' people, in one query
-    await cache.load([a for g in groups for a in g.sample_account_ids]
-                     + [i for st in found for i in (st.account_id, *(st.mention_ids or []))])
-    statuses = await entities_status.statuses(state, found, viewer, context="notifications", cache=cache)
+    cache = entities.AccountCache(state)  # the senders, loaded with the statuses' details
+    statuses = await entities_status.statuses(state, found, viewer, context="notifications", cache=cache,
+                                              also=[a for g in groups for a in g.sample_account_ids])
     shown = {doc["id"] for doc in statuses}
     kept, full, partial = [], {}, {}
     loaded = cache.records  # every sender was asked for above: those missing are gone

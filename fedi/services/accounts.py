@@ -188,6 +188,24 @@ async def many(state: State, ids) -> tuple[dict[str, Account], dict[str, tuple]]
     return found, stats
 
 
+async def at_versions(state: State, versions: dict[str, int]) -> dict[str, Account]:
+    """The records of these accounts, whose current versions were just read: those this
+    process keeps at that version, and the others read in one query."""
+    kept, found, stale = state.account_records, {}, []
+    for account_id, version in versions.items():
+        hit = kept.get(account_id)  # (version, record)
+        if hit is not None and hit[0] == version:
+            found[account_id] = hit[1]
+        else:
+            stale.append(account_id)
+    if stale:
+        for account_id, record in (await state.store.accounts.get_many(stale)).items():
+            # Read after its version: at worst newer than it, and read again next time.
+            found[account_id] = record
+            kept.put(account_id, versions[account_id], record)
+    return found
+
+
 async def counters(state: State, ids) -> dict[str, tuple]:
     """(statuses, followers, following, last status time) by account id."""
     ids = [i for i in dict.fromkeys(ids) if i]

@@ -131,22 +131,25 @@ class PageDetails:
     polls: dict[str, dict] = field(default_factory=dict)
     own_votes: dict[str, list[int]] = field(default_factory=dict)
 
-    async def add(self, state: State, posts: list[Status], viewer: Account | None) -> None:
-        """Load the details of these posts (boosts are not posts), in a fixed number of queries."""
+    async def add(self, state: State, posts: list[Status], viewer: Account | None,
+                  accounts: list[str] = ()) -> tuple[dict[str, int], dict[str, tuple]]:
+        """Load the details of these posts (boosts are not posts), in a fixed number of queries:
+        one, and one more for the polls when some of them carry one. Returns the versions and
+        counters of `accounts` (those that exist), read in the same statement."""
         posts = list({st.id: st for st in posts if st.id not in self.counts}.values())
-        if not posts:
-            return
+        if not posts and not accounts:
+            return {}, {}
         store, ids = state.store, [st.id for st in posts]
-        counts, flags = await store.pages.details(ids, viewer.id if viewer is not None else None)
-        self.counts.update(counts)
-        found = await store.polls.get_many(ids)
-        self.polls.update(found)
-        if viewer is None:
-            return
-        if found:
-            self.own_votes.update(await store.polls.votes_of(viewer.id, list(found)))
-        faved, boosted, marked = flags["favourited"], flags["reblogged"], flags["bookmarked"]
-        self.muted |= flags["muted"]
-        self.pinned |= flags["pinned"]
-        for i in ids:
-            self.flags[i] = (i in faved, i in boosted, i in marked)
+        facts = await store.pages.details(ids, viewer.id if viewer is not None else None, list(accounts))
+        self.counts.update(facts.counts)
+        if facts.with_poll:
+            self.polls.update(await store.polls.get_many(list(facts.with_poll)))
+        if viewer is not None:
+            self.own_votes.update(facts.votes)
+            flags = facts.flags
+            faved, boosted, marked = flags["favourited"], flags["reblogged"], flags["bookmarked"]
+            self.muted |= flags["muted"]
+            self.pinned |= flags["pinned"]
+            for i in ids:
+                self.flags[i] = (i in faved, i in boosted, i in marked)
+        return facts.versions, facts.stats

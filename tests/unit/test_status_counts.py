@@ -29,7 +29,7 @@ async def _counted(store, posts) -> dict:  # noqa: F811
             (await db.fetchone("SELECT count(*) FROM statuses WHERE reblog_of_id = ?", (p.id,)))[0],
             (await db.fetchone("SELECT count(*) FROM favourites WHERE status_id = ?", (p.id,)))[0],
             (await db.fetchone("SELECT count(*) FROM statuses WHERE in_reply_to_uri = ?", (p.uri,)))[0])
-    kept, _ = await store.pages.details([p.id for p in posts])
+    kept = (await store.pages.details([p.id for p in posts])).counts
     return exact, kept
 
 

@@ -60,16 +60,40 @@ async def test_counts_and_reader_flags_of_a_page(store):  # noqa: F811
     await store.bookmarks.add(bob.id, two.id)
     await store.pins.add(alice.id, three.id)  # alice's pin: not bob's
     ids = [one.id, two.id, three.id]
-    counts, flags = await store.pages.details(ids, bob.id)
+    facts = await store.pages.details(ids, bob.id)
+    counts, flags = facts.counts, facts.flags
     assert counts == {one.id: (2, 2, 1), two.id: (0, 0, 1), three.id: (0, 1, 0)}
     assert flags == {"favourited": {one.id, three.id}, "reblogged": {one.id}, "bookmarked": {two.id},
                      "muted": set(), "pinned": set()}
+    assert facts.with_poll == set() and facts.votes == {} and facts.versions == {}
     none = {"favourited": set(), "reblogged": set(), "bookmarked": set(), "muted": set(), "pinned": set()}
-    assert await store.pages.details(ids) == (counts, none)  # anonymous: counts alone
-    assert await store.pages.details([], bob.id) == ({}, none)
+    anonymous = await store.pages.details(ids)  # counts alone
+    assert (anonymous.counts, anonymous.flags) == (counts, none)
+    empty = await store.pages.details([], bob.id)
+    assert (empty.counts, empty.flags, empty.versions) == ({}, none, {})
     await store.conversation_mutes.add(bob.id, two.conversation or two.uri)
-    assert (await store.pages.details(ids, bob.id))[1]["muted"] == {two.id}
-    assert (await store.pages.details(ids, alice.id))[1]["pinned"] == {three.id}
+    assert (await store.pages.details(ids, bob.id)).flags["muted"] == {two.id}
+    assert (await store.pages.details(ids, alice.id)).flags["pinned"] == {three.id}
+
+
+async def test_polls_votes_and_accounts_of_a_page(store):  # noqa: F811
+    alice, bob, carol = await _accounts(store, "alice", "bob", "carol")
+    asked, plain = await _post(store, alice), await _post(store, alice)
+    await store.polls.put(asked.id, ["tea", "coffee", "water"], multiple=True, expires_at=None)
+    await store.polls.add_votes(asked.id, bob.id, [2, 0])
+    await _post(store, bob)  # bob's counters: one post
+    facts = await store.pages.details([asked.id, plain.id], bob.id, [alice.id, bob.id, "gone", alice.id])
+    assert facts.with_poll == {asked.id}
+    assert facts.votes == {asked.id: [0, 2]}  # in the order of the options
+    assert (await store.pages.details([asked.id], carol.id)).votes == {}
+    assert (await store.pages.details([asked.id])).with_poll == {asked.id}  # anonymous readers too
+    versions = (await store.accounts.with_stats_since([alice.id, bob.id], {}))[1]
+    assert facts.versions == versions  # the accounts that exist, at their versions
+    assert facts.stats[bob.id][0] == 1 and facts.stats[alice.id][0] == 2
+    only = await store.pages.details([], bob.id, [carol.id])  # accounts alone
+    assert set(only.versions) == {carol.id} and only.counts == {} and only.with_poll == set()
+    await store.accounts.update(carol.id, display_name="Carol")
+    assert (await store.pages.details([], None, [carol.id])).versions[carol.id] > only.versions[carol.id]
 
 
 async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa: F811

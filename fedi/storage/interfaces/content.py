@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fedi.models import Activity, MediaAttachment, Page, Status
+from fedi.models import Activity, MediaAttachment, Page, PageFacts, Status
 
 
 class Statuses(Protocol):
@@ -89,8 +89,8 @@ class Media(Protocol):
 class Pages(Protocol):
     """What a page of statuses needs besides the statuses, one statement each."""
 
-    async def details(self, ids: list[str], reader_id: str | None = None
-                      ) -> tuple[dict[str, tuple[int, int, int]], dict[str, set[str]]]: ...
+    async def details(self, ids: list[str], reader_id: str | None = None,
+                      accounts: list[str] = ()) -> PageFacts: ...
     async def audience(self, viewer_id: str, authors: list[str], candidates: list[str]
                        ) -> tuple[set[str], set[str]]: ...
     async def relationships(self, viewer_id: str, ids: list[str]) -> dict[str, dict]: ...

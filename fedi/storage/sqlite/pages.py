@@ -9,51 +9,80 @@ from __future__ import annotations
 
 import time
 
+from fedi.models import PageFacts
 from fedi.storage.sqlite.reports import THREAD_MUTED
 from fedi.storage.sqlite.rows import numbered, numbered_rows
 from fedi.storage.sqlite.social import blocks_among
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
+NO_TIME = "CAST(NULL AS DOUBLE PRECISION)"
 
 
 class SqlitePages:
     def __init__(self, db):
         self.db = db
 
-    async def details(self, ids: list[str], reader_id: str | None = None
-                      ) -> tuple[dict[str, tuple[int, int, int]], dict[str, set[str]]]:
+    async def details(self, ids: list[str], reader_id: str | None = None, accounts: list[str] = ()) -> PageFacts:
         """For the posts with these ids: status id -> (boosts, favourites, replies), as
-        status_counts keeps them, and with a reader, which of them the reader favourited,
-        boosted, bookmarked, pinned (its own posts), or whose thread the reader muted
-        ({"favourited": ids, "reblogged": ..., "bookmarked": ..., "muted": ..., "pinned": ...})."""
-        flags: dict[str, set[str]] = {flag: set() for flag in READER_FLAGS}
+        status_counts keeps them; which of them carry a poll; with a reader, which of them the
+        reader favourited, boosted, bookmarked, pinned (its own posts), voted in (its choices),
+        or whose thread the reader muted; and for `accounts`, the version and counters of those
+        that exist. One statement, whatever the length of the page."""
+        facts = PageFacts(flags={flag: set() for flag in READER_FLAGS})
+        accounts = list(dict.fromkeys(a for a in accounts if a))
+        if not ids and not accounts:
+            return facts
         if not ids:
-            return {}, flags
+            reader_id = None  # nothing to relate the reader to; no parameter left unnamed
         n, first = len(ids), 1 if reader_id is None else 2  # ?1 is the reader, when there is one
-        marks = numbered(n, first)
-        sql = f"SELECT 0, status_id, reblogs, favourites, replies FROM status_counts WHERE status_id IN ({marks})"
-        if reader_id is not None:
+        parts = []
+        if ids:
+            marks = numbered(n, first)
+            # Seven columns in every arm; the first fixes the last one's type for PostgreSQL.
+            parts += [f"SELECT 0, status_id, reblogs, favourites, replies, 0, {NO_TIME} FROM status_counts "
+                      f"WHERE status_id IN ({marks})",
+                      f"SELECT 8, status_id, 0, 0, 0, 0, NULL FROM polls WHERE status_id IN ({marks})"]
+        if ids and reader_id is not None:
             # Joined with the page's ids as a table, each flag is one probe of (reader, post)
             # per post: a plan made once for any reader (PostgreSQL's prepared statements)
             # would otherwise read all of the reader's favourites.
             page = f"(VALUES {numbered_rows(n, 2)}) AS page"
-            sql += (f" UNION ALL SELECT 3, f.status_id, 0, 0, 0 FROM {page} "
-                    "JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1 "
-                    f"UNION ALL SELECT 4, b.reblog_of_id, 0, 0, 0 FROM {page} JOIN statuses b "
-                    "ON b.account_id = ?1 AND b.reblog_of_id = page.column1 "
-                    f"UNION ALL SELECT 5, k.status_id, 0, 0, 0 FROM {page} "
-                    "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1 "
-                    f"UNION ALL SELECT 6, muted.id, 0, 0, 0 FROM ({THREAD_MUTED.format(marks=marks)}) AS muted "
-                    f"UNION ALL SELECT 7, p.status_id, 0, 0, 0 FROM {page} "
-                    "JOIN pins p ON p.account_id = ?1 AND p.status_id = page.column1")
-        rows = await self.db.fetchkeyed(sql, ids if reader_id is None else (reader_id, *ids))
-        counts = dict.fromkeys(ids, (0, 0, 0))
-        for kind, status_id, reblogs, favourites, replies in rows:
-            if kind:
-                flags[READER_FLAGS[kind - 3]].add(status_id)
+            parts += [f"SELECT 3, f.status_id, 0, 0, 0, 0, NULL FROM {page} "
+                      "JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1",
+                      f"SELECT 4, b.reblog_of_id, 0, 0, 0, 0, NULL FROM {page} JOIN statuses b "
+                      "ON b.account_id = ?1 AND b.reblog_of_id = page.column1",
+                      f"SELECT 5, k.status_id, 0, 0, 0, 0, NULL FROM {page} "
+                      "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1",
+                      f"SELECT 6, muted.id, 0, 0, 0, 0, NULL FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
+                      f"SELECT 7, p.status_id, 0, 0, 0, 0, NULL FROM {page} "
+                      "JOIN pins p ON p.account_id = ?1 AND p.status_id = page.column1",
+                      f"SELECT 9, v.status_id, v.choice, 0, 0, 0, NULL FROM {page} "
+                      "JOIN poll_votes v ON v.account_id = ?1 AND v.status_id = page.column1"]
+        if accounts:
+            parts.append("SELECT 10, a.id, a.version, s.statuses_count, s.followers_count, s.following_count, "
+                         "s.last_status_at "
+                         "FROM accounts a INDEXED BY accounts_versions "
+                         "LEFT JOIN account_stats s ON s.account_id = a.id "
+                         f"WHERE a.id IN ({numbered(len(accounts), first + n)})")
+        params = [*([] if reader_id is None else [reader_id]), *ids, *accounts]
+        facts.counts = dict.fromkeys(ids, (0, 0, 0))
+        flags, votes = facts.flags, facts.votes
+        for kind, key, a, b, c, d, e in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):
+            if kind == 0:
+                facts.counts[key] = (a, b, c)
+            elif kind == 10:
+                facts.versions[key] = a
+                if b is not None:  # never NULL in a row of account_stats
+                    facts.stats[key] = (b, c, d, e)
+            elif kind == 8:
+                facts.with_poll.add(key)
+            elif kind == 9:
+                votes.setdefault(key, []).append(a)
             else:
-                counts[status_id] = (reblogs, favourites, replies)
-        return counts, flags
+                flags[READER_FLAGS[kind - 3]].add(key)
+        for choices in votes.values():
+            choices.sort()
+        return facts
 
     async def audience(self, viewer_id: str, authors: list[str], candidates: list[str]
                        ) -> tuple[set[str], set[str]]:
