@@ -14,6 +14,7 @@ import time
 
 from fedi.activitypub.html import html_to_text
 from fedi.models import Status
+from fedi.services import tokens
 from fedi.services.errors import NotFound, ServiceError
 
 CONTEXTS = ("home", "notifications", "public", "thread", "account")
@@ -225,13 +226,10 @@ def pattern(keyword: str, whole_word: bool) -> re.Pattern:
     return re.compile(body, re.IGNORECASE)
 
 
-async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dict, set, list]]:
-    """The viewer's unexpired filters with keywords, compiled once per cache."""
-    key = ("filters", viewer_id)
-    if cache is not None and key in cache:
-        return cache[key]
+async def _compile(state, viewer_id: str) -> list[tuple[dict, set, list]]:
+    """The viewer's filters with keywords (expired ones too), compiled."""
     store = state.store.filters
-    rows = await store.of(viewer_id, active_at=time.time())
+    rows = await store.of(viewer_id)
     keywords = await store.keywords([r["id"] for r in rows]) if rows else []
     compiled = []
     for row in rows:
@@ -239,6 +237,27 @@ async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dic
                 for k in keywords if k["filter_id"] == row["id"]]
         if mine:
             compiled.append((row, set(row["context"]), mine))
+    return compiled
+
+
+async def _compiled(state, viewer_id: str, cache: dict | None) -> list[tuple[dict, set, list]]:
+    """The viewer's unexpired filters with keywords, compiled once per cache. Each process
+    keeps them by the account's version, which every change of a filter or keyword moves on
+    (triggers, migration 0029): when the request's token check has just read that version,
+    they are not read again."""
+    key = ("filters", viewer_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    version = tokens.confirmed_version(viewer_id)
+    kept = state.reader_filters.get(viewer_id) if version is not None else None
+    if kept is not None and kept[0] == version:
+        every = kept[1]
+    else:
+        every = await _compile(state, viewer_id)
+        if version is not None:  # read after the version: at worst newer than it
+            state.reader_filters.put(viewer_id, version, every)
+    now = time.time()
+    compiled = [c for c in every if c[0]["expires_at"] is None or c[0]["expires_at"] > now]
     if cache is not None:
         cache[key] = compiled
     return compiled

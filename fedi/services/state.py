@@ -100,6 +100,8 @@ class State:
     account_entities: VersionedRecords = field(default_factory=KeptRecords)
     # What of those posts' entities their records alone decide, kept with the record.
     status_entities: VersionedRecords = field(default_factory=KeptRecords)
+    # Readers' keyword filters, compiled, kept by their account's version (fedi.services.filters).
+    reader_filters: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)  # slow counts: name -> (when, value)

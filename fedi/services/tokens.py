@@ -4,11 +4,29 @@ may not). Tokens are known by their hash (`fedi.services.accounts.hash_token`)."
 
 from __future__ import annotations
 
+import contextvars
 import copy
+import time
 from dataclasses import dataclass
 
 from fedi.models import Account, Token
 from fedi.services.state import State
+
+
+# (account id, version, when): the account's version as the database gave it to this task
+# (one request) while checking its token.
+_CONFIRMED: contextvars.ContextVar[tuple[str, int, float] | None] = contextvars.ContextVar(
+    "confirmed_account_version", default=None)
+CONFIRMED_FOR = 5.0  # seconds: a request's span; a long-lived task (a stream) reads afresh
+
+
+def confirmed_version(account_id: str) -> int | None:
+    """The version of the account that the database confirmed for the current request, when
+    it checked the request's token within the last few seconds; None otherwise."""
+    found = _CONFIRMED.get()
+    if found is None or found[0] != account_id or time.monotonic() - found[2] > CONFIRMED_FOR:
+        return None
+    return found[1]
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,7 @@ async def holder(state: State, token_hash: str) -> Holder | None:
             state.account_records.put(account.id, version, account)
     if account is None or account.suspended:
         return Holder(token, None, disabled=True)
+    _CONFIRMED.set((account.id, version, time.monotonic()))
     return Holder(token, copy.copy(account))
 
 

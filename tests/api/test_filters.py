@@ -7,6 +7,7 @@ from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 
 from fedi.services import filters, follows, statuses
 from tests.api.conftest import call, req
+from tests.api.test_query_counts import counting
 
 
 
@@ -197,3 +198,48 @@ async def test_whole_word_and_hide(site):
     assert await filters.hidden(site.state, alice.id, st, "home", cache)
     assert not await filters.hidden(site.state, alice.id, st, "notifications", cache)
     assert filters.pattern("c++", True).search("I write C++ daily")
+
+
+async def test_a_process_keeps_a_readers_filters_while_nothing_changes_them(site, monkeypatch):
+    """The compiled filters are kept by the account's version, which the token check reads on
+    every request: a page does not read them again, and any change, whoever writes it (another
+    process included), is seen on the next page. Expiry needs no write."""
+    alice = await local(site, "alice")
+    await local(site, "bob")
+    api, store = site.clients["alice"], site.state.store
+    every = ["home", "notifications", "public", "thread", "account"]
+    made = await call(api.create_filter_v2, "Brief", every, "warn", expires_in=3600,
+                      keywords_attributes=[{"keyword": "rumour", "whole_word": True}])
+    st = await statuses.create(site.state, alice, "a rumour goes round")
+
+    def shown() -> list:
+        return [f["keyword_matches"] for f in status_doc["filtered"]]
+
+    status_doc = await call(api.status, st.id)
+    assert shown() == [["rumour"]]
+    with counting(store) as seen:
+        status_doc = await call(api.status, st.id)
+    assert shown() == [["rumour"]]
+    assert not [sql for sql in seen if "FROM filters" in sql or "FROM filter_keywords" in sql]
+
+    # Written straight to the database, as another process would: the version moves on.
+    (keyword,) = await store.filters.keywords([str(made["id"])])
+    await store.filters.update_keyword(keyword["id"], "gossip", True)
+    status_doc = await call(api.status, st.id)
+    assert shown() == []
+    await store.filters.add_keyword(str(made["id"]), "goes round", False)
+    status_doc = await call(api.status, st.id)
+    assert shown() == [["goes round"]]
+    await call(site.clients["bob"].create_filter_v2, "Bob's", every, "warn",
+               keywords_attributes=[{"keyword": "rumour"}])  # someone else's: not alice's
+    status_doc = await call(api.status, st.id)
+    assert shown() == [["goes round"]]
+
+    later = time.time() + 7200  # past the filter's expiry, with nothing written
+    monkeypatch.setattr(filters, "time", type("Later", (), {"time": staticmethod(lambda: later)}))
+    status_doc = await call(api.status, st.id)
+    assert shown() == []
+    monkeypatch.undo()
+    await store.filters.delete(str(made["id"]))
+    status_doc = await call(api.status, st.id)
+    assert shown() == []
