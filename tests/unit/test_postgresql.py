@@ -238,7 +238,7 @@ async def test_a_process_cut_off_from_the_database_gives_up_its_node_number_and_
 
         async def cut_off():
             pid = first.signals._conn.get_server_pid()
-            async with first.database.pool.acquire() as conn:
+            async with first.database.pool.connection() as conn:
                 assert await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
 
         await cut_off()
@@ -251,7 +251,7 @@ async def test_a_process_cut_off_from_the_database_gives_up_its_node_number_and_
         caught_up.clear()
         pid = first.signals._conn.get_server_pid()
         first.signals._closing = True  # hold back the reconnection until the newcomer has a number
-        async with first.database.pool.acquire() as conn:
+        async with first.database.pool.connection() as conn:
             await conn.fetchval("SELECT pg_terminate_backend($1)", pid)
         await asyncio.sleep(0.2)
         newcomer = await open_store(url)

@@ -5,13 +5,14 @@ subset both databases understand, with `?` (or `?N`) placeholders. This module r
 statement once for PostgreSQL (placeholders to `$N`, SQLite's case-insensitive `LIKE` to
 `ILIKE`, `INDEXED BY` hints dropped) and keeps the result.
 
-Reads take a pooled connection for one statement. A write operation (`write(op)`) runs in
-one SERIALIZABLE transaction on one pooled connection: the repositories and services were
-written for SQLite, where one writer at a time makes every read-then-write sequence safe,
-and serializable transactions keep that true with several writers (PostgreSQL reports a
-duplicate key that a concurrent transaction made after this one looked for it as a
-serialization failure). A transaction that loses such a race, or a deadlock, is run again
-from the start. A single statement outside `atomic` runs on its own at READ COMMITTED.
+Reads take a pooled connection (fedi.storage.postgres.pool) for one statement. A write
+operation (`write(op)`) runs in one SERIALIZABLE transaction on one pooled connection: the
+repositories and services were written for SQLite, where one writer at a time makes every
+read-then-write sequence safe, and serializable transactions keep that true with several
+writers (PostgreSQL reports a duplicate key that a concurrent transaction made after this
+one looked for it as a serialization failure). A transaction that loses such a race, or a
+deadlock, is run again from the start. A single statement outside `atomic` runs on its own
+at READ COMMITTED.
 """
 
 from __future__ import annotations
@@ -87,13 +88,6 @@ def translate(sql: str) -> str:
         _translated.clear()
     _translated[sql] = done
     return done
-
-
-async def _keep_session(conn) -> None:
-    """A connection goes back to the pool as it is. asyncpg's default runs a reset statement
-    (advisory locks, cursors, LISTEN, settings) on every release, a round trip per read;
-    pooled connections hold none of those (LISTEN and the node's advisory lock live on a
-    connection of their own, and every transaction has ended when a connection goes back)."""
 
 
 def _rowcount(status: str) -> int:
@@ -172,17 +166,16 @@ class PgDatabase:
     async def open(self) -> None:
         import asyncpg
 
+        from fedi.storage.postgres.pool import Pool
         from fedi.storage.postgres.signals import PgSignals
 
-        # max_inactive_connection_lifetime=0: asyncpg would otherwise arm a timer on every
-        # release of a connection and cancel it on the next acquire, twice per statement, and
-        # the cancelled timers pile up in the event loop's heap for their 300 s. Idle
-        # connections stay open instead (at most pool_size per process).
-        self.pool = await asyncpg.create_pool(self.url, min_size=self.min_size, max_size=self.max_size,
-                                              command_timeout=COMMAND_TIMEOUT, reset=_keep_session,
-                                              max_inactive_connection_lifetime=0,
-                                              server_settings=SESSION_SETTINGS)
-        self.signals = PgSignals(self.url, self.pool)
+        def connect():
+            return asyncpg.connect(self.url, command_timeout=COMMAND_TIMEOUT, server_settings=SESSION_SETTINGS)
+
+        pool = Pool(connect, min_size=self.min_size, max_size=self.max_size)
+        await pool.open()
+        self.pool = pool
+        self.signals = PgSignals(self.url, self.execute)
 
     async def close(self) -> None:
         if self.signals is not None:
@@ -193,21 +186,25 @@ class PgDatabase:
 
     # Reads -------------------------------------------------------------
     async def fetchone(self, sql: str, params=()):
-        return await self.pool.fetchrow(translate(sql), *params)
+        async with self._connection() as conn:
+            return await conn.fetchrow(translate(sql), *params)
 
     async def fetchkeyed(self, sql: str, params=()) -> list:
-        return await self.pool.fetch(translate(sql), *params)
+        async with self._connection() as conn:
+            return await conn.fetch(translate(sql), *params)
 
-    async def aggregate(self, sql: str, params=()):
-        return await self.pool.fetchrow(translate(sql), *params)
+    aggregate = fetchone
+    fetchall = fetchkeyed
 
-    async def fetchall(self, sql: str, params=()) -> list:
-        return await self.pool.fetch(translate(sql), *params)
+    def _connection(self):
+        if self.pool is None:
+            raise RuntimeError("database is not open")
+        return self.pool.connection()
 
     # Writes ------------------------------------------------------------
     async def write(self, op: WriteOp, *, isolation: str = "serializable") -> Any:
         async def once():
-            async with self.pool.acquire() as conn:
+            async with self._connection() as conn:
                 async with conn.transaction(isolation=isolation):
                     tx = PgTx(conn)
                     return tx, await op(tx)
@@ -225,15 +222,19 @@ class PgDatabase:
     # implicit transaction.
 
     async def execute(self, sql: str, params=()) -> int:
-        return _rowcount(await self._committed(lambda: self.pool.execute(translate(sql), *params)))
+        return _rowcount(await self._committed(lambda: self._alone(lambda c: c.execute(translate(sql), *params))))
 
     async def executemany(self, sql: str, rows) -> None:
         rows = [tuple(r) for r in rows]
         if rows:
-            await self._committed(lambda: self.pool.executemany(translate(sql), rows))
+            await self._committed(lambda: self._alone(lambda c: c.executemany(translate(sql), rows)))
 
     async def write_fetchall(self, sql: str, params=()) -> list:
-        return await self._committed(lambda: self.pool.fetch(translate(sql), *params))
+        return await self._committed(lambda: self._alone(lambda c: c.fetch(translate(sql), *params)))
+
+    async def _alone(self, statement: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with self._connection() as conn:
+            return await statement(conn)
 
     async def _committed(self, attempt: Callable[[], Awaitable[Any]]) -> Any:
         """Run a transaction until it commits: again after a serialization failure or a
@@ -241,8 +242,6 @@ class PgDatabase:
         a Conflict."""
         import asyncpg
 
-        if self.pool is None:
-            raise RuntimeError("database is not open")
         for n in range(RETRIES):
             try:
                 result = await attempt()

@@ -20,11 +20,12 @@ NODE_LOCKS = 74143902  # the advisory lock space of id generators' node numbers
 
 
 class PgSignals:
-    """LISTEN on a connection of its own; NOTIFY through the pool."""
+    """LISTEN on a connection of its own; NOTIFY with `execute(sql, params)`, a pooled
+    statement of its own (fedi.storage.postgres.db.PgDatabase.execute)."""
 
-    def __init__(self, url: str, pool):
+    def __init__(self, url: str, execute: Callable[[str, tuple], Awaitable[object]]):
         self.url = url
-        self.pool = pool
+        self._execute = execute
         self.handlers: dict[str, list[Callable[[str], None]]] = {}
         self._conn = None
         self._closing = False
@@ -72,7 +73,7 @@ class PgSignals:
     async def notify(self, channel: str, payload: str) -> None:
         if len(payload.encode()) > MAX_PAYLOAD:
             raise ValueError(f"a message on {channel} is too long ({len(payload)} characters)")
-        await self.pool.execute("SELECT pg_notify($1, $2)", channel, payload)
+        await self._execute("SELECT pg_notify(?, ?)", (channel, payload))
 
     def _dispatch(self, _conn, _pid, channel: str, payload: str) -> None:
         for handler in self.handlers.get(channel, ()):
