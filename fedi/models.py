@@ -354,7 +354,8 @@ class InstanceSettings:
 class PageFacts:
     """What a page of posts shows besides the posts and their records, read in one statement:
     counts, the reader's relation to each post, which posts carry a poll (and the reader's
-    votes in them), and the version and counters of the accounts the page shows."""
+    votes in them), the version and counters of the accounts the page shows, and the blocks
+    and follows that decide which posts the reader may see."""
 
     counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # boosts, favourites, replies
     flags: dict[str, set[str]] = field(default_factory=dict)  # favourited, reblogged, ... -> post ids
@@ -362,3 +363,5 @@ class PageFacts:
     votes: dict[str, list[int]] = field(default_factory=dict)  # the reader's choices by post
     versions: dict[str, int] = field(default_factory=dict)  # account id -> version, for those that exist
     stats: dict[str, tuple] = field(default_factory=dict)  # account id -> (statuses, followers, following, last)
+    blocked: set[str] = field(default_factory=set)  # authors blocking the reader or blocked by it
+    following: set[str] = field(default_factory=set)  # candidates the reader follows

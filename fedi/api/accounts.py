@@ -111,13 +111,13 @@ async def account_statuses(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:statuses", required=False)
     viewer = auth.account if auth else None
     state, target = request.app[STATE], await _target(request)
-    p = await params(request)
-    ids = await timelines.account_ids(
+    p, details = await params(request), reading.PageDetails()
+    statuses, ids = await timelines.account(
         state, viewer, target, pinned=flag(p, "pinned"), exclude_replies=flag(p, "exclude_replies"),
         exclude_reblogs=flag(p, "exclude_reblogs"), only_media=flag(p, "only_media"),
-        tagged=p.get("tagged") or None, **page_args(p))
-    statuses = await reading.viewable(state, ids, viewer)
-    return ok(await entities_status.statuses(state, statuses, viewer), headers=link_header(request, ids))
+        tagged=p.get("tagged") or None, details=details, **page_args(p))
+    return ok(await entities_status.statuses(state, statuses, viewer, details=details),
+              headers=link_header(request, ids))
 
 
 async def _account_list(request: web.Request, *, followers: bool) -> web.Response:

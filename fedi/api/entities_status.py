@@ -79,7 +79,8 @@ class _Renderer:
     """Renders statuses for one reader, sharing account lookups and the reader's pins."""
 
     def __init__(self, state, viewer: Account | None, cache: AccountCache | None = None,
-                 context: str = "home", filter_cache: dict | None = None):
+                 context: str = "home", filter_cache: dict | None = None,
+                 details: reading.PageDetails | None = None):
         self.state = state
         self.viewer = viewer
         self.cache = cache or AccountCache(state)
@@ -87,8 +88,9 @@ class _Renderer:
         self._filters_apply: bool | None = None  # whether any of the reader's filters applies here
         self.context = context  # the filter context (home, notifications, public, thread, account)
         self.filter_cache: dict = {} if filter_cache is None else filter_cache
-        # Per-page counts, polls and reader flags, fetched in a few queries for all posts.
-        self.details = reading.PageDetails()
+        # Per-page counts, polls and reader flags, fetched in a few queries for all posts
+        # (some perhaps with the page itself: reading.visible_statuses).
+        self.details = reading.PageDetails() if details is None else details
 
     async def load(self, items: list[Status], also: list[str] = ()) -> None:
         """What rendering these statuses needs, in a fixed number of queries; `also`: more
@@ -103,9 +105,13 @@ class _Renderer:
         people = self.cache.missing(
             [*also, *(st.account_id for st in every), *(m for st in every for m in (st.mention_ids or []))])
         posts = [st for st in every if not st.reblog_of_id and st.id not in self.details.counts]
-        if posts or people:  # the posts' details and the people's versions in one statement
-            versions, stats = await self.details.add(self.state, posts, self.viewer, people)
-            await self.cache.adopt(people, versions, stats)
+        details = self.details
+        unread = [p for p in people if p not in details.people_asked]
+        if posts or unread:  # the posts' details and the people's versions in one statement
+            await details.add(self.state, posts, self.viewer, unread)
+        if people:
+            await self.cache.adopt(people, {p: details.people[p] for p in people if p in details.people},
+                                   details.people_stats)
 
     async def _load_details(self, posts: list[Status]) -> None:
         counted = self.details.counts
@@ -248,12 +254,13 @@ async def status(state, st: Status, viewer: Account | None, *, source_requested:
 
 async def statuses(state, items: list[Status], viewer: Account | None, *,
                    context: str = "home", cache: AccountCache | None = None,
-                   filter_cache: dict | None = None, also: list[str] = ()) -> list[dict]:
+                   filter_cache: dict | None = None, also: list[str] = (),
+                   details: reading.PageDetails | None = None) -> list[dict]:
     """Several statuses in order, sharing lookups (and `cache`'s accounts, when given, and the
-    reader's filters in `filter_cache`, as reading the page kept them); those that cannot be
-    rendered are left out. `also`: more accounts the caller will render, loaded with the
-    statuses' people."""
-    renderer = _Renderer(state, viewer, cache, context=context, filter_cache=filter_cache)
+    reader's filters in `filter_cache` and the page's `details`, as reading the page kept
+    them); those that cannot be rendered are left out. `also`: more accounts the caller will
+    render, loaded with the statuses' people."""
+    renderer = _Renderer(state, viewer, cache, context=context, filter_cache=filter_cache, details=details)
     await renderer.load(items, also=also)
     out = []
     for st in items:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from fedi.models import Account, Status
+from fedi.models import Account, PageFacts, Status
 from fedi.services import filters
 from fedi.services.errors import NotFound
 from fedi.services.state import State
-from fedi.services.visibility import can_view, can_view_many
+from fedi.services.visibility import audience, can_view, can_view_many
 
 NOT_FOUND = "Record not found"
 
@@ -41,12 +41,16 @@ async def statuses_by_id(state: State, ids: list[str]) -> dict[str, Status | Non
     return {i: found.get(i) for i in ids}
 
 
-async def viewable(state: State, ids: list[str], viewer: Account | None) -> list[Status]:
+async def viewable(state: State, ids: list[str], viewer: Account | None, *,
+                   versions: dict[str, int] | None = None, details: PageDetails | None = None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (boosts as they are,
-    no filters); kept records are used while their versions hold (`page_statuses`)."""
-    found = await page_statuses(state, ids)
+    no filters); kept records are used while their versions hold (`page_statuses`, which
+    takes `versions`). `details`: as `visible_statuses` takes them."""
+    found = await page_statuses(state, ids, versions)
     statuses = [found[i] for i in ids if i in found]
-    return [s for s, ok in zip(statuses, await can_view_many(state.store, statuses, viewer)) if ok]
+    # The details of the posts boosts boost too: the page shows them.
+    known = await details.prefetch(state, list(found.values()), viewer) if details is not None and viewer else None
+    return [s for s, ok in zip(statuses, await can_view_many(state.store, statuses, viewer, known=known)) if ok]
 
 
 async def page_statuses(state: State, ids: list[str], versions: dict[str, int] | None = None
@@ -79,15 +83,18 @@ async def page_statuses(state: State, ids: list[str], versions: dict[str, int] |
 
 async def visible_statuses(state: State, ids: list[str], viewer: Account | None,
                            context: str = "home", *, cache: dict | None = None,
-                           versions: dict[str, int] | None = None) -> list[Status]:
+                           versions: dict[str, int] | None = None,
+                           details: PageDetails | None = None) -> list[Status]:
     """The statuses with these ids, in order, that the reader may see (for a boost, the post
     too), minus those the reader's filters hide in this context. The reader's filters are
     read once into `cache`, when given, so that rendering the page reads them from there.
-    `versions`: as `page_statuses` takes them."""
+    `versions`: as `page_statuses` takes them. `details`: the page's details, read with
+    what deciding visibility needs in one statement, for rendering the page."""
     store = state.store
     found = await page_statuses(state, ids, versions)  # boosts come with their posts
     everything = list(found.values())
-    seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer))}
+    known = await details.prefetch(state, everything, viewer) if details is not None and viewer else None
+    seen = {s.id: ok for s, ok in zip(everything, await can_view_many(store, everything, viewer, known=known))}
     out = []
     cache = {} if cache is None else cache
     filtering = viewer is not None and await filters.any_apply(state, viewer.id, context, cache)
@@ -131,17 +138,43 @@ class PageDetails:
     polls: dict[str, dict] = field(default_factory=dict)
     own_votes: dict[str, list[int]] = field(default_factory=dict)
 
+    # The versions and counters of the accounts asked for with the details (those missing
+    # are gone), for the page's renderer to take without asking again.
+    people: dict[str, int] = field(default_factory=dict)
+    people_stats: dict[str, tuple] = field(default_factory=dict)
+    people_asked: set[str] = field(default_factory=set)
+
     async def add(self, state: State, posts: list[Status], viewer: Account | None,
                   accounts: list[str] = ()) -> tuple[dict[str, int], dict[str, tuple]]:
         """Load the details of these posts (boosts are not posts), in a fixed number of queries:
         one, and one more for the polls when some of them carry one. Returns the versions and
         counters of `accounts` (those that exist), read in the same statement."""
+        facts = await self._read(state, posts, viewer, accounts)
+        return facts.versions, facts.stats
+
+    async def prefetch(self, state: State, statuses: list[Status], viewer: Account
+                       ) -> tuple[set[str], set[str]]:
+        """Before a page is known: the details of these statuses' posts and of their authors
+        and mentioned accounts (some of them may turn out hidden), read with what deciding
+        their visibility for the reader needs (visibility.audience), in one statement.
+        Returns (blocked, following) for visibility.can_view_many."""
+        people = [*(st.account_id for st in statuses), *(m for st in statuses for m in (st.mention_ids or []))]
+        facts = await self._read(state, [st for st in statuses if not st.reblog_of_id], viewer, people,
+                                 audience(statuses, viewer))
+        return facts.blocked, facts.following
+
+    async def _read(self, state: State, posts: list[Status], viewer: Account | None, accounts: list[str],
+                    wanted: tuple[list[str], list[str]] = ((), ())) -> PageFacts:
         posts = list({st.id: st for st in posts if st.id not in self.counts}.values())
-        if not posts and not accounts:
-            return {}, {}
+        if not posts and not accounts and not any(wanted):
+            return PageFacts()
         store, ids = state.store, [st.id for st in posts]
-        facts = await store.pages.details(ids, viewer.id if viewer is not None else None, list(accounts))
+        facts = await store.pages.details(ids, viewer.id if viewer is not None else None, list(accounts),
+                                          audience=wanted)
         self.counts.update(facts.counts)
+        self.people.update(facts.versions)
+        self.people_stats.update(facts.stats)
+        self.people_asked.update(a for a in accounts if a)
         if facts.with_poll:
             self.polls.update(await store.polls.get_many(list(facts.with_poll)))
         if viewer is not None:
@@ -152,4 +185,4 @@ class PageDetails:
             self.pinned |= flags["pinned"]
             for i in ids:
                 self.flags[i] = (i in faved, i in boosted, i in marked)
-        return facts.versions, facts.stats
+        return facts

@@ -16,19 +16,21 @@ LIST_STEPS = 3  # steps for one page, while the list's rules leave it short
 
 
 async def home(state: State, reader: Account, *, cache: dict | None = None,
-               **paging) -> tuple[list[Status], list[str]]:
-    """`cache`: the reader's filters, kept for rendering the same page (reading.visible_statuses)."""
+               details: reading.PageDetails | None = None, **paging) -> tuple[list[Status], list[str]]:
+    """`cache`: the reader's filters, and `details` the page's details, kept for rendering the
+    same page (reading.visible_statuses)."""
     ids, versions = await state.store.feeds.page_versioned(reader.id, **paging)
-    return await reading.visible_statuses(state, ids, reader, cache=cache, versions=versions), ids
+    return await reading.visible_statuses(state, ids, reader, cache=cache, versions=versions, details=details), ids
 
 
 async def public(state: State, reader: Account | None, *, local: bool | None = None, only_media: bool = False,
-                 tag: str | None = None, cache: dict | None = None,
+                 tag: str | None = None, cache: dict | None = None, details: reading.PageDetails | None = None,
                  **paging) -> tuple[list[Status], list[str]]:
     """The federated (local=None), local (True) or remote (False) timeline, or a hashtag's."""
-    ids = await state.store.timelines.public(local=local, only_media=only_media, tag=tag,
-                                             with_local_only=sees_local_only(reader), **paging)
-    return await reading.visible_statuses(state, ids, reader, "public", cache=cache), ids
+    ids, versions = await state.store.timelines.public(local=local, only_media=only_media, tag=tag,
+                                                       with_local_only=sees_local_only(reader), **paging)
+    return await reading.visible_statuses(state, ids, reader, "public", cache=cache, versions=versions,
+                                          details=details), ids
 
 
 async def account_ids(state: State, reader: Account | None, target: Account, *, pinned: bool = False,
@@ -36,20 +38,39 @@ async def account_ids(state: State, reader: Account | None, target: Account, *, 
                       tagged: str | None = None, limit: int | None = 20, **paging) -> list[str]:
     """The ids of the target's statuses the reader may list, newest first (or its pinned
     ones, in pinning order); the statuses themselves still pass `reading`."""
+    return (await _account_page(state, reader, target, pinned=pinned, exclude_replies=exclude_replies,
+                                exclude_reblogs=exclude_reblogs, only_media=only_media, tagged=tagged,
+                                limit=limit, **paging))[0]
+
+
+async def account(state: State, reader: Account | None, target: Account, *,
+                  details: reading.PageDetails | None = None, **options) -> tuple[list[Status], list[str]]:
+    """A page of the target's statuses (`account_ids`'s options) as the reader may see them
+    (reading.viewable, `details` as reading.visible_statuses takes them), and the ids it
+    looked at."""
+    ids, versions = await _account_page(state, reader, target, **options)
+    return await reading.viewable(state, ids, reader, versions=versions, details=details), ids
+
+
+async def _account_page(state: State, reader: Account | None, target: Account, *, pinned: bool = False,
+                        exclude_replies: bool = False, exclude_reblogs: bool = False, only_media: bool = False,
+                        tagged: str | None = None, limit: int | None = 20,
+                        **paging) -> tuple[list[str], dict[str, int] | None]:
     store = state.store
     if pinned:
         ids = await store.pins.list(target.id)
-        return ids[:limit] if limit else ids
+        return (ids[:limit] if limit else ids), None
     shown = await visible_to(store, target, reader)
     if not shown:
-        return []
+        return [], {}
     return await store.timelines.account(target.id, shown, exclude_replies=exclude_replies,
                                          exclude_reblogs=exclude_reblogs, only_media=only_media, tag=tagged,
                                          limit=limit or 20, **paging)
 
 
 async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, since_id=None, min_id=None,
-                  limit: int = 20, cache: dict | None = None) -> list[Status]:
+                  limit: int = 20, cache: dict | None = None, details: reading.PageDetails | None = None
+                  ) -> list[Status]:
     """A page of one of the owner's lists: the owner's home feed (members are followed) kept to
     the list's members' entries and the replies its replies_policy lets in, looking at up to
     LIST_SCAN feed entries per step (NotFound for anyone else's list)."""
@@ -65,7 +86,8 @@ async def of_list(state: State, owner: Account, list_id: str, *, max_id=None, si
         if step == 0 and not ids:
             await lists.own(state, owner, list_id)  # an empty page, or someone else's list
         ids = ids[::-1] if ascending else ids  # in paging order
-        picked += await reading.visible_statuses(state, ids, owner, cache=cache, versions=versions)
+        picked += await reading.visible_statuses(state, ids, owner, cache=cache, versions=versions,
+                                                 details=details)
         if len(picked) >= limit or len(ids) < chunk:
             break
         window[("min_id" if ascending else "max_id")] = ids[-1]

@@ -26,17 +26,32 @@ async def can_view(store, status: Status, viewer: Account | None) -> bool:
     return (await can_view_many(store, [status], viewer))[0]
 
 
-async def can_view_many(store, statuses: list[Status], viewer: Account | None) -> list[bool]:
+async def can_view_many(store, statuses: list[Status], viewer: Account | None, *,
+                        known: tuple[set[str], set[str]] | None = None) -> list[bool]:
     """Whether `viewer` may see each status, with one query for them all (blocks either way
     with the authors, and the viewer's follows of the authors of followers-only posts), and
-    none for what needs no lookup."""
-    others = [s.account_id for s in statuses if viewer is not None and s.account_id != viewer.id]
-    if not others:
+    none for what needs no lookup. `known`: (blocked, following) as a page's details read
+    them for `audience(statuses, viewer)`, so that no query is needed."""
+    authors, candidates = audience(statuses, viewer)
+    if not authors:
         blocked = following = set()
+    elif known is not None:
+        blocked, following = known
     else:
-        private = [s.account_id for s in statuses if _needs_follow(s, viewer, set())]
-        blocked, following = await store.pages.audience(viewer.id, others, private)
+        blocked, following = await store.pages.audience(viewer.id, authors, candidates)
     return [_allowed(s, viewer, s.account_id in blocked, s.account_id in following) for s in statuses]
+
+
+def audience(statuses: list[Status], viewer: Account | None) -> tuple[list[str], list[str]]:
+    """What deciding the statuses' visibility for `viewer` needs to know: (the authors other
+    than the viewer, whose blocks either way count; the authors whose followers-only posts
+    need the viewer to follow them)."""
+    if viewer is None:
+        return [], []
+    authors = [s.account_id for s in statuses if s.account_id != viewer.id]
+    if not authors:
+        return [], []
+    return authors, [s.account_id for s in statuses if _needs_follow(s, viewer, set())]
 
 
 def _needs_follow(status: Status, viewer: Account | None, blocked: set[str]) -> bool:

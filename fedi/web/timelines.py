@@ -9,44 +9,46 @@ import secrets
 from aiohttp import web
 
 from fedi.appkeys import STATE
-from fedi.services import personal, timelines
+from fedi.services import personal, reading, timelines
 from fedi.web import views
 from fedi.web.render import page, render, require_viewer, viewer, viewer_settings
 
 TITLES = {"home": "Home", "local": "Local", "federated": "Federated"}
 
 
-async def _timeline(request: web.Request, name: str, page: tuple, me, context: str) -> web.Response:
+async def _timeline(request: web.Request, name: str, page: tuple, me, context: str,
+                    details: reading.PageDetails) -> web.Response:
     state = request.app[STATE]
     items, ids = page
     user = await viewer_settings(request)
     return await render(request, "timeline.html", timeline=name, title=TITLES[name],
-                        posts=await views.statuses(state, items, me, context=context), pager=views.pager(request, ids),
+                        posts=await views.statuses(state, items, me, context=context, details=details),
+                        pager=views.pager(request, ids),
                         back=request.path_qs, default_visibility=views.reply_visibility(user, None),
                         post_key=secrets.token_urlsafe(16))
 
 
 @page
 async def home(request: web.Request) -> web.Response:
-    me = await require_viewer(request)
-    page = await timelines.home(request.app[STATE], me, **views.paging(request))
-    return await _timeline(request, "home", page, me, "home")
+    me, details = await require_viewer(request), reading.PageDetails()
+    page = await timelines.home(request.app[STATE], me, details=details, **views.paging(request))
+    return await _timeline(request, "home", page, me, "home", details)
 
 
 @page
 async def local(request: web.Request) -> web.Response:
     """This server's public posts (and, for a signed-in reader, its local-only ones); open to
     visitors, as the landing page is."""
-    me = await viewer(request)
-    page = await timelines.public(request.app[STATE], me, local=True, **views.paging(request))
-    return await _timeline(request, "local", page, me, "public")
+    me, details = await viewer(request), reading.PageDetails()
+    page = await timelines.public(request.app[STATE], me, local=True, details=details, **views.paging(request))
+    return await _timeline(request, "local", page, me, "public", details)
 
 
 @page
 async def federated(request: web.Request) -> web.Response:
-    me = await require_viewer(request)
-    page = await timelines.public(request.app[STATE], me, local=None, **views.paging(request))
-    return await _timeline(request, "federated", page, me, "public")
+    me, details = await require_viewer(request), reading.PageDetails()
+    page = await timelines.public(request.app[STATE], me, local=None, details=details, **views.paging(request))
+    return await _timeline(request, "federated", page, me, "public", details)
 
 
 @page

@@ -45,12 +45,13 @@ async def _reply_links(state, docs: list[dict]) -> None:
 
 
 async def statuses(state, items: list[Status], viewer: Account | None, *, context: str = "home",
-                   keep_hidden: bool = False) -> list[dict]:
+                   keep_hidden: bool = False, details: reading.PageDetails | None = None) -> list[dict]:
     """Mastodon Status documents, each with `page_path`/`profile_path` (boosted ones too);
     `context` picks which of the viewer's filters apply (home, public, thread, account, notifications).
     Posts a `hide` filter matches are left out (unless `keep_hidden`); `filter_warnings` names
-    the `warn` filters that match, so the page can fold the post away."""
-    docs = await entities_status.statuses(state, items, viewer, context=context)
+    the `warn` filters that match, so the page can fold the post away. `details`: as reading
+    the page kept them (reading.visible_statuses)."""
+    docs = await entities_status.statuses(state, items, viewer, context=context, details=details)
     await _reply_links(state, docs)
     out = []
     for doc in docs:

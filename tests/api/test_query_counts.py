@@ -125,6 +125,20 @@ async def test_client_api_lists_cost_the_same_whatever_their_length(busy, path):
     assert counts[20] <= counts[2] + SLACK, (path, counts)
 
 
+@pytest.mark.parametrize("path", [*API_LISTS[:5], API_LISTS[7]])
+async def test_timelines_read_what_decides_visibility_with_the_page_details(busy, path):
+    """Blocks either way and follows of the authors of followers-only posts are read in the
+    statement that reads the page's counts and flags, not in one of their own."""
+    token = await busy.token("alice")
+    url = path.format(n=20, **busy.extra)
+    with counting(busy.state.store) as seen:
+        status, body = await req(busy, "GET", url, token)
+    assert status == 200 and body
+    details = [sql for sql in seen if "FROM status_counts" in sql]
+    assert len(details) == 1 and "FROM blocks" in details[0], seen
+    assert not [sql for sql in seen if sql.startswith("SELECT 0, b.*")], seen  # no audience of its own
+
+
 async def test_a_thread_costs_the_same_whatever_its_length(busy):
     token = await busy.token("alice")
     root = await statuses.create(busy.state, await busy.state.store.accounts.get(busy.extra["author"]), "root")

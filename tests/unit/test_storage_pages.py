@@ -105,14 +105,26 @@ async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa
         await store.blocks.insert(Block(id=new_id(), account_id=who.id, target_id=whom.id, uri=f"{who.uri}#b"))
     await store.follows.insert(follow(reader, followed))
     await store.follows.insert(follow(reader, asked, state="pending"))
+    post = await _post(store, followed)
     authors = [blocker.id, blocked.id, followed.id, asked.id, stranger.id, far.id]
     candidates = [followed.id, asked.id, stranger.id]
-    assert await store.pages.audience(reader.id, authors, candidates) == (
-        {blocker.id, blocked.id}, {followed.id})
-    assert await store.pages.audience(reader.id, authors, []) == ({blocker.id, blocked.id}, set())
-    assert await store.pages.audience(reader.id, [], []) == (set(), set())
+
+    async def with_details(authors, candidates, ids=(post.id,)):
+        # A page's details read the same answer in their own statement, beside the counts.
+        facts = await store.pages.details(list(ids), reader.id, [followed.id], audience=(authors, candidates))
+        assert set(facts.counts) == set(ids) and set(facts.versions) == {followed.id}
+        return facts.blocked, facts.following
+
+    for ask in (store.pages.audience, lambda _, *who: with_details(*who),
+                lambda _, *who: with_details(*who, ids=())):
+        assert await ask(reader.id, authors, candidates) == ({blocker.id, blocked.id}, {followed.id})
+        assert await ask(reader.id, authors, []) == ({blocker.id, blocked.id}, set())
+        assert await ask(reader.id, [], []) == (set(), set())
+    facts = await store.pages.details([post.id], None, [], audience=(authors, candidates))
+    assert facts.blocked == facts.following == set()  # no reader, no audience
     await store.domain_blocks.add(reader.id, "far.example")
     assert far.id in (await store.pages.audience(reader.id, authors, candidates))[0]
+    assert far.id in (await with_details(authors, candidates))[0]
 
 
 async def test_a_home_page_with_the_versions_of_its_statuses(store):  # noqa: F811

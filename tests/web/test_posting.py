@@ -44,7 +44,7 @@ async def test_compose_posts_text_with_a_content_warning_and_images_with_alt_tex
     again = await b.post("/compose", {"status": "Look at these #squares", "post_key": "k1",
                                       "csrf_token": page.csrf})
     assert again.url.endswith(f"/@alice/{st.id}")
-    assert len(await inst.state.store.timelines.account(alice.id, ("public", "unlisted"))) == 1
+    assert len((await inst.state.store.timelines.account(alice.id, ("public", "unlisted")))[0]) == 1
 
     # and it is on the timelines: home and profile (unlisted posts are not on the local timeline)
     assert st.id in card_ids((await b.get("/home")).text)
@@ -66,7 +66,7 @@ async def test_compose_refuses_bad_input_and_keeps_what_was_typed(fed, browser_f
     assert ">with a bad file</textarea>" in not_image.text
     too_long = await b.post("/compose", {"status": "x" * 5001, "csrf_token": not_image.csrf})
     assert too_long.status == 422 and "longer than 5000" in too_long.text
-    assert await inst.state.store.timelines.account(alice.id, ("public", "unlisted", "private", "direct")) == []
+    assert (await inst.state.store.timelines.account(alice.id, ("public", "unlisted", "private", "direct")))[0] == []
     missing_parent = await b.get("/compose?in_reply_to=999")
     assert missing_parent.status == 404
 
@@ -81,7 +81,7 @@ async def test_professional_accounts_post_to_their_connections_by_default(fed, b
                                    "back": "/home"})
     assert page.url.endswith("/home") and "quarterly numbers are in" in page.text
     assert "Connections only" in page.text
-    [sid] = await inst.state.store.timelines.account(bob.id, ("private",))
+    [sid] = (await inst.state.store.timelines.account(bob.id, ("private",)))[0]
     assert (await inst.state.store.statuses.get(sid)).visibility == "private"
 
 
@@ -98,7 +98,7 @@ async def test_replies_start_with_mentions_and_the_parents_warning(fed, browser_
     page = await b.post("/compose", {"status": "@alice I agree", "in_reply_to_id": parent.id,
                                      "spoiler_text": "poll", "back": f"/@alice/{parent.id}"})
     assert page.url.endswith(f"/@alice/{parent.id}")
-    [reply_id] = await inst.state.store.timelines.account(bob.id, ("public",))
+    [reply_id] = (await inst.state.store.timelines.account(bob.id, ("public",)))[0]
     assert card_ids(page.text) == [parent.id, reply_id]
     reply = await inst.state.store.statuses.get(reply_id)
     assert reply.in_reply_to_id == parent.id
@@ -211,7 +211,7 @@ async def test_forms_need_a_valid_token_and_a_signed_in_account(fed, browser_for
     assert await inst.state.store.favourites.get(alice.id, theirs.id) is None
     forged_post = await b.post("/compose", {"status": "forged"}, csrf="")
     assert forged_post.status == 403
-    assert await inst.state.store.timelines.account(alice.id, ("public",)) == []
+    assert (await inst.state.store.timelines.account(alice.id, ("public",)))[0] == []
 
     visitor = browser_for(inst)
     page = await visitor.get(f"/@bob/{theirs.id}")

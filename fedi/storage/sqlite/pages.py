@@ -22,17 +22,21 @@ class SqlitePages:
     def __init__(self, db):
         self.db = db
 
-    async def details(self, ids: list[str], reader_id: str | None = None, accounts: list[str] = ()) -> PageFacts:
+    async def details(self, ids: list[str], reader_id: str | None = None, accounts: list[str] = (),
+                      audience: tuple[list[str], list[str]] = ((), ())) -> PageFacts:
         """For the posts with these ids: status id -> (boosts, favourites, replies), as
         status_counts keeps them; which of them carry a poll; with a reader, which of them the
         reader favourited, boosted, bookmarked, pinned (its own posts), voted in (its choices),
-        or whose thread the reader muted; and for `accounts`, the version and counters of those
-        that exist. One statement, whatever the length of the page."""
+        or whose thread the reader muted; for `accounts`, the version and counters of those
+        that exist; and with a reader, the page's audience as `audience` gives it (authors,
+        candidates) answers it: `blocked` and `following`. One statement, whatever the length
+        of the page."""
         facts = PageFacts(flags={flag: set() for flag in READER_FLAGS})
         accounts = list(dict.fromkeys(a for a in accounts if a))
-        if not ids and not accounts:
+        authors, candidates = (list(dict.fromkeys(x)) for x in audience) if reader_id else ([], [])
+        if not ids and not accounts and not authors and not candidates:
             return facts
-        if not ids:
+        if not ids and not authors and not candidates:
             reader_id = None  # nothing to relate the reader to; no parameter left unnamed
         n, first = len(ids), 1 if reader_id is None else 2  # ?1 is the reader, when there is one
         parts = []
@@ -64,7 +68,13 @@ class SqlitePages:
                          "FROM accounts a INDEXED BY accounts_versions "
                          "LEFT JOIN account_stats s ON s.account_id = a.id "
                          f"WHERE a.id IN ({numbered(len(accounts), first + n)})")
-        params = [*([] if reader_id is None else [reader_id]), *ids, *accounts]
+        at = first + n + len(accounts)  # the audience's parameters, as `audience` has them
+        if authors:
+            parts.append(f"SELECT 11, b.*, 0, 0, 0, 0, NULL FROM ({blocks_among(numbered(len(authors), at))}) AS b")
+        if candidates:
+            parts.append(f"SELECT 12, target_id, 0, 0, 0, 0, NULL FROM follows WHERE follower_id = ?1 "
+                         f"AND target_id IN ({numbered(len(candidates), at + len(authors))}) AND state = 'accepted'")
+        params = [*([] if reader_id is None else [reader_id]), *ids, *accounts, *authors, *candidates]
         facts.counts = dict.fromkeys(ids, (0, 0, 0))
         flags, votes = facts.flags, facts.votes
         for kind, key, a, b, c, d, e in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):
@@ -76,6 +86,10 @@ class SqlitePages:
                     facts.stats[key] = (b, c, d, e)
             elif kind == 8:
                 facts.with_poll.add(key)
+            elif kind == 11:
+                facts.blocked.add(key)
+            elif kind == 12:
+                facts.following.add(key)
             elif kind == 9:
                 votes.setdefault(key, []).append(a)
             else:

@@ -97,18 +97,21 @@ class SqliteTimelines:
 
     async def public(self, *, local: bool | None = None, only_media: bool = False, tag: str | None = None,
                      with_local_only: bool = False, max_id=None, since_id=None, min_id=None,
-                     limit=20) -> list[str]:
-        """Public posts, newest first; `with_local_only` adds the local-only ones (for a
-        signed-in local reader). Each visibility is read along its own index range, in one
-        statement, and the two pages are merged."""
+                     limit=20) -> tuple[list[str], dict[str, int]]:
+        """Public posts, newest first, with the current version of each (they boost nothing);
+        `with_local_only` adds the local-only ones (for a signed-in local reader). Each
+        visibility is read along its own index range, in one statement, and the two pages
+        are merged."""
         paging = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
         sql, params, ascending = self._public("public", local, only_media, tag, paging)
         if with_local_only and local is not False:
             local_sql, local_params, _ = self._public("local", local, only_media, tag, paging)
             sql = f"SELECT * FROM ({sql}) AS shared UNION ALL SELECT * FROM ({local_sql}) AS own"
             params = (*params, *local_params)
-        ids = sorted({r[0] for r in await self.db.fetchall(sql, params)}, reverse=True)
-        return ids[-limit:] if ascending else ids[:limit]
+        versions = dict(await self.db.fetchall(sql, params))
+        ids = sorted(versions, reverse=True)
+        ids = ids[-limit:] if ascending else ids[:limit]
+        return ids, {i: versions[i] for i in ids}
 
     def _public(self, visibility: str, local: bool | None, only_media: bool, tag: str | None,
                 paging: dict) -> tuple[str, tuple, bool]:
@@ -121,25 +124,22 @@ class SqliteTimelines:
         # Public posts are many: a hashtag's are found along the tag's index. Local-only ones
         # are few: the tag is checked on each of them instead.
         return self._query(conditions, params, only_media=only_media, tag=tag, tag_first=visibility == "public",
-                           **paging)
-
-    async def _ids(self, conditions: list[str], params: list, **options) -> list[str]:
-        sql, args, ascending = self._query(conditions, params, **options)
-        ids = [r[0] for r in await self.db.fetchall(sql, args)]
-        return ids[::-1] if ascending else ids
+                           also="s.version", **paging)
 
     @staticmethod
     def _query(conditions: list[str], params: list, *, only_media: bool, tag: str | None,
-               tag_first: bool = False, **paging) -> tuple[str, tuple, bool]:
+               tag_first: bool = False, also: str = "", join: str = "", **paging) -> tuple[str, tuple, bool]:
         """With `tag_first`, a hashtag's posts are read along the tag's own index, newest
         first, each checked against its status (rather than every public status checked
-        for the tag, which reads thousands of rows for a tag on one post in a thousand)."""
-        select, column = "SELECT s.id FROM statuses s", "s.id"
+        for the tag, which reads thousands of rows for a tag on one post in a thousand).
+        `also`: more columns after the id, from `s` or from tables `join` joins."""
+        extra = f", {also}" if also else ""
+        select, column = f"SELECT s.id{extra} FROM statuses s {join}", "s.id"
         if only_media:
             conditions.append("s.attachments != '[]'")
         if tag and tag_first:
             # CROSS JOIN: SQLite reads the tag's index first (the join condition is a WHERE term).
-            select, column = "SELECT t.status_id FROM status_tags t CROSS JOIN statuses s", "t.status_id"
+            select, column = f"SELECT t.status_id{extra} FROM status_tags t CROSS JOIN statuses s", "t.status_id"
             conditions.append("s.id = t.status_id")
         elif tag:
             select += " JOIN status_tags t ON t.status_id = s.id"
@@ -150,12 +150,20 @@ class SqliteTimelines:
 
     async def account(self, account_id: str, visibilities, *, exclude_replies=False, exclude_reblogs=False,
                       only_media=False, tag: str | None = None, max_id=None, since_id=None, min_id=None,
-                      limit=20) -> list[str]:
+                      limit=20) -> tuple[list[str], dict[str, int]]:
+        """The account's statuses with these visibilities, newest first, with the current
+        version of each and of the posts its boosts boost (as Statuses.versions(...,
+        boosted=True))."""
         marks = ",".join("?" for _ in visibilities)
         conditions = ["s.account_id = ?", f"s.visibility IN ({marks})"]
         if exclude_replies:
             conditions.append("(s.in_reply_to_uri IS NULL OR s.in_reply_to_account_id = s.account_id)")
         if exclude_reblogs:
             conditions.append("s.reblog_of_id IS NULL")
-        return await self._ids(conditions, [account_id, *visibilities], only_media=only_media, tag=tag,
-                               max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        sql, args, ascending = self._query(conditions, [account_id, *visibilities], only_media=only_media, tag=tag,
+                                           also=WITH_BOOSTED_VERSIONS, join=BOOSTED_VERSIONS_JOIN,
+                                           max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        rows = await self.db.fetchall(sql, args)
+        if ascending:
+            rows = rows[::-1]
+        return [r[0] for r in rows], boosted_versions(rows)
