@@ -29,13 +29,14 @@ async def notification(state, n: Notification, viewer: Account | None,
 
 
 async def notifications(state, items: list[Notification], viewer: Account | None,
-                        cache: AccountCache | None = None) -> list[dict]:
+                        cache: AccountCache | None = None, versions: dict[str, int] | None = None) -> list[dict]:
     """Several notifications; those whose account or status is gone are left out. The
-    senders, the statuses and what the reader did with them are loaded for all at once."""
+    senders, the statuses and what the reader did with them are loaded for all at once.
+    `versions`: of the statuses they are about, when read with them."""
     cache = cache or AccountCache(state)
     wanted = [n.status_id for n in items if n.status_id and _about_a_status(n)]
     rendered = await entities_status.statuses_by_id(state, wanted, viewer, cache=cache, context="notifications",
-                                                    also=[n.from_account_id for n in items])
+                                                    also=[n.from_account_id for n in items], versions=versions)
     out = []
     for n in items:
         sender = await cache.entity(n.from_account_id)

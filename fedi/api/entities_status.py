@@ -272,12 +272,13 @@ async def statuses(state, items: list[Status], viewer: Account | None, *,
 
 async def statuses_by_id(state, ids: list[str], viewer: Account | None, *,
                          cache: AccountCache | None = None, context: str = "home",
-                         also: list[str] = ()) -> dict[str, dict]:
+                         also: list[str] = (), versions: dict[str, int] | None = None) -> dict[str, dict]:
     """The statuses with these ids rendered for `viewer`, by id, sharing lookups (those gone
     or that cannot be rendered are missing). No visibility check: for what was checked.
-    `also`: more accounts the caller will render, loaded with the statuses' people."""
+    `also`: more accounts the caller will render, loaded with the statuses' people.
+    `versions`: as reading.page_statuses takes them."""
     ids = list(dict.fromkeys(ids))
-    kept = await reading.page_statuses(state, ids)  # the records this process keeps, if current
+    kept = await reading.page_statuses(state, ids, versions)  # the records this process keeps, if current
     found = {i: kept[i] for i in ids if i in kept}
     renderer = _Renderer(state, viewer, cache, context=context)
     await renderer.load(list(found.values()), also=also)

@@ -17,10 +17,10 @@ async def list_notifications(request: web.Request) -> web.Response:
     auth = await authenticate(request, "read:notifications")
     state, viewer = request.app[STATE], auth.user()
     p = await params(request)
-    items = await notifications_svc.page(
+    items, versions = await notifications_svc.page_versioned(
         state, viewer, types=listed(p, "types") or None, exclude_types=listed(p, "exclude_types") or None,
         from_account_id=p.get("account_id") or None, **page_args(p))
-    body = await entities_notification.notifications(state, items, viewer)
+    body = await entities_notification.notifications(state, items, viewer, versions=versions)
     return ok(body, headers=link_header(request, [n.id for n in items]))
 
 

@@ -18,6 +18,12 @@ async def page(state: State, account: Account, *, types=None, exclude_types=None
                                                 from_account_id=from_account_id, **paging)
 
 
+async def page_versioned(state: State, account: Account, **options) -> tuple[list[Notification], dict[str, int]]:
+    """`page` (with its options), and the versions of the statuses the notifications are about
+    and of the posts those boost, read with it, for rendering (`reading.page_statuses`)."""
+    return await state.store.notifications.page_versioned(account.id, **options)
+
+
 async def own(state: State, account: Account, notification_id: str) -> Notification:
     """One of the reader's own notifications (NotFound for anyone else's)."""
     found = await state.store.notifications.get(notification_id)

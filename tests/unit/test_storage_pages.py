@@ -6,7 +6,7 @@ from __future__ import annotations
 
 
 from fedi.ids import new_id
-from fedi.models import Account, Block, Status
+from fedi.models import Account, Block, Notification, Status
 from fedi.storage.interfaces import open_store
 from fedi.services import threads
 from fedi.services.state import State
@@ -125,6 +125,30 @@ async def test_who_of_a_page_blocks_or_is_followed_by_its_reader(store):  # noqa
     await store.domain_blocks.add(reader.id, "far.example")
     assert far.id in (await store.pages.audience(reader.id, authors, candidates))[0]
     assert far.id in (await with_details(authors, candidates))[0]
+
+
+async def test_a_notifications_page_with_the_versions_of_its_statuses(store):  # noqa: F811
+    reader, ben = await _accounts(store, "reader", "ben")
+    one, gone = await _post(store, reader), await _post(store, reader)
+    boost = await _post(store, ben, reblog_of_id=one.id)
+    made = [Notification(id=new_id(), account_id=reader.id, type=kind, from_account_id=ben.id, status_id=about)
+            for kind, about in (("favourite", one.id), ("follow", None), ("reblog", boost.id),
+                                ("favourite", gone.id), ("mention", one.id))]
+    for n in made:
+        await store.notifications.insert(n)
+    await store.statuses.delete(gone.id)  # its notification goes with it
+    plain = await store.notifications.page(reader.id, limit=10)
+    records, versions = await store.notifications.page_versioned(reader.id, limit=10)
+    assert records == plain and [n.id for n in records] == [n.id for n in made if n.status_id != gone.id][::-1]
+    # The statuses that are still there and the posts they boost, as Statuses.versions says.
+    assert versions == await store.statuses.versions([one.id, boost.id, gone.id], boosted=True)
+    assert set(versions) == {one.id, boost.id}
+    # Filters and paging work as on `page`, with the joined statuses' columns alongside.
+    for options in ({"types": ["favourite"]}, {"exclude_types": ["follow", "mention"]},
+                    {"from_account_id": ben.id, "limit": 2}, {"max_id": made[4].id, "limit": 2},
+                    {"min_id": made[0].id, "limit": 2}):
+        page, _ = await store.notifications.page_versioned(reader.id, **options)
+        assert page == await store.notifications.page(reader.id, **options), options
 
 
 async def test_a_home_page_with_the_versions_of_its_statuses(store):  # noqa: F811

@@ -9,6 +9,7 @@ from fedi.models import Notification
 from fedi.storage.sqlite.domain_blocks import domain_blocked
 from fedi.storage.sqlite.paging import keyset
 from fedi.storage.sqlite.rows import to_record, to_row
+from fedi.storage.sqlite.statuses import BOOSTED_VERSIONS_JOIN, boosted_versions
 
 
 def _post_is(status_id: str | None) -> tuple[str, list]:
@@ -60,6 +61,24 @@ class SqliteNotifications:
                             max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
         return [to_record(Notification, r) for r in rows]
 
+    async def page_versioned(self, account_id: str, *, types=None, exclude_types=None, from_account_id=None,
+                             max_id=None, since_id=None, min_id=None, limit=40
+                             ) -> tuple[list[Notification], dict[str, int]]:
+        """`page`, with the current version of the status each notification is about and of
+        the post it boosts, if any (as Statuses.versions(..., boosted=True)), in the same
+        statement."""
+        where, params = self._filters(types, exclude_types, from_account_id, prefix="n.")
+        fetch = self.db.fetchall if where else self.db.fetchkeyed
+        rows = await keyset(fetch, "SELECT n.*, s.version AS status_version, b.id AS boosted_id, "
+                            "b.version AS boosted_version FROM notifications n "
+                            "LEFT JOIN statuses s INDEXED BY statuses_versions ON s.id = n.status_id "
+                            f"{BOOSTED_VERSIONS_JOIN}", ["n.account_id = ?", *where],
+                            [account_id, *params], "n.id",
+                            max_id=max_id, since_id=since_id, min_id=min_id, limit=limit)
+        return [to_record(Notification, r) for r in rows], boosted_versions(
+            (r["status_id"], r["status_version"], r["boosted_id"], r["boosted_version"])
+            for r in rows if r["status_version"] is not None)
+
     async def list(self, account_id: str, max_id: str | None = None, limit: int = 40) -> list[Notification]:
         params: list = [account_id]
         extra = ""
@@ -75,16 +94,16 @@ class SqliteNotifications:
     # boosts, one status) whose ids fall in [lo_id, hi_id); its key is made by the service.
 
     @staticmethod
-    def _filters(types, exclude_types, from_account_id) -> tuple[list[str], list]:
+    def _filters(types, exclude_types, from_account_id, prefix: str = "") -> tuple[list[str], list]:
         where, params = [], []
         if types:
-            where.append(f"type IN ({','.join('?' for _ in types)})")
+            where.append(f"{prefix}type IN ({','.join('?' for _ in types)})")
             params += list(types)
         if exclude_types:
-            where.append(f"type NOT IN ({','.join('?' for _ in exclude_types)})")
+            where.append(f"{prefix}type NOT IN ({','.join('?' for _ in exclude_types)})")
             params += list(exclude_types)
         if from_account_id:
-            where.append("from_account_id = ?")
+            where.append(f"{prefix}from_account_id = ?")
             params.append(from_account_id)
         return where, params
 
