@@ -5,6 +5,7 @@ hello-world aiohttp baseline, SQL statements counted as a request makes them, an
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing as mp
 import re
 import sqlite3
@@ -56,13 +57,20 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return status
 
 
-async def _latency(port: int, request: bytes, count: int):
+def _requests(request: bytes | list[bytes], start: int = 0):
+    """The requests to send in turn: one, or a list taken round-robin from `start`."""
+    return itertools.repeat(request) if isinstance(request, bytes) else \
+        itertools.islice(itertools.cycle(request), start % len(request), None)
+
+
+async def _latency(port: int, request: bytes | list[bytes], count: int):
     reader, writer = await asyncio.open_connection(bc.LOOPBACK, port)
     times, statuses = [], Counter()
+    requests = _requests(request)
     try:
         for _ in range(count):
             start = time.perf_counter()
-            status = await _exchange(reader, writer, request)
+            status = await _exchange(reader, writer, next(requests))
             times.append(time.perf_counter() - start)
             statuses[status] += 1
     finally:
@@ -70,7 +78,7 @@ async def _latency(port: int, request: bytes, count: int):
     return times, dict(statuses)
 
 
-async def _throughput(port: int, request: bytes, concurrency: int, duration: float):
+async def _throughput(port: int, request: bytes | list[bytes], concurrency: int, duration: float):
     """Requests answered in `duration` seconds by `concurrency` keep-alive connections:
     (count, elapsed seconds, {status: count}, each request's round trip in seconds, the time
     it waited for the server included)."""
@@ -79,13 +87,13 @@ async def _throughput(port: int, request: bytes, concurrency: int, duration: flo
     conns = [await asyncio.open_connection(bc.LOOPBACK, port) for _ in range(concurrency)]
     deadline = time.perf_counter() + duration
 
-    async def worker(reader, writer):
+    async def worker(reader, writer, requests):
         while (sent := time.perf_counter()) < deadline:
-            statuses[await _exchange(reader, writer, request)] += 1
+            statuses[await _exchange(reader, writer, next(requests))] += 1
             times.append(time.perf_counter() - sent)
 
     start = time.perf_counter()
-    await asyncio.gather(*(worker(r, w) for r, w in conns))
+    await asyncio.gather(*(worker(r, w, _requests(request, 7 * i)) for i, (r, w) in enumerate(conns)))
     elapsed = time.perf_counter() - start
     for _, w in conns:
         w.close()

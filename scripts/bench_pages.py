@@ -18,8 +18,9 @@ A hello-world aiohttp app served by the same process is measured before and afte
 each size; the mean is the baseline, and every page's throughput is printed as a
 ratio to it.
 
-Pages: home, public (local), public (federated), list, notifications, grouped
-notifications (v2), an account's statuses, a hashtag.
+Pages: home, home paged (the first 64 pages of the home feed in turn, by max_id: pages of
+different lengths of lists, as real readers make them), public (local), public (federated),
+list, notifications, grouped notifications (v2), an account's statuses, a hashtag.
 
 Run:  python scripts/bench_pages.py [--sizes 100000,1000000] [--requests 200] [--database-url URL]
       [--duration 3] [--concurrency 16] [--pages list,grouped]          (about 3 minutes)
@@ -47,6 +48,7 @@ import bench_workload as bw  # noqa: E402
 LIST_MEMBERS = 60
 NOTIFICATIONS = 2000
 NOTIFICATION_TYPES = ("favourite", "reblog", "mention", "follow")
+CURSORS = 64
 
 
 def add_list_and_notifications(path: str, reader_id: str, seed: int = 2) -> dict:
@@ -78,15 +80,20 @@ def add_list_and_notifications(path: str, reader_id: str, seed: int = 2) -> dict
     author = conn.execute("SELECT account_id FROM statuses GROUP BY account_id ORDER BY count(*) DESC "
                           "LIMIT 1").fetchone()[0]
     tag = conn.execute("SELECT name FROM status_tags GROUP BY name ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+    feed = [r[0] for r in conn.execute(
+        "SELECT status_id FROM feeds WHERE account_id = ? ORDER BY status_id DESC LIMIT ?",
+        (reader_id, CURSORS * bw.PAGE))]
     conn.execute("COMMIT")
     conn.close()
-    return {"list_id": list_id, "author_id": author, "tag": tag}
+    return {"list_id": list_id, "author_id": author, "tag": tag, "cursors": feed[bw.PAGE - 1::bw.PAGE]}
 
 
 def pages(extra: dict) -> dict[str, str]:
     limit = f"limit={bw.PAGE}"
     return {
         "home": f"/api/v1/timelines/home?{limit}",
+        # The first CURSORS pages of the home feed, in turn: pages of different shapes.
+        "home, paged": [f"/api/v1/timelines/home?{limit}&max_id={c}" for c in extra["cursors"]],
         "public (local)": f"/api/v1/timelines/public?local=true&{limit}",
         "public (federated)": f"/api/v1/timelines/public?{limit}",
         "list": f"/api/v1/timelines/list/{extra['list_id']}?{limit}",
@@ -135,17 +142,19 @@ async def measure_size(args, client: bl.Client, tmp: str, n: int, hello_port: in
         for name, page in pages(extra).items():
             if args.pages and not any(want in name for want in args.pages):
                 continue
-            statements = await statements_per_request(inst, page, token)
-            request = bl.get_request(port, page, token)
+            first = page if isinstance(page, str) else page[0]
+            statements = await statements_per_request(inst, first, token)
+            request = bl.get_request(port, page, token) if isinstance(page, str) else \
+                [bl.get_request(port, p, token) for p in page]
             await client.call("latency", port, request, args.warmup)
-            recorder.take(page)
+            recorder.take(first)
             _, statuses = await client.call("latency", port, request, args.requests)
-            server = recorder.take(page)
+            server = recorder.take(first)
             cpu0 = time.process_time()
             done, done_s, st, waits = await client.call("throughput", port, request, args.concurrency,
                                                          args.duration)
             cpu = time.process_time() - cpu0
-            recorder.take(page)
+            recorder.take(first)
             bad = {k: v for k, v in {**statuses, **st}.items() if k != 200}
             rows.append({"n": n, "page": name, "p50": bl.pct(server, 50), "p99": bl.pct(server, 99),
                          "rps": done / done_s, "cpu_ms": cpu / max(1, done) * 1e3,

@@ -42,6 +42,15 @@ def test_sqlite_flavoured_sql_is_rewritten_for_postgresql():
         "SELECT id FROM s WHERE name ILIKE $1 ESCAPE '\\'"
     assert translate("SELECT 1 FROM jobs WHERE instr(f, ?) > 0 AND json_extract(payload, '$.account_id') = ?") == \
         "SELECT 1 FROM jobs WHERE strpos(f, $1) > 0 AND (payload::jsonb ->> 'account_id') = $2"
+    # a list bound as one parameter (fedi.storage.sqlite.values): an array
+    assert translate("SELECT 1 FROM t WHERE a = ? AND b IN (SELECT value FROM json_each(?)) "
+                     "AND c NOT IN (SELECT value FROM json_each(?)) AND d = ?") == \
+        "SELECT 1 FROM t WHERE a = $1 AND b IN (SELECT unnest(CAST($2 AS TEXT[]))) " \
+        "AND c NOT IN (SELECT unnest(CAST($3 AS TEXT[]))) AND d = $4"
+    assert translate("SELECT 1 FROM t WHERE a = ?1 AND b IN (SELECT value FROM json_each(?2)) UNION ALL "
+                     "SELECT 2 FROM u WHERE c IN (SELECT value FROM json_each(?2)) AND d = ?") == \
+        "SELECT 1 FROM t WHERE a = $1 AND b IN (SELECT unnest(CAST($2 AS TEXT[]))) UNION ALL " \
+        "SELECT 2 FROM u WHERE c IN (SELECT unnest(CAST($2 AS TEXT[]))) AND d = $3"
 
 
 @needs_postgresql

@@ -1,8 +1,13 @@
 """Storage lookups made for whole pages at once: follow requests with their records, follows
-among many accounts, followed hashtags among many names, participants of many conversations."""
+among many accounts, followed hashtags among many names, participants of many conversations;
+lists of any length bound as one parameter."""
 
 from __future__ import annotations
 
+import time
+
+from fedi.ids import new_id
+from fedi.models import Favourite
 from tests.unit.test_storage import follow, local_account, remote_account, status, store  # noqa: F401
 
 
@@ -138,3 +143,46 @@ async def test_home_audience_is_local_accepted_followers_and_whether_the_author_
     assert sorted(followers_now) == sorted(followers) and silenced is True
     assert await store.follows.home_audience(erin.id) == ([], False)  # no followers
     assert await store.follows.home_audience("no-such-account") == ([], False)
+
+
+async def test_a_list_is_one_parameter_whatever_its_length(store):  # noqa: F811
+    """Lookups of many ids keep one statement text for any number of ids, so that the
+    database's statement cache serves pages of every length (and lists longer than
+    SQLite's limit on parameters work)."""
+    from tests.api.test_query_counts import counting
+
+    alice = local_account("alice")
+    people = [local_account(f"p{i}") for i in range(30)]
+    for a in (alice, *people):
+        await store.accounts.insert(a)
+    posts = [status(people[i % 30]) for i in range(25)]
+    for p in posts:
+        await store.statuses.insert(p)
+    await store.favourites.insert(Favourite(id=new_id(), account_id=alice.id, status_id=posts[3].id,
+                                            uri=f"{alice.uri}#likes/1", created_at=time.time()))
+    missing = new_id()
+    with counting(store) as seen:
+        for n in (1, 7, 30):
+            wanted = [a.id for a in people[:n]] + [missing]
+            assert set(await store.accounts.get_many(wanted)) == set(wanted[:-1])
+        for n in (1, 5, 25):
+            page = [p.id for p in posts[:n]]
+            facts = await store.pages.details(page, alice.id, accounts=[p.account_id for p in posts[:n]])
+            assert set(facts.counts) == set(page)
+            assert facts.flags["favourited"] == ({posts[3].id} if n > 3 else set())
+            assert set(facts.versions) == {p.account_id for p in posts[:n]}
+    accounts_texts = {sql for sql in seen if "FROM accounts WHERE id IN" in sql}
+    details_texts = {sql for sql in seen if "status_counts" in sql}
+    assert len(accounts_texts) == 1 and len(details_texts) == 1, seen
+    # Far more ids than SQLite allows parameters in one statement (32,766).
+    many = [new_id() for _ in range(40_000)] + [people[0].id]
+    assert set(await store.accounts.get_many(many)) == {people[0].id}
+
+
+async def test_listed_names_keep_their_letters(store):  # noqa: F811
+    alice = local_account("alice")
+    await store.accounts.insert(alice)
+    for name in ("café", 'say"hi', "back\\slash", "日本"):
+        await store.followed_tags.follow(alice.id, name, name)
+    assert await store.followed_tags.among(alice.id, ["café", 'say"hi', "back\\slash", "日本", "cafe"]) == {
+        "café", 'say"hi', "back\\slash", "日本"}

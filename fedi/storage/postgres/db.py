@@ -3,7 +3,8 @@
 The repositories of fedi.storage.sqlite run on both backends: their SQL is written in the
 subset both databases understand, with `?` (or `?N`) placeholders. This module rewrites a
 statement once for PostgreSQL (placeholders to `$N`, SQLite's case-insensitive `LIKE` to
-`ILIKE`, `INDEXED BY` hints dropped) and keeps the result.
+`ILIKE`, a list bound as one parameter to an array, `INDEXED BY` hints dropped) and
+keeps the result.
 
 Reads take a pooled connection (fedi.storage.postgres.pool) for one statement. A write
 operation (`write(op)`) runs in one SERIALIZABLE transaction on one pooled connection: the
@@ -40,7 +41,8 @@ _TOKEN = re.compile(
     r"|\binstr\("
     r"|\bjson_extract\((\w+), '\$\.(\w+)'\)"
     r"|\bINDEXED BY\s+\w+\s*"  # a SQLite planner hint
-    r"|^\s*INSERT OR IGNORE INTO\b",
+    r"|^\s*INSERT OR IGNORE INTO\b"
+    r"|\b(NOT\s+)?IN\s*\(SELECT value FROM json_each\(\?(\d*)\)\)",  # a list bound as one parameter
     re.IGNORECASE)
 _RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
 _translated: dict[str, str] = {}
@@ -59,12 +61,19 @@ def translate(sql: str) -> str:
         text = match.group(0)
         if text.startswith("'"):
             return text
-        if text.startswith("?"):
-            if match.group(1):  # ?N; a later bare ? is one more than the largest N so far
-                counter = max(counter, int(match.group(1)))
-                return "$" + match.group(1)
-            counter += 1
-            return f"${counter}"
+        if text.startswith("?") or match.group(5) is not None:
+            number = match.group(1) if text.startswith("?") else match.group(5)
+            if number:  # ?N; a later bare ? is one more than the largest N so far
+                counter = max(counter, int(number))
+            else:
+                counter += 1
+                number = str(counter)
+            if text.startswith("?"):
+                return "$" + number
+            # fedi.storage.sqlite.values: an array parameter, as a subquery: the planner then
+            # probes an index once per value, where `= ANY` on an index's second column is
+            # a filter over every row of the first (all of a reader's favourites)
+            return f"{match.group(4) or ''}IN (SELECT unnest(CAST(${number} AS TEXT[])))"
         word = text.split("(")[0].strip().upper()
         if word.startswith("IS"):
             return "IS DISTINCT FROM " if "NOT" in text.upper() else "IS NOT DISTINCT FROM "

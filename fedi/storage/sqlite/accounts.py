@@ -8,6 +8,7 @@ import time
 from fedi.models import Account, App, AuthCode, Token, User
 from fedi.storage.sqlite.text import escape, like
 from fedi.storage.sqlite.rows import ACCOUNT_COLUMNS, JSON_FIELDS, insert_sql, to_record, to_row
+from fedi.storage.sqlite.values import listed, values
 
 
 class SqliteAccounts:
@@ -21,8 +22,7 @@ class SqliteAccounts:
         ids = list(set(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({marks})", ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({listed()})", [values(ids)])
         return {row["id"]: to_record(Account, row) for row in rows}
 
     async def with_stats(self, ids) -> tuple[dict[str, Account], dict[str, tuple]]:
@@ -30,12 +30,11 @@ class SqliteAccounts:
         ids = list(set(ids))
         if not ids:
             return {}, {}
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
             "SELECT a.*, s.statuses_count AS stat_statuses, s.followers_count AS stat_followers, "
             "s.following_count AS stat_following, s.last_status_at AS stat_last_status, "
             "s.account_id AS stat_account FROM accounts a LEFT JOIN account_stats s ON s.account_id = a.id "
-            f"WHERE a.id IN ({marks})", ids)
+            f"WHERE a.id IN ({listed()})", [values(ids)])
         found, stats = {}, {}
         for row in rows:
             found[row["id"]] = to_record(Account, row)
@@ -52,11 +51,10 @@ class SqliteAccounts:
         ids = list(set(ids))
         if not ids:
             return {}, {}, {}
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
             "SELECT a.id, a.version, s.statuses_count, s.followers_count, s.following_count, s.last_status_at "
             "FROM accounts a INDEXED BY accounts_versions LEFT JOIN account_stats s ON s.account_id = a.id "
-            f"WHERE a.id IN ({marks})", ids)
+            f"WHERE a.id IN ({listed()})", [values(ids)])
         versions, stats, stale = {}, {}, []
         for account_id, version, statuses, followers, following, last in rows:
             versions[account_id] = version
@@ -66,8 +64,8 @@ class SqliteAccounts:
                 stale.append(account_id)
         found = {}
         if stale:
-            marks = ",".join("?" for _ in stale)
-            for row in await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({marks})", stale):
+            for row in await self.db.fetchkeyed(f"SELECT * FROM accounts WHERE id IN ({listed()})",
+                                                [values(stale)]):
                 found[row["id"]] = to_record(Account, row)
                 versions[row["id"]] = row["version"]
         return found, versions, stats
@@ -128,10 +126,9 @@ class SqliteAccounts:
         ids = list(set(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
             f"SELECT account_id, statuses_count, followers_count, following_count, last_status_at "
-            f"FROM account_stats WHERE account_id IN ({marks})", ids,
+            f"FROM account_stats WHERE account_id IN ({listed()})", [values(ids)],
         )
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 

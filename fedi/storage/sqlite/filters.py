@@ -6,6 +6,7 @@ import json
 import time
 
 from fedi.ids import new_id
+from fedi.storage.sqlite.values import listed, values
 
 FILTER_FIELDS = ("title", "context", "filter_action", "expires_at")
 
@@ -67,9 +68,8 @@ class SqliteFilters:
         ids = list(dict.fromkeys(filter_ids))
         if not ids:
             return []
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
-            f"SELECT * FROM filter_keywords WHERE filter_id IN ({marks}) ORDER BY id", ids
+            f"SELECT * FROM filter_keywords WHERE filter_id IN ({listed()}) ORDER BY id", [values(ids)]
         )
         return [_keyword(r) for r in rows]
 

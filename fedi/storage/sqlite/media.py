@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fedi.models import MediaAttachment
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.values import listed, values
 
 __all__ = ["KINDS", "MediaAttachment", "SqliteMedia"]
 
@@ -29,8 +30,7 @@ class SqliteMedia:
         ids = list(set(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(f"SELECT * FROM media WHERE id IN ({marks})", ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM media WHERE id IN ({listed()})", [values(ids)])
         return {row["id"]: to_record(MediaAttachment, row) for row in rows}
 
     async def by_file_name(self, name: str) -> MediaAttachment | None:
@@ -60,10 +60,9 @@ class SqliteMedia:
         ids = list(dict.fromkeys(media_ids))
         if not ids:
             return 0
-        marks = ",".join("?" for _ in ids)
         return await self.db.execute(
-            f"UPDATE media SET status_id = ? WHERE id IN ({marks}) AND status_id IS NULL",
-            (status_id, *ids),
+            f"UPDATE media SET status_id = ? WHERE id IN ({listed()}) AND status_id IS NULL",
+            (status_id, values(ids)),
         )
 
     async def delete(self, media_id: str) -> None:

@@ -8,6 +8,7 @@ import time
 from fedi.models import Account
 from fedi.storage.sqlite.rows import to_record
 from fedi.storage.sqlite.text import escape, like
+from fedi.storage.sqlite.values import listed, values
 
 # Sorting and filtering of the admin's account list.
 ACCOUNT_FILTERS = {
@@ -55,8 +56,8 @@ class SqliteModeration:
         ids = list(set(account_ids))
         if not ids:
             return set()
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(f"SELECT id FROM accounts WHERE silenced = 1 AND id IN ({marks})", ids)
+        rows = await self.db.fetchkeyed(f"SELECT id FROM accounts WHERE silenced = 1 AND id IN ({listed()})",
+                                        [values(ids)])
         return {r[0] for r in rows}
 
     async def account_entry(self, account_id: str) -> dict | None:
@@ -98,8 +99,8 @@ class SqliteModeration:
         """How many accounts are known on these domains."""
         if not domains:
             return 0
-        marks = ",".join("?" for _ in domains)
-        row = await self.db.aggregate(f"SELECT count(*) FROM accounts WHERE domain IN ({marks})", domains)
+        row = await self.db.aggregate(f"SELECT count(*) FROM accounts WHERE domain IN ({listed()})",
+                                      [values(domains)])
         return row[0]
 
     async def sever_domains(self, domains: list[str]) -> int:
@@ -107,11 +108,10 @@ class SqliteModeration:
         domains (exact `accounts.domain` values). Returns how many were removed."""
         if not domains:
             return 0
-        marks = ",".join("?" for _ in domains)
-        on_domains = f"SELECT id FROM accounts WHERE domain IN ({marks})"
+        on_domains = f"SELECT id FROM accounts WHERE domain IN ({listed(1)})"
         return await self.db.execute(
             f"DELETE FROM follows WHERE follower_id IN ({on_domains}) OR target_id IN ({on_domains})",
-            (*domains, *domains))
+            [values(domains)])
 
     # ------------------------------------------------------------------ domains
 

@@ -11,8 +11,8 @@ import time
 
 from fedi.models import PageFacts
 from fedi.storage.sqlite.reports import THREAD_MUTED
-from fedi.storage.sqlite.rows import numbered, numbered_rows
 from fedi.storage.sqlite.social import blocks_among
+from fedi.storage.sqlite.values import listed, values
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
 NO_TIME = "CAST(NULL AS DOUBLE PRECISION)"
@@ -38,43 +38,45 @@ class SqlitePages:
             return facts
         if not ids and not authors and not candidates:
             reader_id = None  # nothing to relate the reader to; no parameter left unnamed
-        n, first = len(ids), 1 if reader_id is None else 2  # ?1 is the reader, when there is one
+        # ?1 is the reader, when there is one; then one parameter for each list that is not empty.
+        params: list = [] if reader_id is None else [reader_id]
+        at = {}
+        for name, items in (("ids", ids), ("accounts", accounts), ("authors", authors),
+                            ("candidates", candidates)):
+            if items:
+                params.append(values(items))
+                at[name] = len(params)
         parts = []
         if ids:
-            marks = numbered(n, first)
+            marks = listed(at["ids"])
             # Seven columns in every arm; the first fixes the last one's type for PostgreSQL.
             parts += [f"SELECT 0, status_id, reblogs, favourites, replies, 0, {NO_TIME} FROM status_counts "
                       f"WHERE status_id IN ({marks})",
                       f"SELECT 8, status_id, 0, 0, 0, 0, NULL FROM polls WHERE status_id IN ({marks})"]
         if ids and reader_id is not None:
-            # Joined with the page's ids as a table, each flag is one probe of (reader, post)
-            # per post: a plan made once for any reader (PostgreSQL's prepared statements)
-            # would otherwise read all of the reader's favourites.
-            page = f"(VALUES {numbered_rows(n, 2)}) AS page"
-            parts += [f"SELECT 3, f.status_id, 0, 0, 0, 0, NULL FROM {page} "
-                      "JOIN favourites f ON f.account_id = ?1 AND f.status_id = page.column1",
-                      f"SELECT 4, b.reblog_of_id, 0, 0, 0, 0, NULL FROM {page} JOIN statuses b "
-                      "ON b.account_id = ?1 AND b.reblog_of_id = page.column1",
-                      f"SELECT 5, k.status_id, 0, 0, 0, 0, NULL FROM {page} "
-                      "JOIN bookmarks k ON k.account_id = ?1 AND k.status_id = page.column1",
+            # Each flag is one probe of (reader, post) per post, never a read of all of the
+            # reader's favourites (or bookmarks...), whatever plan is made for any reader.
+            parts += [f"SELECT 3, status_id, 0, 0, 0, 0, NULL FROM favourites "
+                      f"WHERE account_id = ?1 AND status_id IN ({marks})",
+                      f"SELECT 4, reblog_of_id, 0, 0, 0, 0, NULL FROM statuses "
+                      f"WHERE account_id = ?1 AND reblog_of_id IN ({marks})",
+                      f"SELECT 5, status_id, 0, 0, 0, 0, NULL FROM bookmarks "
+                      f"WHERE account_id = ?1 AND status_id IN ({marks})",
                       f"SELECT 6, muted.id, 0, 0, 0, 0, NULL FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
-                      f"SELECT 7, p.status_id, 0, 0, 0, 0, NULL FROM {page} "
-                      "JOIN pins p ON p.account_id = ?1 AND p.status_id = page.column1",
-                      f"SELECT 9, v.status_id, v.choice, 0, 0, 0, NULL FROM {page} "
-                      "JOIN poll_votes v ON v.account_id = ?1 AND v.status_id = page.column1"]
+                      f"SELECT 7, status_id, 0, 0, 0, 0, NULL FROM pins WHERE account_id = ?1 AND status_id IN ({marks})",
+                      f"SELECT 9, status_id, choice, 0, 0, 0, NULL FROM poll_votes "
+                      f"WHERE account_id = ?1 AND status_id IN ({marks})"]
         if accounts:
             parts.append("SELECT 10, a.id, a.version, s.statuses_count, s.followers_count, s.following_count, "
                          "s.last_status_at "
                          "FROM accounts a INDEXED BY accounts_versions "
                          "LEFT JOIN account_stats s ON s.account_id = a.id "
-                         f"WHERE a.id IN ({numbered(len(accounts), first + n)})")
-        at = first + n + len(accounts)  # the audience's parameters, as `audience` has them
+                         f"WHERE a.id IN ({listed(at['accounts'])})")
         if authors:
-            parts.append(f"SELECT 11, b.*, 0, 0, 0, 0, NULL FROM ({blocks_among(numbered(len(authors), at))}) AS b")
+            parts.append(f"SELECT 11, b.*, 0, 0, 0, 0, NULL FROM ({blocks_among(listed(at['authors']))}) AS b")
         if candidates:
             parts.append(f"SELECT 12, target_id, 0, 0, 0, 0, NULL FROM follows WHERE follower_id = ?1 "
-                         f"AND target_id IN ({numbered(len(candidates), at + len(authors))}) AND state = 'accepted'")
-        params = [*([] if reader_id is None else [reader_id]), *ids, *accounts, *authors, *candidates]
+                         f"AND target_id IN ({listed(at['candidates'])}) AND state = 'accepted'")
         facts.counts = dict.fromkeys(ids, (0, 0, 0))
         flags, votes = facts.flags, facts.votes
         for kind, key, a, b, c, d, e in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):
@@ -106,15 +108,16 @@ class SqlitePages:
         authors, candidates = list(dict.fromkeys(authors)), list(dict.fromkeys(candidates))
         if not authors and not candidates:
             return set(), set()
-        parts, n = [], len(authors)
+        parts, params = [], [viewer_id]
         if authors:
-            parts.append(f"SELECT 0, b.* FROM ({blocks_among(numbered(n, 2))}) AS b")
+            params.append(values(authors))
+            parts.append(f"SELECT 0, b.* FROM ({blocks_among(listed(len(params)))}) AS b")
         if candidates:
+            params.append(values(candidates))
             parts.append(f"SELECT 1, target_id FROM follows WHERE follower_id = ?1 "
-                         f"AND target_id IN ({numbered(len(candidates), n + 2)}) AND state = 'accepted'")
+                         f"AND target_id IN ({listed(len(params))}) AND state = 'accepted'")
         blocked, following = set(), set()
-        for kind, account_id in await self.db.fetchkeyed(" UNION ALL ".join(parts),
-                                                         (viewer_id, *authors, *candidates)):
+        for kind, account_id in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):
             (following if kind else blocked).add(account_id)
         return blocked, following
 
@@ -127,21 +130,21 @@ class SqlitePages:
                      "domain_blocking": False, "endorsed": False, "note": ""} for i in ids}
         if not ids:
             return found
-        marks = ",".join("?" for _ in ids)
+        # ?1 the viewer, ?2 the accounts, ?3 the time
+        marks = listed(2)
         rows = await self.db.fetchkeyed(
-            f"SELECT 0, target_id, state, notify FROM follows WHERE follower_id = ? AND target_id IN ({marks}) "
-            f"UNION ALL SELECT 1, follower_id, state, 0 FROM follows WHERE target_id = ? AND follower_id IN ({marks}) "
-            f"UNION ALL SELECT 2, target_id, NULL, notifications FROM mutes WHERE account_id = ? "
-            f"AND target_id IN ({marks}) AND (expires_at IS NULL OR expires_at > ?) "
-            f"UNION ALL SELECT 3, target_id, NULL, 0 FROM blocks WHERE account_id = ? AND target_id IN ({marks}) "
-            f"UNION ALL SELECT 4, account_id, NULL, 0 FROM blocks WHERE target_id = ? AND account_id IN ({marks}) "
+            f"SELECT 0, target_id, state, notify FROM follows WHERE follower_id = ?1 AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 1, follower_id, state, 0 FROM follows WHERE target_id = ?1 AND follower_id IN ({marks}) "
+            f"UNION ALL SELECT 2, target_id, NULL, notifications FROM mutes WHERE account_id = ?1 "
+            f"AND target_id IN ({marks}) AND (expires_at IS NULL OR expires_at > ?3) "
+            f"UNION ALL SELECT 3, target_id, NULL, 0 FROM blocks WHERE account_id = ?1 AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 4, account_id, NULL, 0 FROM blocks WHERE target_id = ?1 AND account_id IN ({marks}) "
             f"UNION ALL SELECT 5, a.id, NULL, 0 FROM accounts a JOIN account_domain_blocks d "
-            f"ON d.account_id = ? AND d.domain = a.domain WHERE a.id IN ({marks}) "
-            f"UNION ALL SELECT 6, target_id, NULL, 0 FROM endorsements WHERE account_id = ? AND target_id IN ({marks}) "
-            f"UNION ALL SELECT 7, target_id, comment, 0 FROM account_notes WHERE account_id = ? "
+            f"ON d.account_id = ?1 AND d.domain = a.domain WHERE a.id IN ({marks}) "
+            f"UNION ALL SELECT 6, target_id, NULL, 0 FROM endorsements WHERE account_id = ?1 AND target_id IN ({marks}) "
+            f"UNION ALL SELECT 7, target_id, comment, 0 FROM account_notes WHERE account_id = ?1 "
             f"AND target_id IN ({marks})",
-            (viewer_id, *ids, viewer_id, *ids, viewer_id, *ids, time.time(), viewer_id, *ids, viewer_id, *ids,
-             viewer_id, *ids, viewer_id, *ids, viewer_id, *ids))
+            (viewer_id, values(ids), time.time()))
         for kind, target, text, flag in rows:
             facts = found.get(target)
             if facts is None:

@@ -6,6 +6,7 @@ import time
 
 from fedi.ids import new_id
 from fedi.storage.sqlite.paging import keyset
+from fedi.storage.sqlite.values import listed, values
 
 
 class SqliteMarkers:
@@ -47,9 +48,9 @@ class SqliteBookmarks:
         return row is not None
 
     async def of(self, account_id: str, ids: list[str]) -> set[str]:
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
-            f"SELECT status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({marks})", (account_id, *ids))
+            f"SELECT status_id FROM bookmarks WHERE account_id = ? AND status_id IN ({listed()})",
+            (account_id, values(ids)))
         return {r[0] for r in rows}
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None, limit=20):
@@ -128,10 +129,9 @@ class SqliteLists:
 
     async def containing(self, account_id: str, owner_ids: list[str]) -> list[str]:
         """Ids of the lists, owned by any of these readers, that include the account."""
-        marks = ",".join("?" for _ in owner_ids)
         rows = await self.db.fetchkeyed(
             f"SELECT l.id FROM list_accounts la JOIN lists l ON l.id = la.list_id "
-            f"WHERE la.account_id = ? AND l.account_id IN ({marks})", (account_id, *owner_ids),
+            f"WHERE la.account_id = ? AND l.account_id IN ({listed()})", (account_id, values(owner_ids)),
         )
         return [r[0] for r in rows]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from fedi.storage.sqlite.values import listed, values
 
 
 def _poll(row) -> dict | None:
@@ -45,8 +46,7 @@ class SqlitePolls:
     async def get_many(self, status_ids: list[str]) -> dict[str, dict]:
         if not status_ids:
             return {}
-        marks = ",".join("?" for _ in status_ids)
-        rows = await self.db.fetchkeyed(f"SELECT * FROM polls WHERE status_id IN ({marks})", tuple(status_ids))
+        rows = await self.db.fetchkeyed(f"SELECT * FROM polls WHERE status_id IN ({listed()})", [values(status_ids)])
         return {r["status_id"]: _poll(r) for r in rows}
 
     async def local_voters(self, status_id: str) -> list[str]:
@@ -60,10 +60,9 @@ class SqlitePolls:
         """status id → the choices `account_id` made in it (polls not voted in are left out)."""
         if not status_ids:
             return {}
-        marks = ",".join("?" for _ in status_ids)
         rows = await self.db.fetchkeyed(
-            f"SELECT status_id, choice FROM poll_votes WHERE account_id = ? AND status_id IN ({marks}) "
-            "ORDER BY choice", (account_id, *status_ids))
+            f"SELECT status_id, choice FROM poll_votes WHERE account_id = ? AND status_id IN ({listed()}) "
+            "ORDER BY choice", (account_id, values(status_ids)))
         out: dict[str, list[int]] = {}
         for r in rows:
             out.setdefault(r["status_id"], []).append(r["choice"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fedi.models import Education, Experience, ProfessionalProfile
 from fedi.storage.sqlite.text import escape
+from fedi.storage.sqlite.values import listed, values
 
 
 class SqliteProfessionalProfiles:
@@ -17,16 +18,15 @@ class SqliteProfessionalProfiles:
         ids = list(set(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
+        marks = listed()
         rows = await self.db.fetchkeyed(
             f"SELECT account_id, headline, position, organization, location, updated_at "
-            f"FROM professional_profiles WHERE account_id IN ({marks})", ids)
+            f"FROM professional_profiles WHERE account_id IN ({marks})", [values(ids)])
         found = {r[0]: ProfessionalProfile(account_id=r[0], headline=r[1], position=r[2], organization=r[3],
                                            location=r[4], updated_at=r[5]) for r in rows}
         if not found:
             return {}
-        marks = ",".join("?" for _ in found)
-        keys = list(found)
+        keys = [values(found)]
         for r in await self.db.fetchkeyed(
                 f"SELECT account_id, name FROM profile_skills WHERE account_id IN ({marks}) "
                 f"ORDER BY account_id, position", keys):

@@ -6,13 +6,13 @@ import json
 import time
 
 from fedi.storage.sqlite.paging import keyset
-from fedi.storage.sqlite.rows import numbered
+from fedi.storage.sqlite.values import listed, values
 
 # A status's thread keys: its own conversation, and its parent's (peers that send no
 # `conversation` still put a reply in the thread of the post it answers).
 # Driven by the reader's first muted thread, so that a reader who muted none (most) costs
 # one index probe instead of a look at every post and its parent. The reader is ?1; `marks`
-# are the statuses' numbered placeholders from ?2.
+# are the statuses, one list parameter (`listed(N)`).
 THREAD_MUTED = (
     "SELECT s.id FROM (SELECT account_id FROM conversation_mutes WHERE account_id = ?1 LIMIT 1) x "
     "CROSS JOIN statuses s LEFT JOIN statuses p ON p.id = s.in_reply_to_id "
@@ -89,6 +89,6 @@ class SqliteConversationMutes:
         """The statuses among `status_ids` whose thread the account muted."""
         if not status_ids:
             return set()
-        rows = await self.db.fetchkeyed(THREAD_MUTED.format(marks=numbered(len(status_ids), 2)),
-                                        (account_id, *status_ids))
+        rows = await self.db.fetchkeyed(THREAD_MUTED.format(marks=listed(2)),
+                                        (account_id, values(status_ids)))
         return {r[0] for r in rows}

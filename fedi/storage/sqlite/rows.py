@@ -3,24 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import sqlite3
 
 from fedi.models import Account, Block, Favourite, Follow, Host, Notification, Status, User
-
-
-@functools.lru_cache(maxsize=4096)
-def numbered(count: int, start: int = 1) -> str:
-    """Numbered placeholders ?start, ?start+1, ...: a statement that names one list several
-    times binds its values once."""
-    return ",".join(f"?{n}" for n in range(start, start + count))
-
-
-@functools.lru_cache(maxsize=1024)
-def numbered_rows(count: int, start: int = 1) -> str:
-    """The same placeholders as one-column rows, for a VALUES list: (?start),(?start+1),..."""
-    return ",".join(f"(?{n})" for n in range(start, start + count))
 
 
 JSON_FIELDS = {"fields", "also_known_as", "attachments", "payload", "body"}

@@ -7,7 +7,8 @@ import time
 from fedi.models import Block, Favourite, Follow, Page
 from fedi.storage.sqlite.domain_blocks import domain_blocked
 from fedi.storage.sqlite.paging import keyset
-from fedi.storage.sqlite.rows import insert_sql, numbered, to_record, to_row
+from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.values import listed, values
 
 
 class SqliteFollows:
@@ -26,11 +27,10 @@ class SqliteFollows:
         ids = list(dict.fromkeys(target_ids))
         if not ids:
             return set()
-        marks = ",".join("?" for _ in ids)
         only_accepted = "" if requested else " AND state = 'accepted'"
         rows = await self.db.fetchkeyed(
-            f"SELECT target_id FROM follows WHERE follower_id = ? AND target_id IN ({marks}){only_accepted}",
-            (follower_id, *ids))
+            f"SELECT target_id FROM follows WHERE follower_id = ? AND target_id IN ({listed()}){only_accepted}",
+            (follower_id, values(ids)))
         return {r[0] for r in rows}
 
     async def by_uri(self, uri: str) -> Follow | None:
@@ -47,13 +47,12 @@ class SqliteFollows:
         found: dict[str, list[str]] = {t: [] for t in target_ids}
         if not target_ids:
             return found
-        marks = ",".join("?" for _ in target_ids)
         rows = await self.db.fetchall(
             "SELECT target_id, follower_id FROM (SELECT f1.target_id AS target_id, f1.follower_id AS follower_id, "
             "ROW_NUMBER() OVER (PARTITION BY f1.target_id ORDER BY f1.id DESC) AS rn "
             "FROM follows f1 JOIN follows f2 ON f2.target_id = f1.follower_id "
-            f"WHERE f1.target_id IN ({marks}) AND f1.state = 'accepted' AND f2.follower_id = ? "
-            "AND f2.state = 'accepted') AS ranked WHERE rn <= ? ORDER BY target_id, rn", (*target_ids, viewer_id, limit))
+            f"WHERE f1.target_id IN ({listed()}) AND f1.state = 'accepted' AND f2.follower_id = ? "
+            "AND f2.state = 'accepted') AS ranked WHERE rn <= ? ORDER BY target_id, rn", (values(target_ids), viewer_id, limit))
         for target_id, follower_id in rows:
             found[target_id].append(follower_id)
         return found
@@ -224,7 +223,7 @@ class SqliteBlocks:
         ids = list(dict.fromkeys(account_ids))
         if not ids:
             return set()
-        rows = await self.db.fetchkeyed(blocks_among(numbered(len(ids), 2)), (viewer_id, *ids))
+        rows = await self.db.fetchkeyed(blocks_among(listed(2)), (viewer_id, values(ids)))
         return {r[0] for r in rows}
 
     async def either_way(self, a: str, b: str) -> bool:
@@ -279,9 +278,9 @@ class SqliteFavourites:
 
     async def of(self, account_id: str, ids: list[str]) -> set[str]:
         """Which of these statuses the account has favourited."""
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
-            f"SELECT status_id FROM favourites WHERE account_id = ? AND status_id IN ({marks})", (account_id, *ids))
+            f"SELECT status_id FROM favourites WHERE account_id = ? AND status_id IN ({listed()})",
+            (account_id, values(ids)))
         return {r[0] for r in rows}
 
     async def count(self, status_id: str) -> int:

@@ -6,7 +6,8 @@ import json
 import time
 
 from fedi.models import Activity, Page, Status
-from fedi.storage.sqlite.rows import insert_sql, numbered, to_record, to_row
+from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.values import listed, values
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
 
@@ -43,12 +44,12 @@ class SqliteStatuses:
         if not statuses:
             return statuses
         ids = [s.id for s in statuses]
-        marks = ",".join("?" for _ in ids)
+        marks = listed(1)
         mentions: dict[str, list[str]] = {}
         tags: dict[str, list[str]] = {}
         for is_tag, status_id, value in await self.db.fetchkeyed(
                 f"SELECT 0, status_id, account_id FROM mentions WHERE status_id IN ({marks}) "
-                f"UNION ALL SELECT 1, status_id, name FROM status_tags WHERE status_id IN ({marks})", ids * 2):
+                f"UNION ALL SELECT 1, status_id, name FROM status_tags WHERE status_id IN ({marks})", [values(ids)]):
             (tags if is_tag else mentions).setdefault(status_id, []).append(value)
         for status in statuses:
             status.mention_ids = mentions.get(status.id, [])
@@ -67,15 +68,15 @@ class SqliteStatuses:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
+        marks = listed(1)
         if boosted:
             rows = await self.db.fetchkeyed(
                 f"SELECT * FROM statuses WHERE id IN ({marks}) UNION ALL "
                 f"SELECT b.* FROM statuses s JOIN statuses b ON b.id = s.reblog_of_id WHERE s.id IN ({marks})",
-                ids * 2)
+                [values(ids)])
             rows = list({row["id"]: row for row in rows}.values())
         else:
-            rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
+            rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", [values(ids)])
         found = {s.id: s for s in await self._hydrate_many(rows)}
         if boosted:
             for status in found.values():
@@ -89,15 +90,15 @@ class SqliteStatuses:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        marks = numbered(len(ids))
+        marks = listed()
         if not boosted:
             # statuses_versions covers the query; the planner would rather take the primary
             # key and read every row.
             sql = f"SELECT id, version FROM statuses INDEXED BY statuses_versions WHERE id IN ({marks})"
-            return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, ids)}
+            return {r[0]: r[1] for r in await self.db.fetchkeyed(sql, [values(ids)])}
         rows = await self.db.fetchkeyed(
             f"SELECT s.id, {WITH_BOOSTED_VERSIONS} FROM statuses s INDEXED BY statuses_versions "
-            f"{BOOSTED_VERSIONS_JOIN} WHERE s.id IN ({marks})", ids)
+            f"{BOOSTED_VERSIONS_JOIN} WHERE s.id IN ({marks})", [values(ids)])
         return boosted_versions(rows)
 
     async def get_many_versioned(self, ids) -> dict[str, tuple[int, Status]]:
@@ -105,8 +106,7 @@ class SqliteStatuses:
         ids = list(dict.fromkeys(ids))
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
-        rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({marks})", ids)
+        rows = await self.db.fetchkeyed(f"SELECT * FROM statuses WHERE id IN ({listed()})", [values(ids)])
         return {s.id: (row["version"], s) for row, s in zip(rows, await self._hydrate_many(rows))}
 
     async def insert(self, status: Status) -> bool:
@@ -159,9 +159,9 @@ class SqliteStatuses:
 
     async def reblogged(self, account_id: str, ids: list[str]) -> set[str]:
         """Which of these statuses the account has boosted."""
-        marks = ",".join("?" for _ in ids)
         rows = await self.db.fetchkeyed(
-            f"SELECT reblog_of_id FROM statuses WHERE reblog_of_id IN ({marks}) AND account_id = ?", (*ids, account_id))
+            f"SELECT reblog_of_id FROM statuses WHERE reblog_of_id IN ({listed()}) AND account_id = ?",
+            (values(ids), account_id))
         return {r[0] for r in rows}
 
     async def rebloggers(self, status_id: str, limit: int = 40) -> list[str]:

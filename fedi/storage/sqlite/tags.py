@@ -6,6 +6,7 @@ import time
 
 from fedi.ids import new_id
 from fedi.storage.sqlite.paging import keyset
+from fedi.storage.sqlite.values import listed, values
 
 # Posts that count for a featured tag, as on Mastodon: the account's own public and unlisted ones.
 COUNTED = "s.visibility IN ('public', 'unlisted') AND s.reblog_of_id IS NULL"
@@ -36,10 +37,9 @@ class SqliteFollowedTags:
         names = list(dict.fromkeys(names))
         if not names:
             return set()
-        marks = ",".join("?" for _ in names)
         rows = await self.db.fetchkeyed(
-            f"SELECT name FROM followed_tags WHERE account_id = ? AND name IN ({marks})",
-            (account_id, *names))
+            f"SELECT name FROM followed_tags WHERE account_id = ? AND name IN ({listed()})",
+            (account_id, values(names)))
         return {r[0] for r in rows}
 
     async def page(self, account_id: str, *, max_id=None, since_id=None, min_id=None,
@@ -55,9 +55,8 @@ class SqliteFollowedTags:
         names = list(dict.fromkeys(names))
         if not names:
             return []
-        marks = ",".join("?" for _ in names)
         rows = await self.db.fetchkeyed(
-            f"SELECT DISTINCT account_id FROM followed_tags WHERE name IN ({marks})", names)
+            f"SELECT DISTINCT account_id FROM followed_tags WHERE name IN ({listed()})", [values(names)])
         return [r[0] for r in rows]
 
     async def unmerge(self, account_id: str, name: str) -> None:
