@@ -186,3 +186,42 @@ async def test_listed_names_keep_their_letters(store):  # noqa: F811
         await store.followed_tags.follow(alice.id, name, name)
     assert await store.followed_tags.among(alice.id, ["café", 'say"hi', "back\\slash", "日本", "cafe"]) == {
         "café", 'say"hi', "back\\slash", "日本"}
+
+
+async def test_group_summaries_in_any_order_share_a_statement_text(store):  # noqa: F811
+    """Groups are summarised in one statement whose text depends only on how many groups of
+    each shape a page has (rounded up): each group's figures are those it has alone."""
+    from fedi.ids import id_floor
+    from fedi.models import Notification
+    from tests.api.test_query_counts import counting
+
+    alice = local_account("alice")
+    fans = [local_account(f"fan{i}") for i in range(10)]
+    for a in (alice, *fans):
+        await store.accounts.insert(a)
+    posts = [status(alice) for _ in range(6)]
+    for p in posts:
+        await store.statuses.insert(p)
+    now = time.time()
+    for k, post in enumerate(posts):  # post k: k + 1 favourites, from fan0 ... fan k
+        for fan in fans[:k + 1]:
+            await store.notifications.insert(Notification(
+                id=new_id(), account_id=alice.id, type="favourite", from_account_id=fan.id,
+                status_id=post.id, created_at=now))
+    for fan in fans[:3]:
+        await store.notifications.insert(Notification(
+            id=new_id(), account_id=alice.id, type="follow", from_account_id=fan.id, created_at=now))
+    lo, hi = id_floor(now - 3600), id_floor(now + 3600)
+    follows = ("follow", None, lo, hi)
+    favourites = [("favourite", p.id, lo, hi) for p in posts]
+    alone = {g: (await store.notifications.group_summaries(alice.id, [g]))[0] for g in (follows, *favourites)}
+    assert alone[follows]["count"] == 3 and [alone[g]["count"] for g in favourites] == [1, 2, 3, 4, 5, 6]
+    assert alone[favourites[2]]["sample_account_ids"] == [f.id for f in fans[:3]][::-1]
+    nobody = ("favourite", new_id(), lo, hi)
+    with counting(store) as seen:
+        for page in ([favourites[4], follows, favourites[0], nobody, favourites[2], favourites[1]],
+                     [favourites[5], favourites[3], follows, favourites[0], favourites[4], favourites[1],
+                      favourites[2]]):
+            found = await store.notifications.group_summaries(alice.id, page)
+            assert found == [None if g == nobody else alone[g] for g in page]
+    assert len(set(seen)) == 1  # 5 groups with a status and 1 without, then 6 and 1: both as 8 and 1

@@ -12,6 +12,9 @@ from fedi.storage.sqlite.rows import to_record, to_row
 from fedi.storage.sqlite.statuses import BOOSTED_VERSIONS_JOIN, boosted_versions
 
 
+SHAPE_STEP = 4  # group summaries: the number of groups with a status, rounded up to a multiple
+
+
 def _post_is(status_id: str | None) -> tuple[str, list]:
     """The condition on a group's status: `status_id = ?` or `IS NULL` rather than `IS ?`,
     which PostgreSQL's index cannot serve."""
@@ -133,7 +136,14 @@ class SqliteNotifications:
         if not groups:
             return []
         # Per group, two index reads (notifications_group): its count and oldest id on the page,
-        # and its newest `samples`; all groups in one compound statement.
+        # and its newest `samples`; all groups in one compound statement. Its text depends only
+        # on how many groups of each shape there are (those without a status first; the number
+        # of the others rounded up to a multiple of SHAPE_STEP by repeating the last one), so
+        # that a reader's pages share a few texts in the statement cache.
+        order = sorted(range(len(groups)), key=lambda i: groups[i][1] is not None)
+        with_status = sum(1 for g in groups if g[1] is not None)
+        if with_status:
+            order += [order[-1]] * (-with_status % SHAPE_STEP)
         extra, extra_params = "", []
         if highest:
             extra += " AND id <= ?"
@@ -143,11 +153,12 @@ class SqliteNotifications:
             extra_params.append(from_account_id)
         page_min = "min(CASE WHEN id >= ? THEN id END)" if lowest else "min(id)"
         parts, params = [], []
-        for i, (type_, status_id, lo, hi) in enumerate(groups):
+        for i, at in enumerate(order):  # i: the group's place in the statement
+            type_, status_id, lo, hi = groups[at]
             post, post_params = _post_is(status_id)
             where = f"account_id = ? AND type = ? AND {post} AND id >= ? AND id < ?{extra}"
             group = [account_id, type_, *post_params, lo, hi, *extra_params]
-            # (group, 0, count, oldest id on the page) and (group, 1, -, id, sender, time) rows.
+            # (place, 0, count, oldest id on the page) and (place, 1, -, id, sender, time) rows.
             parts.append(f"SELECT {i}, 0, count(*), {page_min}, NULL, NULL FROM notifications WHERE {where}")
             params += [*([lowest] if lowest else []), *group]
             parts.append(f"SELECT * FROM (SELECT {i}, 1, CAST(NULL AS BIGINT), id, from_account_id, created_at FROM notifications "
@@ -156,12 +167,14 @@ class SqliteNotifications:
         rows = await self.db.fetchkeyed(" UNION ALL ".join(parts), params)
         counts = {r[0]: (r[2], r[3]) for r in rows if r[1] == 0}
         out: list[dict | None] = [None] * len(groups)
-        samples_rows = sorted((r for r in rows if r[1] == 1), key=lambda r: (r[0], r[3]), reverse=True)
-        for gi, _, _, id_, from_id, created_at in sorted(samples_rows, key=lambda r: r[0]):
+        samples_rows = sorted((r for r in rows if r[1] == 1 and r[0] < len(groups)),  # not the repeats
+                              key=lambda r: (r[0], r[3]), reverse=True)
+        for i, _, _, id_, from_id, created_at in sorted(samples_rows, key=lambda r: r[0]):
+            gi = order[i]
             doc = out[gi]
             if doc is None:
-                doc = out[gi] = {"count": counts[gi][0], "newest_id": id_, "newest_at": created_at,
-                                 "page_min_id": counts[gi][1], "sample_account_ids": []}
+                doc = out[gi] = {"count": counts[i][0], "newest_id": id_, "newest_at": created_at,
+                                 "page_min_id": counts[i][1], "sample_account_ids": []}
             doc["sample_account_ids"].append(from_id)
         return out
 
