@@ -169,7 +169,7 @@ class SqliteAccounts:
         if not changes:
             return
         changes["updated_at"] = time.time()
-        values = []
+        args = []
         for key, value in changes.items():
             if key not in ACCOUNT_COLUMNS or key in ("id", "uri"):
                 raise KeyError(key)
@@ -177,9 +177,9 @@ class SqliteAccounts:
                 value = json.dumps(value)
             elif isinstance(value, bool):
                 value = int(value)
-            values.append(value)
+            args.append(value)
         sets = ", ".join(f"{k} = ?" for k in changes)
-        await self.db.execute(f"UPDATE accounts SET {sets} WHERE id = ?", (*values, account_id))
+        await self.db.execute(f"UPDATE accounts SET {sets} WHERE id = ?", (*args, account_id))
 
     async def delete(self, account_id: str) -> None:
         await self.db.execute("DELETE FROM accounts WHERE id = ?", (account_id,))
@@ -220,8 +220,8 @@ class SqliteUsers:
 
     async def update(self, account_id: str, **changes) -> None:
         sets = ", ".join(f"{k} = ?" for k in changes)
-        values = [int(v) if isinstance(v, bool) else v for v in changes.values()]
-        await self.db.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*values, account_id))
+        args = [int(v) if isinstance(v, bool) else v for v in changes.values()]
+        await self.db.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*args, account_id))
 
     async def active_since(self, since: float) -> int:
         row = await self.db.aggregate(
