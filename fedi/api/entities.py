@@ -200,18 +200,21 @@ class AccountCache:
         """The account's entity, shared: nothing may change it in place. Kept across
         requests while its record (a kept record is replaced, never changed, when the account
         changes) and its counters are the same."""
-        if account_id not in self.rendered:
-            acc = await self.get(account_id)
-            if acc is None:
-                return None
-            stats = self.stats.get(account_id, NO_STATS)
-            kept = self.state.account_entities.get(account_id)
-            if kept is not None and kept[0][0] is acc and kept[0][1] == stats:
-                self.rendered[account_id] = kept[1]
-            else:
-                doc = self.rendered[account_id] = await account(self.state, acc, stats=stats)
-                self.state.account_entities.put(account_id, (acc, stats), doc)
-        return self.rendered[account_id]
+        doc = self.rendered.get(account_id)
+        if doc is not None:
+            return doc
+        acc = self.records.get(account_id) or await self.get(account_id)
+        if acc is None:
+            return None
+        stats = self.stats.get(account_id, NO_STATS)
+        kept = self.state.account_entities.get(account_id)
+        if kept is not None and kept[0][0] is acc and kept[0][1] == stats:
+            doc = kept[1]
+        else:
+            doc = await account(self.state, acc, stats=stats)
+            self.state.account_entities.put(account_id, (acc, stats), doc)
+        self.rendered[account_id] = doc
+        return doc
 
 
 def relationship_entity(target_id: str, rel: Relationship) -> dict:

@@ -6,6 +6,8 @@ everything: notifications are never filtered, so there are no notification reque
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from aiohttp import web
 
 from fedi.api import entities, entities_status
@@ -40,7 +42,17 @@ def group_entity(group: Group) -> dict:
     return doc
 
 
-async def grouped_results(state, viewer, groups: list[Group], expand: str = "full") -> dict:
+def _kept_entity(state, group: Group) -> dict:
+    """The group's entity, kept while its page is (the same Group): shared, never changed."""
+    kept = state.group_entities.get(group.key)
+    if kept is not None and kept[0] is group:
+        return kept[1]
+    doc = group_entity(group)
+    state.group_entities.put(group.key, group, doc)
+    return doc
+
+
+async def grouped_results(state, viewer, groups: list[Group] | tuple[Group, ...], expand: str = "full") -> dict:
     """A GroupedNotificationsResults: each account and status once, then the groups. Groups
     whose status or accounts can no longer be shown are left out."""
     wanted = dict.fromkeys(g.status_id for g in groups if g.type in STATUS_NOTIFICATIONS and g.status_id)
@@ -54,9 +66,10 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     for g in groups:
         if g.type in STATUS_NOTIFICATIONS and g.status_id not in shown:
             continue
-        g.sample_account_ids = [a for a in g.sample_account_ids if a in loaded]
-        if not g.sample_account_ids:
+        samples = tuple(a for a in g.sample_account_ids if a in loaded)
+        if not samples:
             continue
+        g = g if samples == g.sample_account_ids else replace(g, sample_account_ids=samples)
         kept.append(g)
         for i, account_id in enumerate(g.sample_account_ids):
             if (expand == "full" or i == 0) and account_id not in full:
@@ -71,7 +84,7 @@ async def grouped_results(state, viewer, groups: list[Group], expand: str = "ful
     if expand == "partial_avatars":
         body["partial_accounts"] = list(partial.values())
     body["statuses"] = statuses
-    body["notification_groups"] = [group_entity(g) for g in kept]
+    body["notification_groups"] = [_kept_entity(state, g) for g in kept]
     return body
 
 

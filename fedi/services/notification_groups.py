@@ -11,15 +11,20 @@ A page holds up to `limit` groups: walking the notifications in the requested wi
 (newest first, or up from `min_id`), the first notification met of each group stands for
 it; the figures of each group (count, sample accounts, newest id) then cover the group's
 notifications up to the newest one of the page, as on Mastodon.
+
+A page depends on the reader's notifications alone. Each process keeps the pages it made
+by the version of those notifications (migration 0030: every change moves it on, whoever
+makes it), which the request's token check has just read: a client polling its first page
+costs the walk and the figures only when something changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fedi.ids import id_floor, id_time
 from fedi.models import Notification
-from fedi.services import personal
+from fedi.services import personal, tokens
 
 GROUPABLE = ("favourite", "reblog", "follow", "admin.sign_up")
 STATUS_KEYED = ("favourite", "reblog")
@@ -57,13 +62,15 @@ class GroupRef:
                 id_floor((self.bucket + SPAN_HOURS) * 3600))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Group:
+    """Shared by the requests that read its page: nothing may change it (dataclasses.replace)."""
+
     key: str
     notification: Notification  # the one standing for the group on the page
     count: int
     most_recent_id: str
-    sample_account_ids: list[str] = field(default_factory=list)
+    sample_account_ids: tuple[str, ...] = ()
     page: tuple[str, str, float] | None = None  # (page_min_id, page_max_id, latest time) when paginated
 
     @property
@@ -159,17 +166,30 @@ async def _summarise(store, account_id: str, reps: list[Notification], grouped: 
         s = summaries.get(key)
         if s is None:
             page = (n.id, n.id, n.created_at) if paged else None
-            groups.append(Group(key, n, 1, n.id, [n.from_account_id], page))
+            groups.append(Group(key, n, 1, n.id, (n.from_account_id,), page))
             continue
         page = (s["page_min_id"] or n.id, s["newest_id"], s["newest_at"]) if paged else None
-        groups.append(Group(key, n, s["count"], s["newest_id"], s["sample_account_ids"], page))
+        groups.append(Group(key, n, s["count"], s["newest_id"], tuple(s["sample_account_ids"]), page))
     return groups
 
 
 async def page(state, account_id: str, filters: Filters, grouped: tuple[str, ...], *, limit: int,
-               max_id=None, since_id=None, min_id=None) -> list[Group]:
-    """One page of groups, newest first."""
-    store = state.store
+               max_id=None, since_id=None, min_id=None) -> tuple[Group, ...]:
+    """One page of groups, newest first; kept by the reader's notifications' version."""
+    version = tokens.confirmed_notifications_version(account_id)
+    key = (account_id, filters, grouped, limit, max_id, since_id, min_id)
+    kept = state.notification_pages.get(key) if version is not None else None
+    if kept is not None and kept[0] == version:
+        return kept[1]
+    groups = tuple(await _page(state.store, account_id, filters, grouped, limit=limit, max_id=max_id,
+                               since_id=since_id, min_id=min_id))
+    if version is not None:  # read after the version: at worst newer than it
+        state.notification_pages.put(key, version, groups)
+    return groups
+
+
+async def _page(store, account_id: str, filters: Filters, grouped: tuple[str, ...], *, limit: int,
+                max_id=None, since_id=None, min_id=None) -> list[Group]:
     ascending = bool(min_id)
     reps = await _walk(store, account_id, filters, grouped, limit=limit, max_id=max_id,
                        since_id=None if ascending else since_id, min_id=min_id, ascending=ascending)
@@ -201,7 +221,7 @@ async def get(state, account_id: str, key: str) -> Group | None:
     if n is None:
         return None
     if ref.notification_id:
-        return Group(key, n, 1, n.id, [n.from_account_id])
+        return Group(key, n, 1, n.id, (n.from_account_id,))
     (group,) = await _summarise(state.store, account_id, [n], GROUPABLE, Filters(), paged=False)
     return group
 

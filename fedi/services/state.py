@@ -102,6 +102,11 @@ class State:
     status_entities: VersionedRecords = field(default_factory=KeptRecords)
     # Readers' keyword filters, compiled, kept by their account's version (fedi.services.filters).
     reader_filters: VersionedRecords = field(default_factory=KeptRecords)
+    # Readers' pages of grouped notifications, kept by their notifications' version
+    # (fedi.services.notification_groups).
+    notification_pages: VersionedRecords = field(default_factory=lambda: KeptRecords(2_000))
+    # Rendered groups of those pages, kept while their page is.
+    group_entities: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
     figures: dict[str, tuple[float, int]] = field(default_factory=dict)  # slow counts: name -> (when, value)

@@ -13,20 +13,32 @@ from fedi.models import Account, Token
 from fedi.services.state import State
 
 
-# (account id, version, when): the account's version as the database gave it to this task
-# (one request) while checking its token.
-_CONFIRMED: contextvars.ContextVar[tuple[str, int, float] | None] = contextvars.ContextVar(
+# (account id, version, notifications' version, when): the versions of the account and of its
+# notifications as the database gave them to this task (one request) while checking its token.
+_CONFIRMED: contextvars.ContextVar[tuple[str, int, int | None, float] | None] = contextvars.ContextVar(
     "confirmed_account_version", default=None)
 CONFIRMED_FOR = 5.0  # seconds: a request's span; a long-lived task (a stream) reads afresh
+
+
+def _confirmed(account_id: str) -> tuple[str, int, int | None, float] | None:
+    found = _CONFIRMED.get()
+    if found is None or found[0] != account_id or time.monotonic() - found[3] > CONFIRMED_FOR:
+        return None
+    return found
 
 
 def confirmed_version(account_id: str) -> int | None:
     """The version of the account that the database confirmed for the current request, when
     it checked the request's token within the last few seconds; None otherwise."""
-    found = _CONFIRMED.get()
-    if found is None or found[0] != account_id or time.monotonic() - found[2] > CONFIRMED_FOR:
-        return None
-    return found[1]
+    found = _confirmed(account_id)
+    return None if found is None else found[1]
+
+
+def confirmed_notifications_version(account_id: str) -> int | None:
+    """The version of the account's notifications (migration 0030), as `confirmed_version`;
+    None also before the account's first notification."""
+    found = _confirmed(account_id)
+    return None if found is None else found[2]
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,7 @@ async def holder(state: State, token_hash: str) -> Holder | None:
     found = await state.store.tokens.lookup_versioned(token_hash)
     if found is None:
         return None
-    token, version = found
+    token, version, notifications_version = found
     if token.account_id is None:
         return Holder(token, None)
     kept = state.account_records.get(token.account_id) if version is not None else None
@@ -55,7 +67,7 @@ async def holder(state: State, token_hash: str) -> Holder | None:
             state.account_records.put(account.id, version, account)
     if account is None or account.suspended:
         return Holder(token, None, disabled=True)
-    _CONFIRMED.set((account.id, version, time.monotonic()))
+    _CONFIRMED.set((account.id, version, notifications_version, time.monotonic()))
     return Holder(token, copy.copy(account))
 
 

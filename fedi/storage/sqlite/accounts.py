@@ -247,13 +247,18 @@ class SqliteTokens:
         )
         return to_record(Token, row)
 
-    async def lookup_versioned(self, token_hash: str) -> tuple[Token, int | None] | None:
-        """The unrevoked token with this hash and the current version of its account (None
-        when it has none or the account is gone)."""
+    async def lookup_versioned(self, token_hash: str) -> tuple[Token, int | None, int | None] | None:
+        """The unrevoked token with this hash, the current version of its account (None when it
+        has none or the account is gone) and of the account's notifications (None before its
+        first notification)."""
         row = await self.db.fetchone(
-            "SELECT t.*, a.version AS account_version FROM tokens t LEFT JOIN accounts a ON a.id = t.account_id "
+            "SELECT t.*, a.version AS account_version, n.version AS notifications_version FROM tokens t "
+            "LEFT JOIN accounts a ON a.id = t.account_id "
+            "LEFT JOIN notification_versions n ON n.account_id = t.account_id "
             "WHERE t.token_hash = ? AND t.revoked = 0", (token_hash,))
-        return None if row is None else (to_record(Token, row), row["account_version"])
+        if row is None:
+            return None
+        return to_record(Token, row), row["account_version"], row["notifications_version"]
 
     async def revoke(self, token_hash: str) -> None:
         await self.db.execute("UPDATE tokens SET revoked = 1 WHERE token_hash = ?", (token_hash,))
