@@ -51,6 +51,11 @@ def test_sqlite_flavoured_sql_is_rewritten_for_postgresql():
                      "SELECT 2 FROM u WHERE c IN (SELECT value FROM json_each(?2)) AND d = ?") == \
         "SELECT 1 FROM t WHERE a = $1 AND b IN (SELECT unnest(CAST($2 AS TEXT[]))) UNION ALL " \
         "SELECT 2 FROM u WHERE c IN (SELECT unnest(CAST($2 AS TEXT[]))) AND d = $3"
+    # The same list as a table (fedi.storage.sqlite.values.probed).
+    assert translate("SELECT j.value FROM json_each(?2) AS j WHERE (SELECT 1 FROM f WHERE a = ?1 "
+                     "AND b = j.value LIMIT 1) = 1 AND c = ?") == \
+        "SELECT j.value FROM unnest(CAST($2 AS TEXT[])) AS j(value) WHERE (SELECT 1 FROM f WHERE a = $1 " \
+        "AND b = j.value LIMIT 1) = 1 AND c = $3"
 
 
 @needs_postgresql
@@ -110,11 +115,13 @@ async def test_a_database_migrated_by_a_newer_fedi_is_refused():
 @needs_postgresql
 async def test_a_page_statement_is_planned_once_per_connection():
     """fedi's sessions plan each prepared statement once (a LIMIT $n would otherwise have
-    PostgreSQL plan it anew for every execution) and price random reads as on SSD."""
+    PostgreSQL plan it anew for every execution), price random reads as on SSD, and start
+    no parallel workers (a generic plan costs a LIMIT as a tenth of a large table)."""
     async with _fresh_store() as (_, store):
         db = store.database
         assert (await db.fetchone("SHOW plan_cache_mode"))[0] == "force_generic_plan"
         assert (await db.fetchone("SHOW random_page_cost"))[0] == "1.1"
+        assert (await db.fetchone("SHOW max_parallel_workers_per_gather"))[0] == "0"
         for limit in (20, 40, 5, 20, 80, 20, 3):  # past the five custom plans of "auto"
             rows = await db.fetchkeyed("SELECT id FROM statuses WHERE account_id = ? ORDER BY id DESC LIMIT ?",
                                        ("nobody", limit))

@@ -42,7 +42,8 @@ _TOKEN = re.compile(
     r"|\bjson_extract\((\w+), '\$\.(\w+)'\)"
     r"|\bINDEXED BY\s+\w+\s*"  # a SQLite planner hint
     r"|^\s*INSERT OR IGNORE INTO\b"
-    r"|\b(NOT\s+)?IN\s*\(SELECT value FROM json_each\(\?(\d*)\)\)",  # a list bound as one parameter
+    r"|\b(NOT\s+)?IN\s*\(SELECT value FROM json_each\(\?(\d*)\)\)"  # a list bound as one parameter
+    r"|\bjson_each\(\?(\d*)\) AS (\w+)",  # the same list as a table
     re.IGNORECASE)
 _RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
 _translated: dict[str, str] = {}
@@ -61,8 +62,8 @@ def translate(sql: str) -> str:
         text = match.group(0)
         if text.startswith("'"):
             return text
-        if text.startswith("?") or match.group(5) is not None:
-            number = match.group(1) if text.startswith("?") else match.group(5)
+        if text.startswith("?") or match.group(5) is not None or match.group(6) is not None:
+            number = match.group(1) if text.startswith("?") else match.group(5) or match.group(6)
             if number:  # ?N; a later bare ? is one more than the largest N so far
                 counter = max(counter, int(number))
             else:
@@ -70,6 +71,8 @@ def translate(sql: str) -> str:
                 number = str(counter)
             if text.startswith("?"):
                 return "$" + number
+            if match.group(6) is not None:
+                return f"unnest(CAST(${number} AS TEXT[])) AS {match.group(7)}(value)"
             # fedi.storage.sqlite.values: an array parameter, as a subquery: the planner then
             # probes an index once per value, where `= ANY` on an index's second column is
             # a filter over every row of the first (all of a reader's favourites)
@@ -152,8 +155,12 @@ WriteOp = Callable[[PgTx], Awaitable[Any]]
 # each execution whenever its one plan for any parameters looks costlier (always, with a
 # LIMIT $n), and planning a page's statements took more of its CPU than running them. Each
 # statement is planned once per connection instead: they are keyed lookups and index ranges
-# whose best plan does not depend on the values.
-SESSION_SETTINGS = {"random_page_cost": "1.1", "plan_cache_mode": "force_generic_plan"}
+# whose best plan does not depend on the values. A generic plan does not know a LIMIT's value
+# and costs it as a tenth of the rows: on a large table (a home feed at 1M posts) it then
+# started two parallel workers for a page of 20, which cost 3-5 ms to start for 0.1 ms of
+# work. fedi's statements read a few rows each, so its sessions run no parallel plans.
+SESSION_SETTINGS = {"random_page_cost": "1.1", "plan_cache_mode": "force_generic_plan",
+                    "max_parallel_workers_per_gather": "0"}
 # How long a pooled statement may take before the client gives up on it. Maintenance
 # (migrations, `db copy`, VACUUM) runs on a connection of its own without this limit: on a
 # large database it can take minutes.

@@ -12,7 +12,7 @@ import time
 from fedi.models import PageFacts
 from fedi.storage.sqlite.reports import THREAD_MUTED
 from fedi.storage.sqlite.social import blocks_among
-from fedi.storage.sqlite.values import listed, values
+from fedi.storage.sqlite.values import listed, probed, values
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
 NO_TIME = "CAST(NULL AS DOUBLE PRECISION)"
@@ -56,14 +56,12 @@ class SqlitePages:
         if ids and reader_id is not None:
             # Each flag is one probe of (reader, post) per post, never a read of all of the
             # reader's favourites (or bookmarks...), whatever plan is made for any reader.
-            parts += [f"SELECT 3, status_id, 0, 0, 0, 0, NULL FROM favourites "
-                      f"WHERE account_id = ?1 AND status_id IN ({marks})",
-                      f"SELECT 4, reblog_of_id, 0, 0, 0, 0, NULL FROM statuses "
-                      f"WHERE account_id = ?1 AND reblog_of_id IN ({marks})",
-                      f"SELECT 5, status_id, 0, 0, 0, 0, NULL FROM bookmarks "
-                      f"WHERE account_id = ?1 AND status_id IN ({marks})",
-                      f"SELECT 6, muted.id, 0, 0, 0, 0, NULL FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
-                      f"SELECT 7, status_id, 0, 0, 0, 0, NULL FROM pins WHERE account_id = ?1 AND status_id IN ({marks})",
+            at_ids = at["ids"]
+            parts += [f"SELECT {kind}, j.value, 0, 0, 0, 0, NULL "
+                      f"{probed(at_ids, table, f'account_id = ?1 AND {column} = j.value')}"
+                      for kind, table, column in ((3, "favourites", "status_id"), (4, "statuses", "reblog_of_id"),
+                                                  (5, "bookmarks", "status_id"), (7, "pins", "status_id"))]
+            parts += [f"SELECT 6, muted.id, 0, 0, 0, 0, NULL FROM ({THREAD_MUTED.format(marks=marks)}) AS muted",
                       f"SELECT 9, status_id, choice, 0, 0, 0, NULL FROM poll_votes "
                       f"WHERE account_id = ?1 AND status_id IN ({marks})"]
         if accounts:
@@ -75,8 +73,8 @@ class SqlitePages:
         if authors:
             parts.append(f"SELECT 11, b.*, 0, 0, 0, 0, NULL FROM ({blocks_among(listed(at['authors']))}) AS b")
         if candidates:
-            parts.append(f"SELECT 12, target_id, 0, 0, 0, 0, NULL FROM follows WHERE follower_id = ?1 "
-                         f"AND target_id IN ({listed(at['candidates'])}) AND state = 'accepted'")
+            parts.append("SELECT 12, j.value, 0, 0, 0, 0, NULL " + probed(
+                at["candidates"], "follows", "follower_id = ?1 AND target_id = j.value AND state = 'accepted'"))
         facts.counts = dict.fromkeys(ids, (0, 0, 0))
         flags, votes = facts.flags, facts.votes
         for kind, key, a, b, c, d, e in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):

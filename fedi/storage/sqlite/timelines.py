@@ -115,9 +115,13 @@ class SqliteTimelines:
 
     def _public(self, visibility: str, local: bool | None, only_media: bool, tag: str | None,
                 paging: dict) -> tuple[str, tuple, bool]:
-        conditions = ["s.visibility = ?", "s.reblog_of_id IS NULL",
+        # The visibility is written into the statement, not bound: PostgreSQL's one plan for
+        # any value would not know that local-only posts are few (a hashtag's local-only arm
+        # then read every post with the tag, 9 ms at 1M posts, instead of the few local ones).
+        assert visibility in ("public", "local")
+        conditions = [f"s.visibility = '{visibility}'", "s.reblog_of_id IS NULL",
                       "s.account_id NOT IN (SELECT id FROM accounts WHERE silenced = 1)"]
-        params: list = [visibility]
+        params: list = []
         if local is not None:
             conditions.append("s.local = ?")
             params.append(int(local))

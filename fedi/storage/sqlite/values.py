@@ -35,4 +35,16 @@ def listed(number: int | None = None) -> str:
     return f"SELECT value FROM json_each(?{number or ''})"
 
 
+def probed(number: int, table: str, condition: str) -> str:
+    """The values of parameter ?N for which `table` has a row meeting `condition`, which
+    names each value `j.value`: `FROM ... WHERE ...`, to follow `SELECT j.value, ...`.
+
+    Each value probes the table's index once, whatever the database knows of the rows it
+    holds for the other terms of `condition`. Written as `column IN (...)` instead,
+    PostgreSQL's one plan for any reader expects a reader to have a few favourites (the
+    table's average), and hashes the list to read all of the reader's rows: 4,383
+    favourites, 0.68 ms, against 0.05 ms for 20 probes."""
+    return f"FROM json_each(?{number}) AS j WHERE (SELECT 1 FROM {table} WHERE {condition} LIMIT 1) = 1"
+
+
 sqlite3.register_adapter(Values, lambda v: orjson.dumps(list(v)).decode())
