@@ -12,6 +12,7 @@ from fedi.services.state import State
 DAY = 86400
 MONTH_DAYS, HALF_YEAR_DAYS = 30, 182
 PEERS_COUNTED_EVERY = 600  # seconds
+ACTIVE_COUNTED_EVERY = 60
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,13 @@ async def peer_domains(state: State, now: float | None = None) -> int:
 
 
 async def active_users(state: State, days: int, now: float | None = None) -> int:
-    """Local users active in the last `days` days."""
-    return await state.store.users.active_since((now or time.time()) - days * DAY)
+    """Local users active (who posted or boosted) in the last `days` days; counted at most
+    every ACTIVE_COUNTED_EVERY seconds per process (it reads a row of every local user)."""
+    now = now or time.time()
+    taken = state.figures.get(f"active_{days}")
+    if taken is None or not 0 <= now - taken[0] <= ACTIVE_COUNTED_EVERY:
+        taken = state.figures[f"active_{days}"] = (now, await state.store.users.active_since(now - days * DAY))
+    return taken[1]
 
 
 async def usage(state: State, now: float | None = None) -> Usage:

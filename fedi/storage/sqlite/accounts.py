@@ -224,9 +224,11 @@ class SqliteUsers:
         await self.db.execute(f"UPDATE users SET {sets} WHERE account_id = ?", (*args, account_id))
 
     async def active_since(self, since: float) -> int:
+        """Local users who posted or boosted since `since`: one probe of account_stats (which
+        keeps each account's latest post) per user, never a scan of the posts."""
         row = await self.db.aggregate(
-            "SELECT count(DISTINCT account_id) FROM statuses WHERE local = 1 AND created_at >= ?", (since,)
-        )
+            "SELECT count(*) FROM users u "
+            "WHERE (SELECT last_status_at FROM account_stats s WHERE s.account_id = u.account_id) >= ?", (since,))
         return row[0]
 
 

@@ -1,0 +1,52 @@
+"""Active users (NodeInfo, the instance document): local users who posted or boosted in a
+period, read from each user's latest post, on both backends."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from types import SimpleNamespace
+
+from fedi.models import User
+from fedi.services import usage
+from tests.unit.test_storage import local_account, remote_account, status, store  # noqa: F401
+
+DAY = 86400
+
+
+def post(author, at: float, **extra):
+    return replace(status(author, **extra), published=at, created_at=at)
+
+
+async def test_active_users_are_local_users_who_posted_in_the_period(store):  # noqa: F811
+    now = time.time()
+    recent, old, silent, booster, bot = (local_account(n) for n in ("recent", "old", "silent", "booster", "bot"))
+    far = remote_account("far", "far.test")
+    for a in (recent, old, silent, booster, bot, far):
+        await store.accounts.insert(a)
+    for a in (recent, old, silent, booster):  # `bot` is a local account with no user
+        await store.users.insert(User(account_id=a.id, email=f"{a.username}@local.test", password_hash="h",
+                                      private_key_pem="k"))
+    first = post(old, now - 60 * DAY)
+    await store.statuses.insert(first)
+    await store.statuses.insert(post(recent, now - 10 * DAY))
+    await store.statuses.insert(post(recent, now - 90 * DAY))  # older: the latest counts
+    await store.statuses.insert(post(booster, now - DAY, reblog_of_id=first.id))
+    await store.statuses.insert(post(far, now - DAY))
+    await store.statuses.insert(post(bot, now - DAY))
+
+    assert await store.users.active_since(now - 30 * DAY) == 2  # recent, booster
+    assert await store.users.active_since(now - 182 * DAY) == 3  # and old
+    assert await store.users.active_since(now) == 0
+
+
+async def test_the_figure_is_counted_once_a_minute_per_process(store):  # noqa: F811
+    writer = local_account("writer")
+    await store.accounts.insert(writer)
+    await store.users.insert(User(account_id=writer.id, email="w@local.test", password_hash="h", private_key_pem="k"))
+    state = SimpleNamespace(store=store, figures={})
+    now = time.time()
+    assert await usage.active_users(state, usage.MONTH_DAYS, now) == 0
+    await store.statuses.insert(post(writer, now))
+    assert await usage.active_users(state, usage.MONTH_DAYS, now + 30) == 0  # counted at `now`
+    assert await usage.active_users(state, usage.MONTH_DAYS, now + usage.ACTIVE_COUNTED_EVERY + 1) == 1

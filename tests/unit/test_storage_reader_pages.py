@@ -1,0 +1,37 @@
+"""A reader's favourites and bookmarks, and a post's favouriters, are read newest first
+along an index (migration 0031): SQLite's plan sorts nothing, whatever their number."""
+
+from __future__ import annotations
+
+from tests.harness import sqlite_only
+from tests.unit.test_storage import store  # noqa: F401
+
+
+async def _plans(store, read) -> list[str]:  # noqa: F811
+    """SQLite's plan for each statement `read` makes."""
+    db, seen = store.database, []
+    original = db.fetchall
+
+    async def kept(sql, params=()):
+        seen.append((sql, params))
+        return await original(sql, params)
+
+    db.fetchall = kept
+    try:
+        await read()
+    finally:
+        del db.fetchall
+    plans = []
+    for sql, params in seen:
+        rows = await db.fetchall("EXPLAIN QUERY PLAN " + sql, params)
+        plans.append(" | ".join(r[3] for r in rows))
+    return plans
+
+
+@sqlite_only
+async def test_lists_newest_first_are_read_along_an_index(store):  # noqa: F811
+    for read, index in ((lambda: store.favourites.page("someone", max_id="9", limit=20), "favourites_account_page"),
+                        (lambda: store.bookmarks.page("someone", limit=20), "bookmarks_account_page"),
+                        (lambda: store.favourites.accounts_for("a-post", limit=40), "favourites_status")):
+        (plan,) = await _plans(store, read)
+        assert index in plan and "TEMP B-TREE" not in plan, plan
