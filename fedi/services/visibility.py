@@ -85,11 +85,11 @@ async def visible_to(store, author: Account, viewer: Account | None) -> tuple[st
         return ("public", "unlisted", "private", "direct", LOCAL)
     if viewer is None:
         return PUBLIC
-    if await store.blocks.either_way(viewer.id, author.id):
+    blocked, following = await store.blocks.standing(viewer.id, author.id)  # one statement
+    if blocked:
         return ()
     local = (LOCAL,) if sees_local_only(viewer) else ()
-    follow = await store.follows.get(viewer.id, author.id)
-    if follow is not None and follow.accepted:
+    if following:
         return ("public", "unlisted", "private", "direct", *local)  # can_view filters direct ones
     return ("public", "unlisted", "direct", *local)
 

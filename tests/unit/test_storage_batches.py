@@ -126,6 +126,22 @@ async def test_blocks_among_many_accounts_either_way_by_account_or_domain(store)
     assert await store.blocks.among(carol.id, [alice.id, bob.id, alice.id]) == {alice.id}
     assert await store.blocks.among(carol.id, []) == set()
 
+    # One viewer and one author (an account's page): the same blocks, and an accepted follow.
+    for viewer in everyone:
+        for author in everyone:
+            if viewer != author:
+                blocked = author in await store.blocks.among(viewer, [author])
+                assert blocked == await store.blocks.either_way(viewer, author)
+                assert await store.blocks.standing(viewer, author) == (blocked, False)
+    await store.follows.insert(follow(other, carol))
+    await store.follows.insert(follow(carol, other, "pending"))
+    await store.follows.insert(follow(bob, far))
+    assert await store.blocks.standing(other.id, carol.id) == (False, True)
+    assert await store.blocks.standing(carol.id, other.id) == (False, False)
+    assert await store.blocks.standing(bob.id, far.id) == (False, True)
+    await store.follows.insert(follow(bob, alice))  # a follow stays while a block stands
+    assert await store.blocks.standing(bob.id, alice.id) == (True, True)
+
 
 async def test_home_audience_is_local_accepted_followers_and_whether_the_author_is_silenced(store):  # noqa: F811
     author, carol, dave, erin = (local_account(n) for n in ("author", "carol", "dave", "erin"))

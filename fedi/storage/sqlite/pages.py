@@ -112,8 +112,8 @@ class SqlitePages:
             parts.append(f"SELECT 0, b.* FROM ({blocks_among(listed(len(params)))}) AS b")
         if candidates:
             params.append(values(candidates))
-            parts.append(f"SELECT 1, target_id FROM follows WHERE follower_id = ?1 "
-                         f"AND target_id IN ({listed(len(params))}) AND state = 'accepted'")
+            parts.append("SELECT 1, j.value " + probed(
+                len(params), "follows", "follower_id = ?1 AND target_id = j.value AND state = 'accepted'"))
         blocked, following = set(), set()
         for kind, account_id in await self.db.fetchkeyed(" UNION ALL ".join(parts), params):
             (following if kind else blocked).add(account_id)

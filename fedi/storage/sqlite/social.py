@@ -204,6 +204,10 @@ def blocks_among(marks: str) -> str:
         f"WHERE w.id = ?1) AND v.id = ?1 AND bd.account_id IN ({marks})")
 
 
+_EITHER_WAY = ("SELECT 1 FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?) "
+               f"UNION ALL SELECT 1 WHERE {domain_blocked('?', '?')} OR {domain_blocked('?', '?')} LIMIT 1")
+
+
 class SqliteBlocks:
     def __init__(self, db):
         self.db = db
@@ -228,12 +232,17 @@ class SqliteBlocks:
 
     async def either_way(self, a: str, b: str) -> bool:
         """Whether either account blocks the other, or has blocked the other's domain."""
-        row = await self.db.fetchone(
-            "SELECT 1 FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?) "
-            f"UNION ALL SELECT 1 WHERE {domain_blocked('?', '?')} OR {domain_blocked('?', '?')} LIMIT 1",
-            (a, b, b, a, a, b, b, a),
-        )
+        row = await self.db.fetchone(_EITHER_WAY, (a, b, b, a, a, b, b, a))
         return row is not None
+
+    async def standing(self, viewer_id: str, author_id: str) -> tuple[bool, bool]:
+        """(whether either blocks the other, as either_way; whether the viewer's follow of the
+        author is accepted), in one statement."""
+        a, b = viewer_id, author_id
+        row = await self.db.fetchone(
+            f"SELECT EXISTS ({_EITHER_WAY}), EXISTS (SELECT 1 FROM follows WHERE follower_id = ? "
+            "AND target_id = ? AND state = 'accepted')", (a, b, b, a, a, b, b, a, a, b))
+        return bool(row[0]), bool(row[1])
 
     async def insert(self, block: Block) -> None:
         sql, params = insert_sql("blocks", to_row(block), "INSERT OR IGNORE")
