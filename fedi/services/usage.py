@@ -63,4 +63,4 @@ async def usage(state: State, now: float | None = None) -> Usage:
 
 async def directory(state: State, limit: int = 30) -> list[Account]:
     """Local accounts that want to be found (discoverable, not suspended), as listed here."""
-    return [a for a in await state.store.accounts.list_local() if not a.suspended and a.discoverable][:limit]
+    return await state.store.accounts.local_directory(limit)

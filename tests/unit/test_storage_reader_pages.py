@@ -1,5 +1,6 @@
-"""A reader's favourites and bookmarks, and a post's favouriters, are read newest first
-along an index (migration 0031): SQLite's plan sorts nothing, whatever their number."""
+"""Lists read in order along an index, so that a page reads about as many rows as it shows:
+a reader's favourites and bookmarks and a post's favouriters (migration 0031), posts with
+media and the directory of local accounts (0032). SQLite's plans sort nothing."""
 
 from __future__ import annotations
 
@@ -29,8 +30,12 @@ async def _plans(store, read) -> list[str]:  # noqa: F811
 
 
 @sqlite_only
-async def test_lists_newest_first_are_read_along_an_index(store):  # noqa: F811
-    for read, index in ((lambda: store.favourites.page("someone", max_id="9", limit=20), "favourites_account_page"),
+async def test_lists_in_order_are_read_along_an_index(store):  # noqa: F811
+    for read, index in ((lambda: store.timelines.public(only_media=True, limit=20), "statuses_media"),
+                        (lambda: store.timelines.account("someone", ("public",), only_media=True, limit=20),
+                         "statuses_account_media"),
+                        (lambda: store.accounts.local_directory(30), "accounts_local"),
+                        (lambda: store.favourites.page("someone", max_id="9", limit=20), "favourites_account_page"),
                         (lambda: store.bookmarks.page("someone", limit=20), "bookmarks_account_page"),
                         (lambda: store.favourites.accounts_for("a-post", limit=40), "favourites_status")):
         (plan,) = await _plans(store, read)

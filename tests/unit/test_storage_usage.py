@@ -1,5 +1,6 @@
-"""Active users (NodeInfo, the instance document): local users who posted or boosted in a
-period, read from each user's latest post, on both backends."""
+"""What the landing page, NodeInfo and the instance document tell about the instance, on both
+backends: local users, active users (who posted or boosted in a period, read from each user's
+latest post) and the directory of local accounts."""
 
 from __future__ import annotations
 
@@ -50,3 +51,19 @@ async def test_the_figure_is_counted_once_a_minute_per_process(store):  # noqa: 
     await store.statuses.insert(post(writer, now))
     assert await usage.active_users(state, usage.MONTH_DAYS, now + 30) == 0  # counted at `now`
     assert await usage.active_users(state, usage.MONTH_DAYS, now + usage.ACTIVE_COUNTED_EVERY + 1) == 1
+
+
+async def test_local_users_and_the_directory(store):  # noqa: F811
+    people = [local_account(f"p{n}") for n in range(6)]
+    far = remote_account("far", "far.test")
+    for a in (*people, far):
+        await store.accounts.insert(a)
+    for a in people[:5]:  # p5 is a local account with no user (an actor of the instance's own)
+        await store.users.insert(User(account_id=a.id, email=f"{a.username}@local.test", password_hash="h",
+                                      private_key_pem="k"))
+    await store.accounts.update(people[1].id, discoverable=False)
+    await store.accounts.update(people[2].id, suspended=True)
+    assert await store.accounts.count_local() == 4  # users, not suspended
+    listed = [a.id for a in await store.accounts.local_directory(10)]
+    assert listed == [people[0].id, people[3].id, people[4].id, people[5].id]  # in the order they came
+    assert [a.id for a in await store.accounts.local_directory(2)] == listed[:2]

@@ -142,10 +142,20 @@ class SqliteAccounts:
         )
         return [to_record(Account, r) for r in rows]
 
+    async def local_directory(self, limit: int) -> list[Account]:
+        """Local accounts that want to be found (discoverable, not suspended), oldest first,
+        read along the local accounts' index until `limit` are found."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM accounts INDEXED BY accounts_local WHERE domain IS NULL AND discoverable = 1 "
+            "AND suspended = 0 "
+            "ORDER BY id LIMIT ?", (limit,))
+        return [to_record(Account, r) for r in rows]
+
     async def count_local(self) -> int:
+        """Local users whose accounts are not suspended: one probe per user, whatever the
+        number of remote accounts known."""
         row = await self.db.aggregate(
-            "SELECT count(*) FROM accounts a JOIN users u ON u.account_id = a.id WHERE a.suspended = 0"
-        )
+            "SELECT count(*) FROM users u WHERE (SELECT suspended FROM accounts a WHERE a.id = u.account_id) = 0")
         return row[0]
 
     async def insert(self, account: Account) -> None:
