@@ -9,6 +9,8 @@ import time
 from fedi.models import Account
 from fedi.services.state import State
 
+PEERS_LISTED_EVERY = 600  # seconds
+
 
 async def get(state: State, account_id: str) -> Account | None:
     return await state.store.accounts.get(str(account_id or ""))
@@ -61,6 +63,12 @@ async def by_acct(state: State, acct: str) -> Account | None:
     return None if account is None or account.suspended else account
 
 
-async def peer_domains(state: State) -> list[str]:
-    """The domains of the remote accounts known here (this server's peers)."""
-    return await state.store.accounts.known_domains()
+async def peer_domains(state: State, now: float | None = None) -> list[str]:
+    """The domains of the remote accounts known here (this server's peers), listed at most
+    every PEERS_LISTED_EVERY seconds per process: it reads an index of every known account,
+    and anyone may ask."""
+    now = now or time.time()
+    taken = state.figures.get("peer_list")
+    if taken is None or not 0 <= now - taken[0] <= PEERS_LISTED_EVERY:
+        taken = state.figures["peer_list"] = (now, await state.store.accounts.known_domains())
+    return list(taken[1])

@@ -109,7 +109,7 @@ class State:
     group_entities: VersionedRecords = field(default_factory=KeptRecords)
     signing_keys: dict[str, tuple[str, str]] = field(default_factory=dict)  # account id -> (key id, PEM)
     refresh_failures: dict[str, float] = field(default_factory=dict)  # actor URI -> when a refresh failed
-    figures: dict[str, tuple[float, int]] = field(default_factory=dict)  # slow counts: name -> (when, value)
+    figures: dict[str, tuple[float, object]] = field(default_factory=dict)  # slow figures: name -> (when, value)
     background: set[asyncio.Future] = field(default_factory=set)  # work that outlives its request
     media_slots: asyncio.Semaphore | None = None  # made by fedi.services.media on first use
     # The federation policy in force: the configuration's lists merged with the admins' (set by
