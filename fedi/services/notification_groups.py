@@ -31,6 +31,7 @@ STATUS_KEYED = ("favourite", "reblog")
 SPAN_HOURS = 12
 SAMPLE_ACCOUNTS = 8
 FIRST_CHUNK, MAX_CHUNK = 40, 1000  # notifications read per query while walking a page
+CURSOR_KEPT = 32  # pages are kept only for cursors up to this long (ids are about 18 digits)
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,8 @@ async def page(state, account_id: str, filters: Filters, grouped: tuple[str, ...
                max_id=None, since_id=None, min_id=None) -> tuple[Group, ...]:
     """One page of groups, newest first; kept by the reader's notifications' version."""
     version = tokens.confirmed_notifications_version(account_id)
+    if any(len(str(c)) > CURSOR_KEPT for c in (max_id, since_id, min_id) if c):
+        version = None  # not an id this server gives out: not worth keeping
     key = (account_id, filters, grouped, limit, max_id, since_id, min_id)
     kept = state.notification_pages.get(key) if version is not None else None
     if kept is not None and kept[0] == version:
