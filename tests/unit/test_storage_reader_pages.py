@@ -40,3 +40,19 @@ async def test_lists_in_order_are_read_along_an_index(store):  # noqa: F811
                         (lambda: store.favourites.accounts_for("a-post", limit=40), "favourites_status")):
         (plan,) = await _plans(store, read)
         assert index in plan and "TEMP B-TREE" not in plan, plan
+
+
+async def test_hashtags_found_by_a_literal_prefix_on_both_backends(store):  # noqa: F811
+    from tests.unit.test_storage import local_account, status
+
+    alice = local_account("alice")
+    await store.accounts.insert(alice)
+    for tags in (["a_b", "axb"], ["ab", "Émile"], ["100%"], ["ab"]):
+        await store.statuses.insert(status(alice, tags=tags))
+    # (In order, as the database's collation sorts them: only the names are compared here.)
+    assert sorted(await store.statuses.search_tags("a")) == ["a_b", "ab", "axb"]
+    assert await store.statuses.search_tags("A_") == ["a_b"]  # `_` is a letter of a hashtag, not a wildcard
+    assert await store.statuses.search_tags("é") == ["émile"]
+    assert await store.statuses.search_tags("ÉM") == ["émile"]
+    assert await store.statuses.search_tags("100%") == ["100%"] and await store.statuses.search_tags("%") == []
+    assert len(await store.statuses.search_tags("a", limit=2)) == 2

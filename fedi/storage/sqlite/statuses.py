@@ -7,6 +7,7 @@ import time
 
 from fedi.models import Activity, Page, Status
 from fedi.storage.sqlite.rows import insert_sql, to_record, to_row
+from fedi.storage.sqlite.text import escape, like
 from fedi.storage.sqlite.values import listed, values
 
 PUBLIC_VISIBILITIES = ("public", "unlisted")
@@ -254,9 +255,12 @@ class SqliteStatuses:
         return row is not None
 
     async def search_tags(self, prefix: str, limit: int = 10) -> list[str]:
+        """Hashtags in use that start with `prefix` (taken literally: `_` is a letter of a
+        hashtag, not a wildcard), in order."""
+        pattern = escape(prefix.lower()) + "%"
         rows = await self.db.fetchall(
-            "SELECT DISTINCT name FROM status_tags WHERE name LIKE ? ORDER BY name LIMIT ?",
-            (prefix.lower().replace("%", "") + "%", limit),
+            f"SELECT DISTINCT name FROM status_tags WHERE {like('name', pattern)} ORDER BY name LIMIT ?",
+            (pattern, limit),
         )
         return [r[0] for r in rows]
 
