@@ -1,6 +1,6 @@
 """PostgreSQL plans each statement once for any parameters (fedi's sessions force generic
 plans), so a page's statements are written for plans that stay cheap for the readers the
-planner's averages do not describe: one with thousands of favourites, on a large table."""
+planner's averages do not describe: one with thousands of favourites, or of followers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fedi.storage.postgres.db import translate
 from fedi.storage.sqlite.rows import to_row
 from tests.harness import needs_postgresql
 from tests.unit.test_postgresql import _fresh_store
-from tests.unit.test_storage import local_account, status
+from tests.unit.test_storage import follow, local_account, status
 
 OTHERS, EACH, OWN = 200, 5, 3000
 
@@ -76,3 +76,40 @@ async def test_a_reader_with_thousands_of_favourites_is_probed_post_by_post():
         finally:
             await conn.close()
         assert _scans(plan["Plan"], "favourites") <= len(page)  # not the reader's 3,000
+
+
+@needs_postgresql
+async def test_a_popular_reader_s_relationships_are_probed_account_by_account():
+    async with _fresh_store() as (url, store):
+        star = local_account("star")
+        fans = [local_account(f"fan{n}") for n in range(OWN)]
+        others = [local_account(f"other{n}") for n in range(OTHERS)]
+        await _insert(store, "accounts", [star, *fans, *others])
+        # Every fan follows the star; the others follow a few of each other: the average
+        # account has about 20 followers, which is what a plan made for any reader expects.
+        await _insert(store, "follows", [follow(f, star) for f in fans] +
+                      [follow(o, others[(n + k + 1) % OTHERS]) for n, o in enumerate(others) for k in range(EACH)])
+        asked = [f.id for f in fans[-20:]]
+        seen = []
+        original = store.database.fetchkeyed
+
+        async def kept(sql, params=()):
+            seen.append((sql, params))
+            return await original(sql, params)
+
+        store.database.fetchkeyed = kept
+        found = await store.pages.relationships(star.id, asked)
+        assert all(found[i]["followed_by"] == "accepted" and found[i]["follow"] is None for i in asked)
+
+        (sql, params), = seen
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute("ANALYZE")
+            await conn.execute("SET plan_cache_mode = force_generic_plan")
+            await conn.execute(f"PREPARE rel(text, text[], double precision) AS {translate(sql)}")
+            listed = ",".join(f"'{i}'" for i in asked)
+            (plan,) = json.loads(await conn.fetchval(
+                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rel('{star.id}', ARRAY[{listed}], {time.time()})"))
+        finally:
+            await conn.close()
+        assert _scans(plan["Plan"], "follows") <= 4 * len(asked)  # not the star's 3,000 followers

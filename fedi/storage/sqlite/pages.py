@@ -12,7 +12,7 @@ import time
 from fedi.models import PageFacts
 from fedi.storage.sqlite.reports import THREAD_MUTED
 from fedi.storage.sqlite.social import blocks_among
-from fedi.storage.sqlite.values import listed, probed, values
+from fedi.storage.sqlite.values import listed, probed, probed_rows, values
 
 READER_FLAGS = ("favourited", "reblogged", "bookmarked", "muted", "pinned")
 NO_TIME = "CAST(NULL AS DOUBLE PRECISION)"
@@ -128,18 +128,23 @@ class SqlitePages:
                      "domain_blocking": False, "endorsed": False, "note": ""} for i in ids}
         if not ids:
             return found
-        # ?1 the viewer, ?2 the accounts, ?3 the time
+        # ?1 the viewer, ?2 the accounts, ?3 the time. The viewer's follows, followers, mutes,
+        # blocks and endorsements are probed once per account (values.probed): a popular
+        # viewer's followers are never all read.
         marks = listed(2)
         rows = await self.db.fetchkeyed(
-            f"SELECT 0, target_id, state, notify FROM follows WHERE follower_id = ?1 AND target_id IN ({marks}) "
-            f"UNION ALL SELECT 1, follower_id, state, 0 FROM follows WHERE target_id = ?1 AND follower_id IN ({marks}) "
-            f"UNION ALL SELECT 2, target_id, NULL, notifications FROM mutes WHERE account_id = ?1 "
-            f"AND target_id IN ({marks}) AND (expires_at IS NULL OR expires_at > ?3) "
-            f"UNION ALL SELECT 3, target_id, NULL, 0 FROM blocks WHERE account_id = ?1 AND target_id IN ({marks}) "
-            f"UNION ALL SELECT 4, account_id, NULL, 0 FROM blocks WHERE target_id = ?1 AND account_id IN ({marks}) "
+            "SELECT 0, j.value, r.state, r.notify "
+            f"{probed_rows(2, 'follows', 'follower_id = ?1 AND target_id = j.value')} "
+            "UNION ALL SELECT 1, j.value, r.state, 0 "
+            f"{probed_rows(2, 'follows', 'target_id = ?1 AND follower_id = j.value')} "
+            "UNION ALL SELECT 2, j.value, NULL, r.notifications "
+            f"{probed_rows(2, 'mutes', 'account_id = ?1 AND target_id = j.value AND (expires_at IS NULL OR expires_at > ?3)')} "
+            f"UNION ALL SELECT 3, j.value, NULL, 0 {probed(2, 'blocks', 'account_id = ?1 AND target_id = j.value')} "
+            f"UNION ALL SELECT 4, j.value, NULL, 0 {probed(2, 'blocks', 'target_id = ?1 AND account_id = j.value')} "
             f"UNION ALL SELECT 5, a.id, NULL, 0 FROM accounts a JOIN account_domain_blocks d "
             f"ON d.account_id = ?1 AND d.domain = a.domain WHERE a.id IN ({marks}) "
-            f"UNION ALL SELECT 6, target_id, NULL, 0 FROM endorsements WHERE account_id = ?1 AND target_id IN ({marks}) "
+            "UNION ALL SELECT 6, j.value, NULL, 0 "
+            f"{probed(2, 'endorsements', 'account_id = ?1 AND target_id = j.value')} "
             f"UNION ALL SELECT 7, target_id, comment, 0 FROM account_notes WHERE account_id = ?1 "
             f"AND target_id IN ({marks})",
             (viewer_id, values(ids), time.time()))

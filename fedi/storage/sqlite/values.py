@@ -47,4 +47,11 @@ def probed(number: int, table: str, condition: str) -> str:
     return f"FROM json_each(?{number}) AS j WHERE (SELECT 1 FROM {table} WHERE {condition} LIMIT 1) = 1"
 
 
+def probed_rows(number: int, table: str, condition: str) -> str:
+    """As `probed`, with the row found for each value joined as `r` (by its `id`), for when
+    its columns are wanted too: `FROM ... JOIN ...`, to follow `SELECT j.value, r.x, ...`."""
+    return (f"FROM json_each(?{number}) AS j JOIN {table} r "
+            f"ON r.id = (SELECT id FROM {table} WHERE {condition} LIMIT 1)")
+
+
 sqlite3.register_adapter(Values, lambda v: orjson.dumps(list(v)).decode())
