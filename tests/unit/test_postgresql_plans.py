@@ -38,6 +38,42 @@ def _scans(plan: dict, relation: str) -> int:
     return found + sum(_scans(p, relation) for p in plan.get("Plans", []))
 
 
+async def _statement(store, read) -> str:
+    """The one statement `read()` makes (its result is returned too)."""
+    seen = []
+    original = store.database.fetchkeyed
+
+    async def kept(sql, params=()):
+        seen.append(sql)
+        return await original(sql, params)
+
+    store.database.fetchkeyed = kept
+    try:
+        result = await read()
+    finally:
+        del store.database.fetchkeyed
+    (sql,) = seen
+    return sql, result
+
+
+async def _generic_plan(url: str, sql: str, types: str, args: str) -> dict:
+    """The plan PostgreSQL runs for `sql` as fedi's sessions prepare it (one plan for any
+    parameters), executed with `args` (SQL literals), after ANALYZE."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("ANALYZE")
+        await conn.execute("SET plan_cache_mode = force_generic_plan")
+        await conn.execute(f"PREPARE q({types}) AS {translate(sql)}")
+        (plan,) = json.loads(await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE q({args})"))
+    finally:
+        await conn.close()
+    return plan["Plan"]
+
+
+def _array(ids) -> str:
+    return "ARRAY[" + ",".join(f"'{i}'" for i in ids) + "]"
+
+
 @needs_postgresql
 async def test_a_reader_with_thousands_of_favourites_is_probed_post_by_post():
     async with _fresh_store() as (url, store):
@@ -51,31 +87,13 @@ async def test_a_reader_with_thousands_of_favourites_is_probed_post_by_post():
         await _insert(store, "favourites", [_favourite(reader, p) for p in posts] +
                       [_favourite(o, posts[(n * EACH + k) % OWN]) for n, o in enumerate(others) for k in range(EACH)])
         page = [p.id for p in posts[-20:]]
-        seen = []
-        original = store.database.fetchkeyed
-
-        async def kept(sql, params=()):
-            seen.append((sql, params))
-            return await original(sql, params)
-
-        store.database.fetchkeyed = kept
-        facts = await store.pages.details(page, reader.id)
+        sql, facts = await _statement(store, lambda: store.pages.details(page, reader.id))
         assert facts.flags["favourited"] == set(page)
 
-        (sql, params), = seen
         arms = [a for a in sql.split(" UNION ALL ") if "FROM favourites" in a]
         assert len(arms) == 1
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("ANALYZE")
-            await conn.execute("SET plan_cache_mode = force_generic_plan")
-            await conn.execute(f"PREPARE arm(text, text[]) AS {translate(arms[0])}")
-            listed = ",".join(f"'{i}'" for i in page)
-            (plan,) = json.loads(await conn.fetchval(
-                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE arm('{reader.id}', ARRAY[{listed}])"))
-        finally:
-            await conn.close()
-        assert _scans(plan["Plan"], "favourites") <= len(page)  # not the reader's 3,000
+        plan = await _generic_plan(url, arms[0], "text, text[]", f"'{reader.id}', {_array(page)}")
+        assert _scans(plan, "favourites") <= len(page)  # not the reader's 3,000
 
 
 @needs_postgresql
@@ -90,26 +108,9 @@ async def test_a_popular_reader_s_relationships_are_probed_account_by_account():
         await _insert(store, "follows", [follow(f, star) for f in fans] +
                       [follow(o, others[(n + k + 1) % OTHERS]) for n, o in enumerate(others) for k in range(EACH)])
         asked = [f.id for f in fans[-20:]]
-        seen = []
-        original = store.database.fetchkeyed
-
-        async def kept(sql, params=()):
-            seen.append((sql, params))
-            return await original(sql, params)
-
-        store.database.fetchkeyed = kept
-        found = await store.pages.relationships(star.id, asked)
+        sql, found = await _statement(store, lambda: store.pages.relationships(star.id, asked))
         assert all(found[i]["followed_by"] == "accepted" and found[i]["follow"] is None for i in asked)
 
-        (sql, params), = seen
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute("ANALYZE")
-            await conn.execute("SET plan_cache_mode = force_generic_plan")
-            await conn.execute(f"PREPARE rel(text, text[], double precision) AS {translate(sql)}")
-            listed = ",".join(f"'{i}'" for i in asked)
-            (plan,) = json.loads(await conn.fetchval(
-                f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE rel('{star.id}', ARRAY[{listed}], {time.time()})"))
-        finally:
-            await conn.close()
-        assert _scans(plan["Plan"], "follows") <= 4 * len(asked)  # not the star's 3,000 followers
+        plan = await _generic_plan(url, sql, "text, text[], double precision",
+                                   f"'{star.id}', {_array(asked)}, {time.time()}")
+        assert _scans(plan, "follows") <= 4 * len(asked)  # not the star's 3,000 followers
