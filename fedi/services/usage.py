@@ -7,11 +7,12 @@ import time
 from dataclasses import dataclass
 
 from fedi.models import Account
+from fedi.services import known_accounts
 from fedi.services.state import State
 
 DAY = 86400
 MONTH_DAYS, HALF_YEAR_DAYS = 30, 182
-PEERS_COUNTED_EVERY = 600  # seconds
+PEERS_COUNTED_EVERY = known_accounts.PEERS_LISTED_EVERY  # seconds
 ACTIVE_COUNTED_EVERY = 60
 
 
@@ -34,13 +35,9 @@ async def local_posts(state: State) -> int:
 
 
 async def peer_domains(state: State, now: float | None = None) -> int:
-    """How many other servers this one knows accounts of; counted at most every
-    PEERS_COUNTED_EVERY seconds per process (it reads an index of every known account)."""
-    now = now or time.time()
-    taken = state.figures.get("peer_domains")
-    if taken is None or now - taken[0] > PEERS_COUNTED_EVERY:
-        taken = state.figures["peer_domains"] = (now, await state.store.accounts.count_domains())
-    return taken[1]
+    """How many other servers this one knows accounts of: the length of the peer list, which
+    each process takes at most every PEERS_COUNTED_EVERY seconds (known_accounts)."""
+    return len(await known_accounts.peer_domains(state, now))
 
 
 async def active_users(state: State, days: int, now: float | None = None) -> int:
